@@ -1,0 +1,20 @@
+//! Accounts: users, their roles, their sessions and their personal data (the seeds' "user
+//! information database"). Personal data lives here and nowhere else; other modules ask this
+//! module's service for it.
+
+mod model;
+mod passwords;
+mod repo;
+mod routes;
+pub mod rules;
+mod service;
+mod session_store;
+mod throttle;
+mod views;
+
+pub use model::{AccountEvent, PersonalData, Role, User, UserId, ValidRegistration};
+pub use passwords::{PasswordError, Passwords};
+pub use routes::{BAD_LOGIN, configure};
+pub use service::*;
+pub use session_store::{DbSessionStore, USER_KEY};
+pub use throttle::LoginThrottle;

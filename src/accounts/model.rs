@@ -1,0 +1,208 @@
+//! Users, their roles and their personal data.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{account_events, sessions, user_roles, users};
+
+crate::id_type!(
+    /// A registered person.
+    UserId
+);
+crate::id_type!(
+    /// One entry in a user's account history.
+    AccountEventId
+);
+
+/// What a user may do. A user holds one or more roles; every page checks its role on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Shopper,
+    Salesperson,
+    Maker,
+    Clerk,
+    Carrier,
+    Pickup,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] =
+        [Role::Shopper, Role::Salesperson, Role::Maker, Role::Clerk, Role::Carrier, Role::Pickup, Role::Admin];
+
+    /// The name stored in the database and used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Shopper => "shopper",
+            Role::Salesperson => "salesperson",
+            Role::Maker => "maker",
+            Role::Clerk => "clerk",
+            Role::Carrier => "carrier",
+            Role::Pickup => "pickup",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
+    /// How people call it on the pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Shopper => "Shopper",
+            Role::Salesperson => "Salesperson",
+            Role::Maker => "Maker",
+            Role::Clerk => "Clerk",
+            Role::Carrier => "Carrier",
+            Role::Pickup => "Pickup counter",
+            Role::Admin => "Administrator",
+        }
+    }
+
+    /// Where the role's pages start, and the navigation label for it.
+    pub fn home(self) -> (&'static str, &'static str) {
+        match self {
+            Role::Shopper => ("/account", "My account"),
+            Role::Salesperson => ("/sell", "Sell"),
+            Role::Maker => ("/maker", "Maker"),
+            Role::Clerk => ("/clerk", "Clerk desk"),
+            Role::Carrier => ("/carrier", "Shipments"),
+            Role::Pickup => ("/pickup", "Pickup counter"),
+            Role::Admin => ("/admin", "Admin"),
+        }
+    }
+}
+
+/// Name, address and phone: the personal data the shop holds. Its `Debug` never prints them, so
+/// they cannot slip into a log line.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct PersonalData {
+    pub full_name: String,
+    pub postal_address: String,
+    pub phone: String,
+}
+
+impl std::fmt::Debug for PersonalData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonalData([redacted])")
+    }
+}
+
+/// A user as the rest of the shop sees one (never with the password hash).
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub personal: PersonalData,
+    pub roles: Vec<Role>,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
+}
+
+/// One line of a user's account history.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = account_events)]
+pub struct AccountEvent {
+    pub id: AccountEventId,
+    pub user_id: UserId,
+    pub actor_id: Option<UserId>,
+    pub kind: String,
+    pub detail: String,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub(crate) struct UserRow {
+    pub id: UserId,
+    pub email: String,
+    pub full_name: String,
+    pub postal_address: String,
+    pub phone: String,
+    pub suspended_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl UserRow {
+    pub fn into_user(self, roles: Vec<Role>) -> User {
+        User {
+            id: self.id,
+            email: self.email,
+            personal: PersonalData {
+                full_name: self.full_name,
+                postal_address: self.postal_address,
+                phone: self.phone,
+            },
+            roles,
+            suspended_at: self.suspended_at,
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub(crate) struct NewUserRow<'a> {
+    pub id: &'a UserId,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub full_name: &'a str,
+    pub postal_address: &'a str,
+    pub phone: &'a str,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = user_roles)]
+pub(crate) struct NewRoleRow<'a> {
+    pub user_id: &'a UserId,
+    pub role: &'a str,
+    pub granted_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = account_events)]
+pub(crate) struct NewEventRow<'a> {
+    pub id: AccountEventId,
+    pub user_id: &'a UserId,
+    pub actor_id: Option<&'a UserId>,
+    pub kind: &'a str,
+    pub detail: &'a str,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub(crate) struct SessionRow {
+    pub state: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+}
+
+/// A registration or profile form, checked: what `rules` hands to the service.
+#[derive(Clone, Debug)]
+pub struct ValidRegistration {
+    pub email: String,
+    pub personal: PersonalData,
+}
+
+/// What a login needs to know about an account.
+#[derive(Debug)]
+pub(crate) struct LoginRecord {
+    pub id: UserId,
+    pub password_hash: String,
+    pub suspended: bool,
+}

@@ -1,0 +1,192 @@
+//! Queries on the accounts tables (users, user_roles, account_events, sessions). Private to the module.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::db::DbConnection;
+use crate::db::schema::{account_events, sessions, user_roles, users};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult<usize> {
+    diesel::insert_into(users::table).values(row).execute(conn)
+}
+
+pub fn user_by_id(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::email.eq(email)))).get_result(conn)
+}
+
+pub fn login_record(conn: &mut DbConnection, email: &str) -> QueryResult<Option<LoginRecord>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select((users::id, users::password_hash, users::suspended_at))
+        .first::<(UserId, String, Option<NaiveDateTime>)>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(id, password_hash, suspended)| LoginRecord { id, password_hash, suspended: suspended.is_some() })
+        })
+}
+
+pub fn password_hash(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<String>> {
+    users::table.find(id).select(users::password_hash).first(conn).optional()
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: &UserId, hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set((users::password_hash.eq(hash), users::updated_at.eq(now))).execute(conn)
+}
+
+pub fn set_personal(conn: &mut DbConnection, id: &UserId, p: &PersonalData, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::full_name.eq(&p.full_name),
+            users::postal_address.eq(&p.postal_address),
+            users::phone.eq(&p.phone),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn set_suspended(
+    conn: &mut DbConnection,
+    id: &UserId,
+    at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set((users::suspended_at.eq(at), users::updated_at.eq(now))).execute(conn)
+}
+
+/// Users whose e-mail or name contains `needle` (any case), newest first, with the total count.
+pub fn search(conn: &mut DbConnection, needle: &str, limit: i64, offset: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+    let pattern = format!("%{}%", escape_like(&needle.to_lowercase()));
+    let matching = || {
+        users::table.filter(
+            users::email
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::full_name).like(pattern.clone()).escape('\\')),
+        )
+    };
+    let total = matching().count().get_result(conn)?;
+    let rows = matching()
+        .order(users::created_at.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<String>> {
+    user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role).load(conn)
+}
+
+pub fn roles_of_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+    user_roles::table.filter(user_roles::user_id.eq_any(ids)).select((user_roles::user_id, user_roles::role)).load(conn)
+}
+
+/// Adds a role; false when the user had it already.
+pub fn insert_role(conn: &mut DbConnection, id: &UserId, role: Role, now: NaiveDateTime) -> QueryResult<bool> {
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role.as_str())),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Ok(false);
+    }
+    diesel::insert_into(user_roles::table)
+        .values(NewRoleRow { user_id: id, role: role.as_str(), granted_at: now })
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn delete_role(conn: &mut DbConnection, id: &UserId, role: Role) -> QueryResult<usize> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role.as_str())))
+        .execute(conn)
+}
+
+pub fn insert_event(conn: &mut DbConnection, row: &NewEventRow<'_>) -> QueryResult<usize> {
+    diesel::insert_into(account_events::table).values(row).execute(conn)
+}
+
+pub fn events_of(conn: &mut DbConnection, id: &UserId, limit: i64) -> QueryResult<Vec<AccountEvent>> {
+    account_events::table
+        .filter(account_events::user_id.eq(id))
+        .order((account_events::at.desc(), account_events::id.desc()))
+        .limit(limit)
+        .select(AccountEvent::as_select())
+        .load(conn)
+}
+
+pub fn load_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<SessionRow>> {
+    sessions::table.find(id_hash).select(SessionRow::as_select()).first(conn).optional()
+}
+
+pub fn insert_session(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    user_id: Option<&UserId>,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(id_hash),
+            sessions::user_id.eq(user_id),
+            sessions::state.eq(state),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn update_session(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    user_id: Option<&UserId>,
+    state: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash))
+        .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::last_seen_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn touch_session(conn: &mut DbConnection, id_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(id_hash)).set(sessions::last_seen_at.eq(now)).execute(conn)
+}
+
+pub fn delete_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(id_hash)).execute(conn)
+}
+
+pub fn delete_sessions_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)
+}
+
+pub fn delete_sessions_before(
+    conn: &mut DbConnection,
+    last_seen_before: NaiveDateTime,
+    created_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(sessions::last_seen_at.lt(last_seen_before).or(sessions::created_at.lt(created_before))),
+    )
+    .execute(conn)
+}
+
+pub fn count_sessions_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<i64> {
+    sessions::table.filter(sessions::user_id.eq(id)).count().get_result(conn)
+}

@@ -1,0 +1,399 @@
+//! Handlers of the accounts pages: thin; rules and storage are in the service.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::model::{PersonalData, Role, UserId};
+use super::service::{AccountError, Registration};
+use super::views::*;
+use crate::error::AppError;
+use crate::web::auth::{self, Authorized, CurrentUser, roles};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::FormPage;
+use crate::web::{State, flash, render, render_status, safe_next, see_other};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/register", web::get().to(register_form))
+        .route("/register", web::post().to(register))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/account", web::get().to(account))
+        .route("/account", web::post().to(update_account))
+        .route("/account/password", web::get().to(password_form))
+        .route("/account/password", web::post().to(change_password))
+        .route("/admin/users", web::get().to(admin_users))
+        .route("/admin/users/{id}", web::get().to(admin_user))
+        .route("/admin/users/{id}/roles", web::post().to(grant_role))
+        .route("/admin/users/{id}/roles/{role}/revoke", web::post().to(revoke_role))
+        .route("/admin/users/{id}/suspend", web::post().to(suspend))
+        .route("/admin/users/{id}/reinstate", web::post().to(reinstate));
+}
+
+impl From<PersonalFields> for PersonalData {
+    fn from(p: PersonalFields) -> Self {
+        PersonalData { full_name: p.full_name, postal_address: p.postal_address, phone: p.phone }
+    }
+}
+
+impl From<&PersonalData> for PersonalFields {
+    fn from(p: &PersonalData) -> Self {
+        PersonalFields {
+            full_name: p.full_name.clone(),
+            postal_address: p.postal_address.clone(),
+            phone: p.phone.clone(),
+        }
+    }
+}
+
+// ---- registration ----
+
+#[derive(serde::Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_again: String,
+    #[serde(flatten)]
+    personal: PersonalFields,
+}
+
+async fn register_form(page: FormPage) -> Result<HttpResponse, AppError> {
+    if page.user.is_some() {
+        return Ok(see_other("/account"));
+    }
+    render(&RegisterPage { l: page.l, email: String::new(), p: PersonalFields::default(), errors: FieldErrors::new() })
+}
+
+async fn register(
+    state: State,
+    session: Session,
+    page: FormPage,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let registration = Registration {
+        email: form.email.clone(),
+        password: form.password,
+        password_again: form.password_again,
+        personal: form.personal.clone().into(),
+    };
+    match state.accounts.register(registration).await {
+        Ok(id) => {
+            auth::log_in(&session, &id)?;
+            flash::ok(&session, "Welcome! Your account is ready.");
+            Ok(see_other("/account"))
+        }
+        Err(AccountError::Invalid(errors)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RegisterPage { l: page.l, email: form.email, p: form.personal, errors },
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- login and logout ----
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    next: String,
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(page: FormPage, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
+    let next = safe_next(&query.next).unwrap_or("").to_owned();
+    if page.user.is_some() {
+        return Ok(see_other(if next.is_empty() { "/" } else { &next }));
+    }
+    render(&LoginPage { l: page.l, email: String::new(), next, error: String::new() })
+}
+
+/// One message for an unknown e-mail and a wrong password: the page must not tell which.
+pub const BAD_LOGIN: &str = "Wrong e-mail address or password.";
+
+async fn login(
+    state: State,
+    session: Session,
+    req: HttpRequest,
+    page: FormPage,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let client = req.peer_addr().map(|a| a.ip());
+    let (status, error) = match state.accounts.log_in(&form.email, form.password, client).await {
+        Ok(id) => {
+            auth::log_in(&session, &id)?;
+            return Ok(see_other(safe_next(&form.next).unwrap_or("/")));
+        }
+        Err(AccountError::BadCredentials) => (StatusCode::UNAUTHORIZED, BAD_LOGIN.to_owned()),
+        Err(AccountError::Throttled(wait)) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many login attempts. Wait {} seconds, then try again.", wait.as_secs().max(1)),
+        ),
+        Err(AccountError::Suspended) => {
+            (StatusCode::FORBIDDEN, "This account is suspended. Please contact the shop.".to_owned())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let next = safe_next(&form.next).unwrap_or("").to_owned();
+    render_status(status, &LoginPage { l: page.l, email: form.email, next, error })
+}
+
+async fn logout(session: Session) -> HttpResponse {
+    auth::log_out(&session);
+    see_other("/")
+}
+
+// ---- the user's own account ----
+
+async fn account(user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppError> {
+    let p = PersonalFields::from(&user.0.personal);
+    render(&AccountPage { l: page.l, user: user.0, p, errors: FieldErrors::new() })
+}
+
+async fn update_account(
+    state: State,
+    session: Session,
+    user: CurrentUser,
+    page: FormPage,
+    form: web::Form<PersonalFields>,
+) -> Result<HttpResponse, AppError> {
+    let fields = form.into_inner();
+    match state.accounts.update_personal(user.0.id.clone(), fields.clone().into()).await {
+        Ok(()) => {
+            flash::ok(&session, "Your details were saved.");
+            Ok(see_other("/account"))
+        }
+        Err(AccountError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &AccountPage { l: page.l, user: user.0, p: fields, errors })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+}
+
+async fn password_form(_user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppError> {
+    render(&PasswordPage { l: page.l, errors: FieldErrors::new() })
+}
+
+async fn change_password(
+    state: State,
+    session: Session,
+    user: CurrentUser,
+    page: FormPage,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let result = state
+        .accounts
+        .change_password(&user.0, form.current_password, form.new_password, form.new_password_again)
+        .await;
+    match result {
+        Ok(()) => {
+            // Every session of the user was ended; this browser continues in a fresh one.
+            auth::log_in(&session, &user.0.id)?;
+            flash::ok(&session, "Your password was changed. Other devices have been logged out.");
+            Ok(see_other("/account"))
+        }
+        Err(AccountError::Invalid(errors)) => {
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { l: page.l, errors })
+        }
+        Err(AccountError::Throttled(wait)) => {
+            let message = format!("Too many attempts. Wait {} seconds, then try again.", wait.as_secs().max(1));
+            render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &PasswordPage { l: page.l, errors: FieldErrors::with("current_password", message) },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- administration of users ----
+
+const USERS_PER_PAGE: i64 = 50;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct UserSearch {
+    q: String,
+    page: Option<String>,
+}
+
+async fn admin_users(
+    state: State,
+    _admin: Authorized<roles::Admin>,
+    page: FormPage,
+    query: web::Query<UserSearch>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let number = match query.page.as_deref().map(str::parse::<i64>) {
+        None => 1,
+        Some(Ok(n)) if (1..=1_000_000).contains(&n) => n,
+        Some(_) => return Err(AppError::BadRequest("The page number must be a whole number from 1 on.".into())),
+    };
+    if query.q.len() > 200 {
+        return Err(AppError::BadRequest("The search is too long (at most 200 characters).".into()));
+    }
+    let needle = query.q.clone();
+    let (users, total) = state.db.read(move |c| super::service::search(c, &needle, number, USERS_PER_PAGE)).await?;
+    let pages = ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    render(&AdminUsersPage { l: page.l, q: query.q, users, total, page: number, pages })
+}
+
+fn user_id(raw: &str) -> Result<UserId, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn admin_user(
+    state: State,
+    admin: Authorized<roles::Admin>,
+    page: FormPage,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = user_id(&path)?;
+    let is_self = admin.user.id == id;
+    let (user, events, sessions) = state
+        .db
+        .read(move |c| {
+            let user = super::service::find_user(c, &id)?.ok_or(AccountError::NotFound)?;
+            let events = super::service::history(c, &id)?;
+            let sessions = super::service::active_sessions(c, &id)?;
+            Ok::<_, AccountError>((user, events, sessions))
+        })
+        .await?;
+    let grantable = Role::ALL.into_iter().filter(|r| !user.has_role(*r)).collect();
+    render(&AdminUserPage { l: page.l, user, grantable, events, sessions, is_self })
+}
+
+#[derive(serde::Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    role: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Runs an administrator's change on a user and comes back to the user's page with the outcome.
+async fn admin_change<F>(
+    state: State,
+    session: Session,
+    id: UserId,
+    done: &str,
+    change: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &UserId) -> Result<(), AccountError> + Send + 'static,
+{
+    let back = format!("/admin/users/{id}");
+    match state.db.write(move |c| change(c, &id)).await {
+        Ok(()) => flash::ok(&session, done),
+        Err(AccountError::Refused(why)) => flash::error(&session, why),
+        Err(AccountError::Invalid(errors)) => flash::error(&session, errors.get("reason")),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other(&back))
+}
+
+async fn grant_role(
+    state: State,
+    session: Session,
+    admin: Authorized<roles::Admin>,
+    path: web::Path<String>,
+    form: web::Form<GrantForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = user_id(&path)?;
+    let Some(role) = Role::parse(&form.role) else {
+        return Err(AppError::BadRequest("Choose one of the listed roles.".into()));
+    };
+    let actor = admin.user.id.clone();
+    let done = format!("Role {} granted.", role.label());
+    admin_change(state, session, id, &done, move |c, id| {
+        super::service::grant_role(c, Some(&actor), id, role).map(|_| ())
+    })
+    .await
+}
+
+async fn revoke_role(
+    state: State,
+    session: Session,
+    admin: Authorized<roles::Admin>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, role) = path.into_inner();
+    let id = user_id(&id)?;
+    let role = Role::parse(&role).ok_or(AppError::NotFound)?;
+    let actor = admin.user.id.clone();
+    let done = format!("Role {} revoked.", role.label());
+    admin_change(state, session, id, &done, move |c, id| super::service::revoke_role(c, &actor, id, role).map(|_| ()))
+        .await
+}
+
+fn reason(form: &ReasonForm) -> Result<String, AccountError> {
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AccountError::Invalid(FieldErrors::with("reason", "Give a reason of at most 500 characters.")));
+    }
+    Ok(reason.to_owned())
+}
+
+async fn suspend(
+    state: State,
+    session: Session,
+    admin: Authorized<roles::Admin>,
+    path: web::Path<String>,
+    form: web::Form<ReasonForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = user_id(&path)?;
+    let actor = admin.user.id.clone();
+    let why = reason(&form);
+    admin_change(state, session, id, "Account suspended; its sessions have ended.", move |c, id| {
+        super::service::suspend(c, &actor, id, &why?)
+    })
+    .await
+}
+
+async fn reinstate(
+    state: State,
+    session: Session,
+    admin: Authorized<roles::Admin>,
+    path: web::Path<String>,
+    form: web::Form<ReasonForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = user_id(&path)?;
+    let actor = admin.user.id.clone();
+    let why = reason(&form);
+    admin_change(state, session, id, "Account reinstated.", move |c, id| {
+        super::service::reinstate(c, &actor, id, &why?)
+    })
+    .await
+}

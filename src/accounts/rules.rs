@@ -1,0 +1,223 @@
+//! Pure rules of accounts: what a valid e-mail, password and set of personal data are, and when a
+//! session has run out. No database here.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+
+use super::model::{PersonalData, ValidRegistration};
+use crate::web::forms::FieldErrors;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Long enough for any passphrase, short enough that hashing it costs nothing extra.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// E-mail addresses compare without case and surrounding spaces.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn check_email(email: &str) -> Result<(), &'static str> {
+    if email.is_empty() {
+        return Err("Enter your e-mail address.");
+    }
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("This does not look like an e-mail address.");
+    }
+    match email.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.') =>
+        {
+            Ok(())
+        }
+        _ => Err("This does not look like an e-mail address (name@example.com)."),
+    }
+}
+
+pub fn check_password(password: &str, email: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(format!("Use at least {MIN_PASSWORD_CHARS} characters."));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(format!("Use at most {MAX_PASSWORD_BYTES} bytes."));
+    }
+    if !email.is_empty() && normalize_email(password) == email {
+        return Err("Your password must not be your e-mail address.".into());
+    }
+    Ok(())
+}
+
+fn check_text(value: &str, max: usize, what: &str, multiline: bool) -> Result<(), String> {
+    if value.trim().is_empty() {
+        return Err(format!("Enter your {what}."));
+    }
+    if value.chars().count() > max {
+        return Err(format!("Your {what} is too long (at most {max} characters)."));
+    }
+    if value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) {
+        return Err(format!("Your {what} contains characters that cannot be stored."));
+    }
+    Ok(())
+}
+
+pub fn check_phone(phone: &str) -> Result<(), &'static str> {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+    if phone.trim().is_empty() {
+        Err("Enter your phone number.")
+    } else if !allowed || !(5..=20).contains(&digits) {
+        Err("Enter a phone number of 5 to 20 digits (spaces, +, -, ( ) allowed).")
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the personal data fields, adding a message per bad field.
+pub fn check_personal(personal: &PersonalData, errors: &mut FieldErrors) {
+    if let Err(e) = check_text(&personal.full_name, 200, "full name", false) {
+        errors.add("full_name", e);
+    }
+    if let Err(e) = check_text(&personal.postal_address, 500, "postal address", true) {
+        errors.add("postal_address", e);
+    }
+    if let Err(e) = check_phone(&personal.phone) {
+        errors.add("phone", e);
+    }
+}
+
+/// Personal data as stored: surrounding spaces dropped, line ends unified.
+pub fn tidy_personal(personal: &PersonalData) -> PersonalData {
+    PersonalData {
+        full_name: personal.full_name.trim().to_owned(),
+        postal_address: personal.postal_address.trim().replace("\r\n", "\n"),
+        phone: personal.phone.trim().to_owned(),
+    }
+}
+
+/// Checks a registration form. Every bad field gets its own message.
+pub fn check_registration(
+    email: &str,
+    password: &str,
+    password_again: &str,
+    personal: &PersonalData,
+) -> Result<ValidRegistration, FieldErrors> {
+    let email = normalize_email(email);
+    let mut errors = FieldErrors::new();
+    if let Err(e) = check_email(&email) {
+        errors.add("email", e);
+    }
+    if let Err(e) = check_password(password, &email) {
+        errors.add("password", e);
+    } else if password != password_again {
+        errors.add("password_again", "The two passwords differ.");
+    }
+    let personal = tidy_personal(personal);
+    check_personal(&personal, &mut errors);
+    errors.into_result()?;
+    Ok(ValidRegistration { email, personal })
+}
+
+/// Whether a session is over: idle too long, or older than the absolute limit.
+pub fn session_expired(
+    created_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+    now: NaiveDateTime,
+    idle: Duration,
+    absolute: Duration,
+) -> bool {
+    let idle = chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::MAX);
+    let absolute = chrono::Duration::from_std(absolute).unwrap_or(chrono::Duration::MAX);
+    now - last_seen_at > idle || now - created_at > absolute
+}
+
+/// Recording every request's time would make each read a write; a minute's precision is plenty
+/// for an idle timeout counted in tens of minutes.
+pub fn session_needs_touch(last_seen_at: NaiveDateTime, now: NaiveDateTime) -> bool {
+    now - last_seen_at > chrono::Duration::seconds(60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn personal() -> PersonalData {
+        PersonalData {
+            full_name: "Ada Lovelace".into(),
+            postal_address: "1 Analytical Way\nLondon".into(),
+            phone: "+44 20 7946 0000".into(),
+        }
+    }
+
+    #[test]
+    fn emails_are_compared_without_case_or_spaces() {
+        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+    }
+
+    #[test]
+    fn email_shapes() {
+        assert!(check_email("ada@example.com").is_ok());
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@@example.com", "ada@.com"]
+        {
+            assert!(check_email(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_need_length_and_must_differ_from_email() {
+        assert!(check_password("short", "a@b.cc").is_err());
+        assert!(check_password("long enough pass", "a@b.cc").is_ok());
+        assert!(check_password("Ada@Example.com", "ada@example.com").is_err());
+        assert!(check_password(&"x".repeat(MAX_PASSWORD_BYTES + 1), "a@b.cc").is_err());
+        // Ten characters, not ten bytes: a passphrase in any script counts the same.
+        assert!(check_password("ääääääääää", "a@b.cc").is_ok());
+    }
+
+    #[test]
+    fn phones() {
+        assert!(check_phone("+44 (20) 7946-0000").is_ok());
+        assert!(check_phone("123").is_err());
+        assert!(check_phone("call me maybe").is_err());
+    }
+
+    #[test]
+    fn registration_reports_every_bad_field() {
+        let bad = PersonalData { full_name: " ".into(), postal_address: "".into(), phone: "x".into() };
+        let errors = check_registration("nope", "short", "short", &bad).expect_err("must fail");
+        for field in ["email", "password", "full_name", "postal_address", "phone"] {
+            assert!(errors.has(field), "no message for {field}");
+        }
+        let errors = check_registration("ada@example.com", "long enough pass", "other pass!", &personal())
+            .expect_err("must fail");
+        assert!(errors.has("password_again"));
+        let ok =
+            check_registration(" Ada@Example.com", "long enough pass", "long enough pass", &personal()).expect("valid");
+        assert_eq!(ok.email, "ada@example.com");
+    }
+
+    #[test]
+    fn control_characters_are_refused_but_address_lines_are_kept() {
+        let mut p = personal();
+        p.full_name = "Ada\u{0}".into();
+        let mut errors = FieldErrors::new();
+        check_personal(&p, &mut errors);
+        assert!(errors.has("full_name") && !errors.has("postal_address"));
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_or_old() {
+        let t0 = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time").naive_utc();
+        let idle = Duration::from_secs(30 * 60);
+        let absolute = Duration::from_secs(12 * 3600);
+        let at = |mins: i64| t0 + chrono::Duration::minutes(mins);
+        assert!(!session_expired(t0, at(29), at(30), idle, absolute));
+        assert!(session_expired(t0, at(0), at(31), idle, absolute));
+        assert!(!session_expired(t0, at(12 * 60 - 1), at(12 * 60), idle, absolute));
+        assert!(session_expired(t0, at(12 * 60), at(12 * 60 + 1), idle, absolute));
+        assert!(!session_needs_touch(at(0), at(1)));
+        assert!(session_needs_touch(at(0), at(2)));
+    }
+}

@@ -1,0 +1,362 @@
+//! The operations of accounts, for its own pages and for other modules. Synchronous functions take
+//! the caller's connection (so they can join a larger transaction); `Accounts` wraps the ones the
+//! pages need with hashing, throttling and the database's blocking pool.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+
+use super::model::*;
+use super::passwords::{PasswordError, Passwords};
+use super::repo;
+use super::rules;
+use super::throttle::LoginThrottle;
+use crate::db::{Db, DbConnection, DbError};
+use crate::web::forms::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the form has mistakes")]
+    Invalid(FieldErrors),
+    #[error("wrong e-mail or password")]
+    BadCredentials,
+    #[error("too many attempts")]
+    Throttled(Duration),
+    #[error("the account is suspended")]
+    Suspended,
+    #[error("no such user")]
+    NotFound,
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+impl From<diesel::result::Error> for AccountError {
+    fn from(e: diesel::result::Error) -> Self {
+        AccountError::Db(DbError::Query(e))
+    }
+}
+
+pub type Result<T, E = AccountError> = std::result::Result<T, E>;
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+// ---- functions on the caller's connection ----
+
+/// The user with their roles, or None.
+pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<Option<User>> {
+    let Some(row) = repo::user_by_id(conn, id)? else { return Ok(None) };
+    let roles = parse_roles(repo::roles_of(conn, id)?);
+    Ok(Some(row.into_user(roles)))
+}
+
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
+    let Some(row) = repo::user_by_email(conn, &rules::normalize_email(email))? else { return Ok(None) };
+    let roles = parse_roles(repo::roles_of(conn, &row.id)?);
+    Ok(Some(row.into_user(roles)))
+}
+
+fn parse_roles(names: Vec<String>) -> Vec<Role> {
+    let mut roles: Vec<Role> = names.iter().filter_map(|n| Role::parse(n)).collect();
+    roles.sort();
+    roles
+}
+
+/// Appends to the user's history; `actor` is who did it (None: the user themself or the system).
+pub fn record_event(
+    conn: &mut DbConnection,
+    user: &UserId,
+    actor: Option<&UserId>,
+    kind: &str,
+    detail: &str,
+) -> Result<()> {
+    repo::insert_event(
+        conn,
+        &NewEventRow { id: AccountEventId::new(), user_id: user, actor_id: actor, kind, detail, at: now() },
+    )?;
+    Ok(())
+}
+
+/// Creates a user with the given roles; the password must already be hashed.
+pub fn create_user(
+    conn: &mut DbConnection,
+    reg: &ValidRegistration,
+    password_hash: &str,
+    roles: &[Role],
+) -> Result<UserId> {
+    if repo::email_taken(conn, &reg.email)? {
+        return Err(email_taken());
+    }
+    let id = UserId::new();
+    let now = now();
+    let row = NewUserRow {
+        id: &id,
+        email: &reg.email,
+        password_hash,
+        full_name: &reg.personal.full_name,
+        postal_address: &reg.personal.postal_address,
+        phone: &reg.personal.phone,
+        created_at: now,
+        updated_at: now,
+    };
+    match repo::insert_user(conn, &row) {
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(email_taken()),
+        other => other?,
+    };
+    for role in roles {
+        repo::insert_role(conn, &id, *role, now)?;
+    }
+    record_event(conn, &id, None, "registered", "")?;
+    Ok(id)
+}
+
+fn email_taken() -> AccountError {
+    AccountError::Invalid(FieldErrors::with(
+        "email",
+        "An account with this e-mail address exists already. Log in, or use another address.",
+    ))
+}
+
+/// Ends every session of the user, on every instance: the sessions live in the database.
+pub fn end_sessions(conn: &mut DbConnection, id: &UserId) -> Result<usize> {
+    Ok(repo::delete_sessions_of(conn, id)?)
+}
+
+/// Grants a role; `actor` None means the command line.
+pub fn grant_role(conn: &mut DbConnection, actor: Option<&UserId>, id: &UserId, role: Role) -> Result<bool> {
+    repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
+    let added = repo::insert_role(conn, id, role, now())?;
+    if added {
+        record_event(conn, id, actor, "role_granted", role.as_str())?;
+    }
+    Ok(added)
+}
+
+pub fn revoke_role(conn: &mut DbConnection, actor: &UserId, id: &UserId, role: Role) -> Result<bool> {
+    if role == Role::Admin && actor == id {
+        return Err(AccountError::Refused("You cannot take the administrator role from yourself."));
+    }
+    let removed = repo::delete_role(conn, id, role)? > 0;
+    if removed {
+        record_event(conn, id, Some(actor), "role_revoked", role.as_str())?;
+    }
+    Ok(removed)
+}
+
+pub fn suspend(conn: &mut DbConnection, actor: &UserId, id: &UserId, reason: &str) -> Result<()> {
+    if actor == id {
+        return Err(AccountError::Refused("You cannot suspend yourself."));
+    }
+    let user = repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
+    if user.suspended_at.is_some() {
+        return Ok(());
+    }
+    let now = now();
+    repo::set_suspended(conn, id, Some(now), now)?;
+    repo::delete_sessions_of(conn, id)?;
+    record_event(conn, id, Some(actor), "suspended", reason)
+}
+
+pub fn reinstate(conn: &mut DbConnection, actor: &UserId, id: &UserId, reason: &str) -> Result<()> {
+    let user = repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
+    if user.suspended_at.is_none() {
+        return Ok(());
+    }
+    repo::set_suspended(conn, id, None, now())?;
+    record_event(conn, id, Some(actor), "reinstated", reason)
+}
+
+pub fn history(conn: &mut DbConnection, id: &UserId) -> Result<Vec<AccountEvent>> {
+    Ok(repo::events_of(conn, id, 100)?)
+}
+
+pub fn active_sessions(conn: &mut DbConnection, id: &UserId) -> Result<i64> {
+    Ok(repo::count_sessions_of(conn, id)?)
+}
+
+/// One page of a user search, with the total number of matches.
+pub fn search(conn: &mut DbConnection, needle: &str, page: i64, per_page: i64) -> Result<(Vec<User>, i64)> {
+    let (rows, total) = repo::search(conn, needle.trim(), per_page, (page - 1).max(0) * per_page)?;
+    let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut roles = repo::roles_of_many(conn, &ids)?;
+    let users = rows
+        .into_iter()
+        .map(|row| {
+            let mine = roles.extract_if(.., |(uid, _)| *uid == row.id).map(|(_, r)| r).collect();
+            row.into_user(parse_roles(mine))
+        })
+        .collect();
+    Ok((users, total))
+}
+
+/// Deletes sessions past their idle or absolute limit.
+pub fn purge_expired_sessions(conn: &mut DbConnection, idle: Duration, absolute: Duration) -> Result<usize> {
+    let now = now();
+    let ago = |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero());
+    Ok(repo::delete_sessions_before(conn, ago(idle), ago(absolute))?)
+}
+
+// ---- the operations behind the pages ----
+
+/// Accounts as the web pages use them: database, password hashing and login throttling together.
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    passwords: Passwords,
+    throttle: Arc<LoginThrottle>,
+}
+
+/// A registration form as typed.
+#[derive(Clone, Debug, Default)]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub password_again: String,
+    pub personal: PersonalData,
+}
+
+impl Accounts {
+    pub fn new(db: Db, passwords: Passwords, throttle: LoginThrottle) -> Self {
+        Self { db, passwords, throttle: Arc::new(throttle) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn throttle(&self) -> &LoginThrottle {
+        &self.throttle
+    }
+
+    /// Registers a shopper.
+    pub async fn register(&self, form: Registration) -> Result<UserId> {
+        self.create(form, vec![Role::Shopper]).await
+    }
+
+    /// Creates a user with these roles (registration, demo data, the CLI).
+    pub async fn create(&self, form: Registration, roles: Vec<Role>) -> Result<UserId> {
+        let valid = rules::check_registration(&form.email, &form.password, &form.password_again, &form.personal)
+            .map_err(AccountError::Invalid)?;
+        let email = valid.email.clone();
+        // Ask first so a taken address costs no hashing; the insert checks again against races.
+        if self.db.read(move |c| repo::email_taken(c, &email).map_err(AccountError::from)).await? {
+            return Err(email_taken());
+        }
+        let hash = self.passwords.hash(form.password).await?;
+        self.db.write(move |c| create_user(c, &valid, &hash, &roles)).await
+    }
+
+    /// Checks a login. The answer for an unknown e-mail and for a wrong password is the same
+    /// error after the same amount of work.
+    pub async fn log_in(&self, email: &str, password: String, client: Option<IpAddr>) -> Result<UserId> {
+        let email = rules::normalize_email(email);
+        self.throttle.attempt(&email, client).map_err(AccountError::Throttled)?;
+        let record = self.db.read(move |c| repo::login_record(c, &email).map_err(AccountError::from)).await?;
+        let (hash, record) = match record {
+            Some(r) => (Some(r.password_hash.clone()), Some(r)),
+            None => (None, None),
+        };
+        if !self.passwords.verify(password, hash).await {
+            return Err(AccountError::BadCredentials);
+        }
+        let record = record.ok_or(AccountError::BadCredentials)?;
+        if record.suspended {
+            return Err(AccountError::Suspended);
+        }
+        Ok(record.id)
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        self.db.read(move |c| find_user(c, &id)).await
+    }
+
+    /// Changes the password after checking the current one; ends every session of the user.
+    pub async fn change_password(&self, user: &User, current: String, new: String, again: String) -> Result<()> {
+        let mut errors = FieldErrors::new();
+        if let Err(e) = rules::check_password(&new, &user.email) {
+            errors.add("new_password", e);
+        } else if new != again {
+            errors.add("new_password_again", "The two new passwords differ.");
+        }
+        errors.into_result().map_err(AccountError::Invalid)?;
+        self.throttle.attempt(&user.email, None).map_err(AccountError::Throttled)?;
+        let id = user.id.clone();
+        let stored = self.db.read(move |c| repo::password_hash(c, &id).map_err(AccountError::from)).await?;
+        if !self.passwords.verify(current, stored).await {
+            return Err(AccountError::Invalid(FieldErrors::with(
+                "current_password",
+                "This is not your current password.",
+            )));
+        }
+        let hash = self.passwords.hash(new).await?;
+        let id = user.id.clone();
+        self.db
+            .write(move |c| {
+                repo::set_password_hash(c, &id, &hash, now())?;
+                end_sessions(c, &id)?;
+                record_event(c, &id, None, "password_changed", "")
+            })
+            .await
+    }
+
+    pub async fn update_personal(&self, id: UserId, personal: PersonalData) -> Result<()> {
+        let personal = rules::tidy_personal(&personal);
+        let mut errors = FieldErrors::new();
+        rules::check_personal(&personal, &mut errors);
+        errors.into_result().map_err(AccountError::Invalid)?;
+        self.db
+            .write(move |c| {
+                repo::set_personal(c, &id, &personal, now())?;
+                record_event(c, &id, None, "personal_data_changed", "")
+            })
+            .await
+    }
+
+    /// Creates an administrator, or makes an existing user one and sets their password (the
+    /// `create-admin` command, also the way back in for a locked-out operator). True if created.
+    pub async fn create_admin(&self, email: &str, full_name: &str, password: String) -> Result<(UserId, bool)> {
+        let email = rules::normalize_email(email);
+        let mut errors = FieldErrors::new();
+        if let Err(e) = rules::check_email(&email) {
+            errors.add("email", e);
+        }
+        if let Err(e) = rules::check_password(&password, &email) {
+            errors.add("password", e);
+        }
+        errors.into_result().map_err(AccountError::Invalid)?;
+        let lookup = email.clone();
+        let existing = self.db.read(move |c| find_user_by_email(c, &lookup)).await?;
+        if let Some(user) = existing {
+            let id = user.id.clone();
+            self.db.write(move |c| grant_role(c, None, &id, Role::Admin)).await?;
+            self.reset_password(user.id.clone(), password).await?;
+            return Ok((user.id, false));
+        }
+        let hash = self.passwords.hash(password).await?;
+        let reg = ValidRegistration {
+            email,
+            personal: PersonalData { full_name: full_name.trim().to_owned(), ..PersonalData::default() },
+        };
+        let id = self.db.write(move |c| create_user(c, &reg, &hash, &[Role::Admin])).await?;
+        Ok((id, true))
+    }
+
+    /// Sets a new password without knowing the old one (the `create-admin` command).
+    pub async fn reset_password(&self, id: UserId, password: String) -> Result<()> {
+        let hash = self.passwords.hash(password).await?;
+        self.db
+            .write(move |c| {
+                repo::set_password_hash(c, &id, &hash, now())?;
+                end_sessions(c, &id)?;
+                record_event(c, &id, None, "password_reset", "from the command line")
+            })
+            .await
+    }
+}

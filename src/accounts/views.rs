@@ -1,0 +1,80 @@
+//! Templates of the accounts pages.
+
+use askama::Template;
+
+use super::model::{AccountEvent, Role, User};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+
+/// The fields of the registration and profile forms, as typed (never the passwords).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PersonalFields {
+    pub full_name: String,
+    pub postal_address: String,
+    pub phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/register.html")]
+pub struct RegisterPage {
+    pub l: Layout,
+    pub email: String,
+    pub p: PersonalFields,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+pub struct LoginPage {
+    pub l: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+pub struct AccountPage {
+    pub l: Layout,
+    pub user: std::sync::Arc<User>,
+    pub p: PersonalFields,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/password.html")]
+pub struct PasswordPage {
+    pub l: Layout,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_users.html")]
+pub struct AdminUsersPage {
+    pub l: Layout,
+    pub q: String,
+    pub users: Vec<User>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl AdminUsersPage {
+    /// The query string of another result page, keeping the search.
+    pub fn page_query(&self, page: i64) -> String {
+        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
+        format!("?q={q}&page={page}")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/admin_user.html")]
+pub struct AdminUserPage {
+    pub l: Layout,
+    pub user: User,
+    pub grantable: Vec<Role>,
+    pub events: Vec<AccountEvent>,
+    pub sessions: i64,
+    pub is_self: bool,
+}

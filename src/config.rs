@@ -1,0 +1,176 @@
+//! Settings, from the command line or the environment; each one is listed in `.env.example` and
+//! README.md. The defaults give a working shop on a laptop with nothing to configure.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+
+/// Settings as given (flags or environment variables).
+#[derive(clap::Args, Clone, Debug)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(long = "addr", env = "SHOP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Folder for the SQLite database, the secret key, demo logins and e-mail files.
+    #[arg(long = "data-dir", env = "SHOP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `postgres://...` for PostgreSQL; a file path (or sqlite://path) for SQLite.
+    /// Default: `shop.sqlite3` in the data folder.
+    #[arg(long = "database-url", env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// At least 32 characters; signs and encrypts the session cookie. Default: a random key
+    /// generated on first start into `<data dir>/secret_key`. Every instance sharing one
+    /// database must be given the same key.
+    #[arg(long = "secret-key", env = "SHOP_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// The address people use to reach the shop. `https://...` turns on Secure `__Host-` cookies.
+    /// Default: `http://` + SHOP_ADDR.
+    #[arg(long = "public-url", env = "SHOP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// HTTP worker threads. Default: the number of CPU cores.
+    #[arg(long = "workers", env = "SHOP_WORKERS")]
+    pub workers: Option<usize>,
+    /// `smtp://user:pass@host:port` or `smtps://...`; unset: e-mails are written as .eml files
+    /// into `<data dir>/outbox`.
+    #[arg(long = "smtp-url", env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Database connections in the pool.
+    #[arg(long = "db-pool-size", env = "SHOP_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// SQLite `synchronous` setting: FULL (a 2xx answer is on disk) or NORMAL (faster; a power
+    /// cut may lose the last commits, never corrupt).
+    #[arg(long = "sqlite-synchronous", env = "SHOP_SQLITE_SYNCHRONOUS", default_value = "FULL")]
+    pub sqlite_synchronous: String,
+    /// Minutes without a request after which a session ends.
+    #[arg(long = "session-idle-minutes", env = "SHOP_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after login after which a session ends, however active.
+    #[arg(long = "session-absolute-hours", env = "SHOP_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u64,
+    /// Login attempts allowed for one e-mail address in a burst; then one per 30 seconds.
+    #[arg(long = "login-attempts-per-account", env = "SHOP_LOGIN_ATTEMPTS_PER_ACCOUNT", default_value_t = 5)]
+    pub login_attempts_per_account: u32,
+    /// Login attempts allowed from one client address in a burst; then one per 2 seconds.
+    #[arg(long = "login-attempts-per-address", env = "SHOP_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 30)]
+    pub login_attempts_per_address: u32,
+    /// Seed demo data (one user per role) on the first start of a new database.
+    #[arg(long = "demo", env = "SHOP_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo: bool,
+    /// Log filter (tracing's EnvFilter syntax).
+    #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// Settings checked and completed with their derived defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub secret_key: Vec<u8>,
+    pub public_url: url::Url,
+    pub workers: usize,
+    pub smtp_url: Option<String>,
+    pub db_pool_size: u32,
+    pub sqlite_synchronous: String,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub login_attempts_per_account: u32,
+    pub login_attempts_per_address: u32,
+    pub demo: bool,
+}
+
+impl Config {
+    pub fn from_settings(s: Settings) -> anyhow::Result<Config> {
+        std::fs::create_dir_all(&s.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", s.data_dir.display()))?;
+        let database_url = s
+            .database_url
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| s.data_dir.join("shop.sqlite3").to_string_lossy().into_owned());
+        let secret_key = match s.secret_key.filter(|k| !k.is_empty()) {
+            Some(key) if key.len() >= 32 => key.into_bytes(),
+            Some(_) => anyhow::bail!("SHOP_SECRET_KEY must be at least 32 characters long"),
+            None => load_or_create_secret(&s.data_dir)?,
+        };
+        let public_url = s.public_url.unwrap_or_else(|| format!("http://{}", s.addr));
+        let public_url = url::Url::parse(&public_url).context("SHOP_PUBLIC_URL is not a valid URL")?;
+        let synchronous = s.sqlite_synchronous.to_ascii_uppercase();
+        if !["OFF", "NORMAL", "FULL", "EXTRA"].contains(&synchronous.as_str()) {
+            anyhow::bail!("SHOP_SQLITE_SYNCHRONOUS must be one of OFF, NORMAL, FULL, EXTRA");
+        }
+        Ok(Config {
+            addr: s.addr,
+            data_dir: s.data_dir,
+            database_url,
+            secret_key,
+            public_url,
+            workers: s.workers.filter(|w| *w > 0).unwrap_or_else(default_workers),
+            smtp_url: s.smtp_url.filter(|u| !u.is_empty()),
+            db_pool_size: s.db_pool_size.max(1),
+            sqlite_synchronous: synchronous,
+            session_idle: Duration::from_secs(s.session_idle_minutes.max(1) * 60),
+            session_absolute: Duration::from_secs(s.session_absolute_hours.max(1) * 3600),
+            login_attempts_per_account: s.login_attempts_per_account.max(1),
+            login_attempts_per_address: s.login_attempts_per_address.max(1),
+            demo: s.demo,
+        })
+    }
+
+    /// Whether people reach the shop over HTTPS (then cookies are Secure and `__Host-` prefixed).
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    pub fn socket_addr(&self) -> anyhow::Result<SocketAddr> {
+        use std::net::ToSocketAddrs;
+        self.addr
+            .to_socket_addrs()
+            .with_context(|| format!("SHOP_ADDR {} is not an address to listen on", self.addr))?
+            .next()
+            .with_context(|| format!("SHOP_ADDR {} names no address", self.addr))
+    }
+
+    pub fn db_settings(&self) -> crate::db::DbSettings {
+        crate::db::DbSettings {
+            url: self.database_url.clone(),
+            pool_size: self.db_pool_size,
+            sqlite: crate::db::SqliteSetup { busy_timeout_ms: 5000, synchronous: self.sqlite_synchronous.clone() },
+        }
+    }
+}
+
+fn default_workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// The secret key kept in the data folder, created with 512 random bits on first start.
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let key = existing.trim();
+        if key.len() >= 32 {
+            return Ok(key.as_bytes().to_vec());
+        }
+    }
+    let key = hex::encode(rand::random::<[u8; 64]>());
+    write_private_file(&path, &key).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key.into_bytes())
+}
+
+/// Writes a file only its owner may read (secrets, demo passwords).
+pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}

@@ -1,0 +1,93 @@
+//! The one connection type of the shop: PostgreSQL or SQLite, chosen by the URL scheme.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL names. The derived `establish` would try each variant in turn and SQLite
+/// accepts any path, so we pick by scheme ourselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// SQLite settings applied to every new connection.
+#[derive(Clone, Debug)]
+pub struct SqliteSetup {
+    pub busy_timeout_ms: u32,
+    pub synchronous: String,
+}
+
+/// An r2d2 manager that opens the right variant and runs the SQLite PRAGMAs on each connection.
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+    sqlite: SqliteSetup,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str, sqlite: SqliteSetup) -> Self {
+        Self { url: url.to_owned(), backend: Backend::of_url(url), sqlite }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn open(&self) -> ConnectionResult<DbConnection> {
+        match self.backend {
+            Backend::Postgres => Ok(DbConnection::Postgresql(diesel::PgConnection::establish(&self.url)?)),
+            Backend::Sqlite => {
+                let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                self.set_up_sqlite(&mut conn).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// Separate statements, in this order: the busy handler must be in place before WAL is
+    /// switched on, because switching takes a lock another connection may hold.
+    fn set_up_sqlite(&self, conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
+        conn.batch_execute(&format!("PRAGMA busy_timeout = {};", self.sqlite.busy_timeout_ms))?;
+        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+        conn.batch_execute(&format!("PRAGMA synchronous = {};", self.sqlite.synchronous))?;
+        conn.batch_execute("PRAGMA foreign_keys = ON;")?;
+        Ok(())
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.open().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}

@@ -1,0 +1,172 @@
+//! The database layer: one connection enum over PostgreSQL and SQLite, a pool, a single writer for
+//! SQLite, embedded migrations, and the portable column types. Modules own their tables; this
+//! layer owns only `app_meta` (facts about the installation itself).
+
+mod connection;
+pub mod meta;
+pub mod migrations;
+pub mod schema;
+pub mod types;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+
+pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup};
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("could not open the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct DbSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub sqlite: SqliteSetup,
+}
+
+/// A cheap handle to the database, shared by all workers.
+///
+/// SQLite allows one writer at a time. Rather than let concurrent writers spin on the busy
+/// handler, every write goes through one dedicated connection behind a lock and opens its
+/// transaction with `BEGIN IMMEDIATE`, so it holds the write lock from its first statement and
+/// can never fail half-way with SQLITE_BUSY. Reads use the pool and run in parallel (WAL).
+/// PostgreSQL writes use the pool with plain READ COMMITTED transactions.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    writer: Option<Arc<Mutex<DbConnection>>>,
+    manager: ConnectionManager,
+}
+
+impl Db {
+    pub fn connect(settings: &DbSettings) -> Result<Db, DbError> {
+        let manager = ConnectionManager::new(&settings.url, settings.sqlite.clone());
+        let backend = manager.backend();
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager.clone())?;
+        let writer = match backend {
+            Backend::Sqlite => Some(Arc::new(Mutex::new(manager.open()?))),
+            Backend::Postgres => None,
+        };
+        Ok(Db { pool, backend, writer, manager })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool_state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction it does not open itself.
+    pub fn read_blocking<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one write transaction: all of it commits, or none of it.
+    pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        match &self.writer {
+            Some(writer) => {
+                let mut guard = match writer.lock() {
+                    Ok(guard) => guard,
+                    Err(poisoned) => {
+                        // A panic mid-transaction may have left the connection inside it: start afresh.
+                        let mut guard = poisoned.into_inner();
+                        *guard = self.manager.open().map_err(DbError::from)?;
+                        writer.clear_poison();
+                        guard
+                    }
+                };
+                write_transaction(&mut guard, f)
+            }
+            None => {
+                let mut conn = self.pool.get().map_err(DbError::from)?;
+                write_transaction(&mut conn, f)
+            }
+        }
+    }
+
+    /// `read_blocking` on a blocking thread, so the async worker is never held up by the database.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(f)).await.map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// `write_blocking` on a blocking thread.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.write_blocking(f)).await.map_err(|_| E::from(DbError::Cancelled))?
+    }
+
+    /// Whether the database answers; used by `/healthz`.
+    pub async fn ping(&self) -> bool {
+        self.read(|conn| conn.batch_execute("SELECT 1").map_err(DbError::from)).await.is_ok()
+    }
+}
+
+/// One transaction on the connection: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL.
+/// Diesel offers `immediate_transaction` only on `SqliteConnection`, so the transaction is opened
+/// on the inner connection and finished through the enum, whose manager shares the inner state.
+fn write_transaction<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let begun = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
+        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
+    };
+    begun.map_err(DbError::from)?;
+    match f(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(DbError::from)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = Manager::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// True when a diesel error is a unique-constraint violation (e.g. an e-mail taken by a racing insert).
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+}

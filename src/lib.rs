@@ -1,0 +1,195 @@
+//! shop: a self-hostable web shop in one binary. `build` assembles the application exactly as
+//! `shop serve` runs it, so the tests start the very same thing.
+
+pub mod accounts;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod web;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::{App, HttpServer, web as aw};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+
+use crate::accounts::{Accounts, DbSessionStore, LoginThrottle, Passwords};
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::AppState;
+
+pub use crate::demo::DemoLogin;
+
+/// Sets up logging: one line per request and whatever the modules report, filtered by `filter`.
+pub fn init_logging(filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// Opens the database and applies pending migrations. True when this is the database's first
+/// start (then demo data may be seeded).
+pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
+    let db = Db::connect(&config.db_settings()).context("cannot open the database")?;
+    let first = db.read_blocking(|c| {
+        let applied = db::migrations::run_pending(c).map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied migrations");
+        }
+        let now = chrono::Utc::now().to_rfc3339();
+        db::meta::insert_once(c, "installed_at", &now).context("cannot record the installation")
+    })?;
+    Ok((db, first))
+}
+
+/// The accounts service with the configured password hashing and login throttling.
+pub fn accounts(db: &Db, config: &Config) -> anyhow::Result<Accounts> {
+    let throttle = LoginThrottle::new(config.login_attempts_per_account, config.login_attempts_per_address);
+    Ok(Accounts::new(db.clone(), Passwords::new()?, throttle))
+}
+
+/// A built shop, listening but not yet serving.
+pub struct Application {
+    server: actix_web::dev::Server,
+    addr: SocketAddr,
+    db: Db,
+    demo_logins: Vec<DemoLogin>,
+}
+
+impl Application {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The demo logins created on this start (first start only).
+    pub fn demo_logins(&self) -> &[DemoLogin] {
+        &self.demo_logins
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C; requests under way are finished first.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Security headers on every response. Pages are `no-store` (a logged-in user's data must not
+/// stay in caches); the stylesheet sets its own long cache time.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cache-Control", "no-store"));
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
+}
+
+fn session_middleware(store: DbSessionStore, config: &Config) -> SessionMiddleware<DbSessionStore> {
+    let https = config.is_https();
+    let idle = actix_web::cookie::time::Duration::seconds(config.session_idle.as_secs().try_into().unwrap_or(i64::MAX));
+    SessionMiddleware::builder(store, Key::derive_from(&config.secret_key))
+        .cookie_name(if https { "__Host-shop".into() } else { "shop_session".into() })
+        .cookie_secure(https)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".into())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(idle).state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+        )
+        .build()
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Opens the database, migrates, seeds demo data on a first start, and binds the listener.
+pub async fn build(config: Config) -> anyhow::Result<Application> {
+    let config = Arc::new(config);
+    let (db, first_start) = open_database(&config)?;
+    let accounts = accounts(&db, &config)?;
+    let demo_logins = if first_start && config.demo { demo::seed(&accounts).await? } else { Vec::new() };
+
+    let listener =
+        TcpListener::bind(config.socket_addr()?).with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+
+    let metrics = PrometheusMetricsBuilder::new("shop")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    metrics.registry.register(Box::new(web::ops::PoolCollector::new(db.clone())?))?;
+
+    let state = aw::Data::new(AppState { config: config.clone(), db: db.clone(), accounts: accounts.clone() });
+    let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
+    let app_config = config.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(web::configure_extractors)
+            .wrap(from_fn(web::csrf::guard))
+            .wrap(session_middleware(store.clone(), &app_config))
+            .wrap(security_headers(app_config.is_https()))
+            .wrap(
+                Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),
+            )
+            .wrap(metrics.clone())
+            .configure(web::assets::configure)
+            .configure(web::ops::configure)
+            .configure(web::pages::configure)
+            .configure(accounts::configure)
+            .default_service(aw::to(not_found))
+    })
+    .workers(config.workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+
+    spawn_housekeeping(db.clone(), accounts, config);
+    Ok(Application { server, addr, db, demo_logins })
+}
+
+/// Ends expired sessions and forgets idle throttle counters, every few minutes.
+fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let (idle, absolute) = (config.session_idle, config.session_absolute);
+            match db.write(move |c| accounts::purge_expired_sessions(c, idle, absolute)).await {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "ended expired sessions"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+            }
+            accounts.throttle().forget_idle();
+        }
+    });
+}

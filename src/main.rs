@@ -1,0 +1,120 @@
+//! The `shop` command: serve the shop (the default), migrate, seed demo data, create an admin.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use shop::config::{Config, Settings};
+
+#[derive(Parser)]
+#[command(name = "shop", version, about = "A self-hostable web shop for small businesses")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the shop (the default). Applies migrations first; seeds demo data on a first start.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create the demo users (one per role) that do not exist yet, and print their logins.
+    SeedDemo,
+    /// Create an administrator, or make an existing user one and set their password.
+    /// The password is read from SHOP_ADMIN_PASSWORD or asked for on the terminal, never from argv.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    shop::init_logging(&cli.settings.log);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_settings(cli.settings)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            shop::open_database(&config)?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let (db, _) = shop::open_database(&config)?;
+            let logins = shop::demo::seed(&shop::accounts(&db, &config)?).await?;
+            print_logins(&config, &logins)
+        }
+        Command::CreateAdmin { email, name } => {
+            let (db, _) = shop::open_database(&config)?;
+            let password = admin_password()?;
+            let (_, created) =
+                shop::accounts(&db, &config)?.create_admin(&email, &name, password).await.map_err(explain)?;
+            if created {
+                println!("Created administrator {email}.");
+            } else {
+                println!("{email} existed: it is now an administrator with the new password; its sessions have ended.");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let public_url = config.public_url.clone();
+    let data_dir = config.data_dir.clone();
+    let app = shop::build(config).await?;
+    println!("The shop is running at {public_url}");
+    if !app.demo_logins().is_empty() {
+        shop::demo::save(&data_dir, app.demo_logins()).context("cannot save the demo logins")?;
+        println!("Demo logins (also in {}):", data_dir.join("demo-logins.txt").display());
+        for login in app.demo_logins() {
+            println!("{login}");
+        }
+    }
+    app.run().await.context("the server stopped with an error")
+}
+
+fn print_logins(config: &Config, logins: &[shop::DemoLogin]) -> anyhow::Result<()> {
+    shop::demo::save(&config.data_dir, logins)?;
+    for login in logins {
+        println!("{login}");
+    }
+    Ok(())
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("SHOP_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Password for the administrator: ")?;
+    let again = rpassword::prompt_password("The same password again: ")?;
+    anyhow::ensure!(first == again, "the two passwords differ");
+    Ok(first)
+}
+
+fn explain(e: shop::accounts::AccountError) -> anyhow::Error {
+    match e {
+        shop::accounts::AccountError::Invalid(errors) => {
+            let parts: Vec<&str> =
+                ["email", "password"].into_iter().map(|f| errors.get(f)).filter(|m| !m.is_empty()).collect();
+            anyhow::anyhow!(parts.join(" "))
+        }
+        other => other.into(),
+    }
+}

@@ -1,0 +1,121 @@
+//! CSRF protection on every POST: a random token kept in the server-side session must come back
+//! in the form's `csrf_token` field (compared in constant time), and a browser's `Origin` /
+//! `Sec-Fetch-Site` headers must say the form came from this site. It runs as middleware, so no
+//! handler can forget it. (The actix CSRF crates are unmaintained or not production-ready; this
+//! is small enough to own, as DESIGN.md says.)
+
+use actix_session::{Session, SessionExt};
+use actix_web::HttpMessage;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut};
+use futures_util::StreamExt;
+use subtle::ConstantTimeEq;
+
+use super::{AppState, FORM_LIMIT};
+use crate::error::AppError;
+
+const KEY: &str = "csrf";
+/// The name of the hidden field in every form.
+pub const FIELD: &str = "csrf_token";
+
+/// The session's token, created on first use (128 random bits and more).
+pub fn token(session: &Session) -> Result<String, AppError> {
+    if let Ok(Some(token)) = session.get::<String>(KEY) {
+        return Ok(token);
+    }
+    rotate(session)
+}
+
+/// A new token (at login).
+pub fn rotate(session: &Session) -> Result<String, AppError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session.insert(KEY, &token)?;
+    Ok(token)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The browser's word on where the request came from. Requests without these headers (older
+/// browsers, scripts) still need the token.
+fn same_origin(req: &ServiceRequest, public: &url::Url) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
+            return false;
+        }
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str().map(url::Url::parse) else { return false };
+    let Ok(origin) = origin else { return false };
+    if origin.origin() == public.origin() {
+        return true;
+    }
+    // Reached under another name than SHOP_PUBLIC_URL (localhost vs 127.0.0.1, a test's port):
+    // the Origin must then match the Host the request was sent to.
+    let host = req.connection_info().host().to_owned();
+    url::Url::parse(&format!("{}://{host}", origin.scheme())).is_ok_and(|own| own.origin() == origin.origin())
+}
+
+fn submitted_token(body: &[u8]) -> Option<String> {
+    url::form_urlencoded::parse(body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())
+}
+
+async fn read_body(payload: &mut Payload) -> Result<Bytes, AppError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The form did not arrive whole.".into()))?;
+        if body.len() + chunk.len() > FORM_LIMIT {
+            return Err(AppError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
+    let public = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.public_url.clone())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    if !same_origin(req, &public) {
+        return Err(AppError::Csrf);
+    }
+    let body = read_body(&mut req.take_payload()).await?;
+    let expected = req.get_session().get::<String>(KEY).ok().flatten();
+    let submitted = submitted_token(&body);
+    req.set_payload(Payload::from(body));
+    match (expected, submitted) {
+        (Some(expected), Some(submitted)) if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) => Ok(()),
+        _ => Err(AppError::Csrf),
+    }
+}
+
+/// The middleware: every request that can change something must pass `check`.
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !is_safe(req.method()) {
+        if let Err(refusal) = check(&mut req).await {
+            tracing::info!(path = req.path(), reason = %refusal, "refused a POST");
+            return Ok(req.error_response(refusal).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::submitted_token;
+
+    #[test]
+    fn finds_the_token_among_the_fields() {
+        assert_eq!(submitted_token(b"a=1&csrf_token=abc%2B&b=2").as_deref(), Some("abc+"));
+        assert_eq!(submitted_token(b"a=1"), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! What every page's layout needs: who is logged in, the navigation their roles reach, the CSRF
+//! token for its forms, and the flash messages. Handlers take `Page` (or `FormPage` when the page
+//! holds a form) and hand its `Layout` to the template.
+
+use std::sync::Arc;
+
+use actix_session::SessionExt;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::future::LocalBoxFuture;
+
+use super::{assets, auth, csrf, flash::Flash};
+use crate::accounts::{Role, User};
+use crate::error::AppError;
+
+/// The logged-in user as the navigation shows them.
+#[derive(Clone, Debug)]
+pub struct NavUser {
+    pub name: String,
+    pub links: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub user: Option<NavUser>,
+    pub csrf: String,
+    pub flashes: Vec<Flash>,
+    pub css: &'static str,
+}
+
+impl Layout {
+    /// The layout without a user: error pages, which may be rendered before anyone is known.
+    pub fn plain() -> Layout {
+        Layout { user: None, csrf: String::new(), flashes: Vec::new(), css: assets::css_path() }
+    }
+
+    fn of(user: Option<&User>, csrf: String, flashes: Vec<Flash>) -> Layout {
+        let user = user.map(|u| NavUser {
+            name: u.personal.full_name.clone(),
+            links: Role::ALL.into_iter().filter(|r| u.has_role(*r)).map(Role::home).collect(),
+        });
+        Layout { user, csrf, flashes, css: assets::css_path() }
+    }
+}
+
+/// The layout of an ordinary page, and the user if one is logged in.
+pub struct Page {
+    pub l: Layout,
+    pub user: Option<Arc<User>>,
+}
+
+/// Like `Page`, but makes sure the session holds a CSRF token for the page's form. (Pages
+/// without a form do not create a session for visitors who are not logged in.)
+pub struct FormPage {
+    pub l: Layout,
+    pub user: Option<Arc<User>>,
+}
+
+async fn build(req: HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<User>>), AppError> {
+    let user = auth::current_user(&req).await?;
+    let session = req.get_session();
+    let token = if with_form || user.is_some() { csrf::token(&session)? } else { String::new() };
+    let flashes = super::flash::take(&session);
+    Ok((Layout::of(user.as_deref(), token, flashes), user))
+}
+
+impl FromRequest for Page {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (l, user) = build(req, false).await?;
+            Ok(Page { l, user })
+        })
+    }
+}
+
+impl FromRequest for FormPage {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (l, user) = build(req, true).await?;
+            Ok(FormPage { l, user })
+        })
+    }
+}

@@ -1,0 +1,94 @@
+//! The web frame shared by all modules: the layout and its navigation, login and role guards,
+//! CSRF protection, flash messages, security headers, static files and the operational endpoints.
+
+pub mod assets;
+pub mod auth;
+pub mod csrf;
+pub mod flash;
+pub mod forms;
+pub mod layout;
+pub mod ops;
+pub mod pages;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::accounts::Accounts;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// What every handler can reach, as `web::Data<AppState>`.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub accounts: Accounts,
+}
+
+pub type State = web::Data<AppState>;
+
+/// The largest form the shop accepts; enough for any of its forms, small enough to refuse junk.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Renders a page with status 200.
+pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render_status(StatusCode::OK, page)
+}
+
+/// Renders a page with a status: 422 for a form that comes back with messages, for instance.
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    let body = page.render()?;
+    Ok(HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .body(body))
+}
+
+/// After a successful POST: go to a page with GET (so a reload does not send the form again).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).finish()
+}
+
+/// Only paths on this site are followed after login, so `?next=` cannot send people elsewhere.
+pub fn safe_next(next: &str) -> Option<&str> {
+    let ok =
+        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control);
+    ok.then_some(next)
+}
+
+/// Extractor configuration: bad paths are 404s, bad queries and forms 400s, all as pages.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(FORM_LIMIT).error_handler(|err, _| {
+        AppError::BadRequest(format!("The form could not be read: {}", form_error_text(&err))).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|_, _| {
+        AppError::BadRequest("The address has parameters the shop does not understand.".into()).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+    .app_data(web::PayloadConfig::default().limit(FORM_LIMIT));
+}
+
+fn form_error_text(err: &actix_web::error::UrlencodedError) -> &'static str {
+    use actix_web::error::UrlencodedError as E;
+    match err {
+        E::Overflow { .. } | E::UnknownLength => "it is too large.",
+        E::ContentType => "it was not sent as a form.",
+        _ => "a field is missing or malformed.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next("/account"), Some("/account"));
+        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "account", "/a\nb"] {
+            assert_eq!(safe_next(bad), None, "{bad}");
+        }
+    }
+}

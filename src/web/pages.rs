@@ -1,0 +1,71 @@
+//! The home page and each role's start page.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::auth::{Authorized, RoleGuard, roles};
+use super::layout::{Layout, Page};
+use super::render;
+use crate::accounts::Role;
+use crate::error::AppError;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+}
+
+async fn home(page: Page) -> Result<HttpResponse, AppError> {
+    render(&HomePage { l: page.l })
+}
+
+/// A section of a role's pages: where it is and what it is for.
+pub struct Section {
+    pub href: &'static str,
+    pub title: &'static str,
+    pub about: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    l: Layout,
+    role: &'static str,
+    about: &'static str,
+    sections: Vec<Section>,
+}
+
+/// What each role is for (as DESIGN.md's table of roles says) and the sections it reaches.
+fn role_page(role: Role) -> (&'static str, Vec<Section>) {
+    match role {
+        Role::Shopper => ("Buy goods, follow your orders, trade in used goods and collect points.", vec![]),
+        Role::Salesperson => ("Run your offers and the orders placed with your selling office.", vec![]),
+        Role::Maker => ("Approve orders of your goods where your company requires approval.", vec![]),
+        Role::Clerk => ("Receive, inspect and pay for traded-in goods; record returned cartridges.", vec![]),
+        Role::Carrier => ("See the shipments handed to you and report their delivery.", vec![]),
+        Role::Pickup => ("Hand over parcels for anonymous orders against order ID and pickup PIN.", vec![]),
+        Role::Admin => (
+            "Operate the shop: people and their roles, and the shop's settings.",
+            vec![Section {
+                href: "/admin/users",
+                title: "Users",
+                about: "Find users, grant and revoke roles, suspend accounts.",
+            }],
+        ),
+    }
+}
+
+async fn dashboard<R: RoleGuard>(_guard: Authorized<R>, page: Page) -> Result<HttpResponse, AppError> {
+    let (about, sections) = role_page(R::ROLE);
+    render(&Dashboard { l: page.l, role: R::ROLE.label(), about, sections })
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/sell", web::get().to(dashboard::<roles::Salesperson>))
+        .route("/maker", web::get().to(dashboard::<roles::Maker>))
+        .route("/clerk", web::get().to(dashboard::<roles::Clerk>))
+        .route("/carrier", web::get().to(dashboard::<roles::Carrier>))
+        .route("/pickup", web::get().to(dashboard::<roles::Pickup>))
+        .route("/admin", web::get().to(dashboard::<roles::Admin>));
+}
