@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
@@ -99,6 +101,32 @@ impl ResponseError for AppError {
         }
         response.body(body)
     }
+}
+
+/// Any error response that is not already one of our pages (a failing session store, actix's
+/// own 405 or 413) becomes the layout's error page for its status. The cause is logged.
+pub fn render_foreign_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let is_probe = matches!(res.request().path(), "/healthz" | "/metrics");
+    if is_page || is_probe {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let error = match status.as_u16() {
+        400 => AppError::BadRequest("The request could not be understood.".into()),
+        401 | 403 => AppError::Forbidden,
+        404 | 405 => AppError::NotFound,
+        413 => AppError::TooLarge,
+        429 => AppError::TooManyRequests(Duration::from_secs(1)),
+        _ => {
+            let cause = res.response().error().map(|e| e.to_string()).unwrap_or_else(|| status.to_string());
+            AppError::Internal(anyhow::anyhow!("{cause}"))
+        }
+    };
+    let (req, _) = res.into_parts();
+    let mut page = error.error_response();
+    *page.status_mut() = status;
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, page).map_into_right_body()))
 }
 
 impl From<AccountError> for AppError {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
-use actix_web::middleware::{DefaultHeaders, Logger, from_fn};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpServer, web as aw};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -157,6 +157,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
             .wrap(session_middleware(store.clone(), &app_config))
+            .wrap(ErrorHandlers::new().default_handler(error::render_foreign_errors))
             .wrap(security_headers(app_config.is_https()))
             .wrap(
                 Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),

@@ -11,7 +11,7 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 type MigrationResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// An arbitrary constant: instances starting together on one PostgreSQL take turns migrating.
-const PG_MIGRATION_LOCK: i64 = 0x5_4f50_4d49_47;
+const PG_MIGRATION_LOCK: i64 = 0x054f_504d_4947;
 
 /// Applies every pending migration; returns the versions applied.
 pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {

@@ -133,9 +133,9 @@ impl Db {
         actix_web::web::block(move || db.write_blocking(f)).await.map_err(|_| E::from(DbError::Cancelled))?
     }
 
-    /// Whether the database answers; used by `/healthz`.
+    /// Whether the database answers with the shop's schema in place; used by `/healthz`.
     pub async fn ping(&self) -> bool {
-        self.read(|conn| conn.batch_execute("SELECT 1").map_err(DbError::from)).await.is_ok()
+        self.read(|conn| conn.batch_execute("SELECT key FROM app_meta LIMIT 1").map_err(DbError::from)).await.is_ok()
     }
 }
 

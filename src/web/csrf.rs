@@ -44,10 +44,10 @@ fn is_safe(method: &Method) -> bool {
 /// browsers, scripts) still need the token.
 fn same_origin(req: &ServiceRequest, public: &url::Url) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.to_str(), Ok("same-origin") | Ok("none"))
+    {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let Ok(origin) = origin.to_str().map(url::Url::parse) else { return false };
@@ -100,12 +100,13 @@ pub async fn guard(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !is_safe(req.method()) {
-        if let Err(refusal) = check(&mut req).await {
-            tracing::info!(path = req.path(), reason = %refusal, "refused a POST");
-            return Ok(req.error_response(refusal).map_into_right_body());
-        }
+    if !is_safe(req.method())
+        && let Err(refusal) = check(&mut req).await
+    {
+        tracing::info!(path = req.path(), reason = %refusal, "refused a POST");
+        return Ok(req.error_response(refusal).map_into_right_body());
     }
+
     Ok(next.call(req).await?.map_into_left_body())
 }
 

@@ -1,0 +1,295 @@
+//! Registering, logging in and out, sessions ending, passwords, throttling.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use shop::db::schema::users;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_visitor_registers_logs_out_and_logs_in_again() {
+    let app = spawn_app().await;
+    let b = app.browser();
+
+    let page = b.register("New@Example.com", PASSWORD, "Nora Newcomer").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.path(), "/account");
+    assert!(page.contains("Welcome! Your account is ready."));
+    assert!(page.contains("new@example.com"), "the e-mail is stored without case");
+    assert!(page.contains("Nora Newcomer"));
+
+    let page = b.log_out().await;
+    assert_eq!(page.path(), "/");
+    assert!(page.contains("Log in"));
+    let page = b.get("/account").await;
+    assert_eq!(page.path(), "/login?next=%2Faccount", "logged out: the account page asks for a login");
+
+    let page = b.log_in("new@example.com", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(b.get("/account").await.contains("Nora Newcomer"));
+}
+
+#[tokio::test]
+async fn login_returns_to_the_page_that_asked_for_it() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    let page = b.get("/account/password").await;
+    assert_eq!(page.path(), "/login?next=%2Faccount%2Fpassword");
+    let token = page.input_value("csrf_token").expect("token");
+    let next = page.input_value("next").expect("next field");
+    let page = b
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", &person.email), ("password", PASSWORD), ("next", &next)],
+        )
+        .await;
+    assert_eq!(page.path(), "/account/password");
+    // A `next` that leads off the site is ignored.
+    let b = app.browser();
+    let page = b.get("/login?next=//evil.example/").await;
+    let token = page.input_value("csrf_token").expect("token");
+    let page = b
+        .post_raw(
+            "/login",
+            &[("csrf_token", &token), ("email", &person.email), ("password", PASSWORD), ("next", "//evil.example/")],
+        )
+        .await;
+    assert_eq!(page.path(), "/");
+}
+
+#[tokio::test]
+async fn the_session_id_changes_at_login_and_the_old_one_is_worthless() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    b.get("/login").await;
+    let before = session_cookie(&b.cookies()).expect("the login form starts a session for its token");
+    b.log_in(&person.email, &person.password).await;
+    let after = session_cookie(&b.cookies()).expect("session after login");
+    assert_ne!(before, after, "a new session ID at login");
+
+    let thief = Browser::with_cookie(&app.base, &before);
+    assert_eq!(thief.get("/account").await.path(), "/login?next=%2Faccount");
+}
+
+#[tokio::test]
+async fn an_old_session_cookie_is_refused_after_logout() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    let cookie = session_cookie(&b.cookies()).expect("session");
+    let copy = Browser::with_cookie(&app.base, &cookie);
+    assert_eq!(copy.get("/account").await.path(), "/account", "the copy works while the session lives");
+
+    b.log_out().await;
+    assert_eq!(copy.get("/account").await.path(), "/login?next=%2Faccount");
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let laptop = app.logged_in(&person).await;
+    let phone = app.logged_in(&person).await;
+    let old_laptop_cookie = session_cookie(&laptop.cookies()).expect("session");
+
+    let page = laptop
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("new_password_again", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(page.path(), "/account");
+    assert!(page.contains("Your password was changed"));
+    assert_eq!(laptop.get("/account").await.path(), "/account", "the browser that changed it stays logged in");
+    assert_eq!(phone.get("/account").await.path(), "/login?next=%2Faccount", "other devices are logged out");
+    let replay = Browser::with_cookie(&app.base, &old_laptop_cookie);
+    assert_eq!(replay.get("/account").await.path(), "/login?next=%2Faccount", "the old cookie is worthless");
+
+    assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.browser().log_in(&person.email, "a brand new passphrase").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_changes_nothing() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    let page = b
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "another passphrase"),
+                ("new_password_again", "another passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.field_error("current_password").as_deref(), Some("This is not your current password."));
+    assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn duplicate_email_is_refused_with_the_form_kept() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    let page = b.register(&person.email.to_uppercase(), PASSWORD, "Someone Else").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("email").expect("message by the e-mail field").contains("exists already"));
+    assert_eq!(page.input_value("full_name").as_deref(), Some("Someone Else"));
+    assert_eq!(page.input_value("phone").as_deref(), Some("+1 555 0100 200"));
+}
+
+#[tokio::test]
+async fn a_bad_form_comes_back_with_values_and_messages_but_no_password() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let page = b
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("email", "not-an-email"),
+                ("password", "short"),
+                ("password_again", "short"),
+                ("full_name", "Rita <b>Bold</b>"),
+                ("postal_address", "4 Long Road"),
+                ("phone", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("email").is_some());
+    assert_eq!(page.field_error("password").as_deref(), Some("Use at least 10 characters."));
+    assert!(page.field_error("phone").is_some());
+    assert!(page.field_error("full_name").is_none());
+    assert_eq!(page.input_value("email").as_deref(), Some("not-an-email"));
+    assert_eq!(page.input_value("full_name").as_deref(), Some("Rita &#60;b&#62;Bold&#60;/b&#62;"), "kept, and escaped");
+    assert!(page.contains(">4 Long Road</textarea>"));
+    assert_eq!(page.input_value("password").as_deref(), Some(""), "passwords are never sent back");
+    assert!(!page.contains("value=\"short\""));
+    assert_eq!(app.query(|c| users::table.count().get_result::<i64>(c)), 0, "nothing was stored");
+}
+
+#[tokio::test]
+async fn profile_changes_are_saved_and_bad_ones_come_back() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    let page = b
+        .submit(
+            "/account",
+            "/account",
+            &[("full_name", "Sam Renamed"), ("postal_address", "9 New Road"), ("phone", "+1 555 0199")],
+        )
+        .await;
+    assert!(page.contains("Your details were saved."));
+    assert_eq!(page.input_value("full_name").as_deref(), Some("Sam Renamed"));
+    let page =
+        b.submit("/account", "/account", &[("full_name", ""), ("postal_address", "9 New Road"), ("phone", "12")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(page.field_error("full_name").as_deref(), Some("Enter your full name."));
+    assert!(page.field_error("phone").is_some());
+    assert_eq!(page.input_value("phone").as_deref(), Some("12"), "the typed value is kept");
+    assert!(b.get("/account").await.contains("Sam Renamed"), "the bad form changed nothing");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_get_the_same_answer() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    let wrong = b.log_in(&person.email, "not the password").await;
+    let unknown = b.log_in("nobody@example.com", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status, wrong.status);
+    assert!(wrong.contains(shop::accounts::BAD_LOGIN));
+    // The pages differ only in the e-mail typed, which is kept in the form.
+    assert_eq!(wrong.body.replace(&person.email, "E"), unknown.body.replace("nobody@example.com", "E"));
+}
+
+#[tokio::test]
+async fn repeated_failures_for_one_account_are_throttled() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    for _ in 0..5 {
+        assert_eq!(b.log_in(&person.email, "guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let page = b.log_in(&person.email, PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits now");
+    assert!(page.contains("Too many login attempts. Wait"));
+    // An unknown address is throttled in the same way: no difference to learn from.
+    for _ in 0..5 {
+        b.log_in("nobody@example.com", "guess").await;
+    }
+    assert_eq!(b.log_in("nobody@example.com", "guess").await.status, StatusCode::TOO_MANY_REQUESTS);
+    // Other accounts are not locked by it.
+    let other = app.shopper().await;
+    assert_eq!(app.browser().log_in(&other.email, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_failures_from_one_address_are_throttled() {
+    let app = spawn_app_with(|s| s.login_attempts_per_address = 8).await;
+    let b = app.browser();
+    for i in 0..8 {
+        let page = b.log_in(&format!("guess{i}@example.com"), "guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let person = app.shopper().await;
+    assert_eq!(b.log_in(&person.email, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_hashes_never_in_clear() {
+    let app = spawn_app().await;
+    app.browser().register("hash@example.com", PASSWORD, "Hal Hash").await;
+    let stored: String =
+        app.query(|c| users::table.filter(users::email.eq("hash@example.com")).select(users::password_hash).first(c));
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+    assert!(!stored.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_suspended_user_is_logged_out_everywhere_and_cannot_log_in() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let person = app.shopper().await;
+    let victim = app.logged_in(&person).await;
+    let cookie = session_cookie(&victim.cookies()).expect("session");
+
+    let a = app.logged_in(&admin).await;
+    let page = a
+        .submit(
+            &format!("/admin/users/{}", person.id),
+            &format!("/admin/users/{}/suspend", person.id),
+            &[("reason", "fraud check")],
+        )
+        .await;
+    assert!(page.contains("Account suspended"), "{}", page.body);
+    assert!(page.contains("Suspended since"));
+
+    assert_eq!(victim.get("/account").await.path(), "/login?next=%2Faccount");
+    assert_eq!(Browser::with_cookie(&app.base, &cookie).get("/account").await.path(), "/login?next=%2Faccount");
+    let page = app.browser().log_in(&person.email, PASSWORD).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("This account is suspended"));
+
+    a.submit(
+        &format!("/admin/users/{}", person.id),
+        &format!("/admin/users/{}/reinstate", person.id),
+        &[("reason", "cleared")],
+    )
+    .await;
+    assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::OK);
+}

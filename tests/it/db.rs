@@ -1,0 +1,89 @@
+//! The database layer: the twin migration folders and their down migrations.
+
+use std::collections::BTreeSet;
+
+use shop::db::{Db, DbSettings, SqliteSetup, migrations};
+
+use crate::helpers::*;
+
+fn names(dialect: &str) -> BTreeSet<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dialect);
+    std::fs::read_dir(&dir)
+        .expect("migration folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+#[test]
+fn both_migration_folders_hold_the_same_names() {
+    let sqlite = names("sqlite");
+    let postgres = names("postgres");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres, "every migration exists for both databases under one name");
+    for dialect in ["sqlite", "postgres"] {
+        for name in &sqlite {
+            for file in ["up.sql", "down.sql"] {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(dialect)
+                    .join(name)
+                    .join(file);
+                assert!(path.is_file(), "{} is missing", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn migrations_run_up_down_and_up_again() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (url, _guard) = fresh_database(dir.path());
+    let db = Db::connect(&DbSettings {
+        url,
+        pool_size: 2,
+        sqlite: SqliteSetup { busy_timeout_ms: 5000, synchronous: "NORMAL".into() },
+    })
+    .expect("connect");
+    db.read_blocking(|c| -> Result<(), shop::db::DbError> {
+        let all = migrations::run_pending(c).expect("up");
+        assert_eq!(all.len(), names("sqlite").len());
+        let reverted = migrations::revert_all(c).expect("down");
+        assert_eq!(reverted.len(), all.len(), "every down.sql ran");
+        assert!(migrations::applied(c).expect("applied").is_empty());
+        let again = migrations::run_pending(c).expect("up again");
+        assert_eq!(again, all);
+        Ok(())
+    })
+    .expect("migrations");
+}
+
+#[test]
+fn sqlite_connections_are_set_up_as_designed() {
+    if postgres_url().is_some() {
+        return; // A PRAGMA check; the PostgreSQL run covers its own settings through the other tests.
+    }
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let db = Db::connect(&DbSettings {
+        url: dir.path().join("x.sqlite3").to_string_lossy().into_owned(),
+        pool_size: 1,
+        sqlite: SqliteSetup { busy_timeout_ms: 5000, synchronous: "FULL".into() },
+    })
+    .expect("connect");
+    let pragma = |name: &str| -> String {
+        let column = if name == "busy_timeout" { "timeout" } else { name };
+        let sql = format!("SELECT CAST({column} AS TEXT) AS v FROM pragma_{name}");
+        db.read_blocking(|c| diesel::sql_query(sql).get_result::<Value>(c).map_err(shop::db::DbError::from))
+            .expect("pragma")
+            .v
+    };
+    assert_eq!(pragma("journal_mode"), "wal");
+    assert_eq!(pragma("synchronous"), "2", "FULL");
+    assert_eq!(pragma("foreign_keys"), "1");
+    assert_eq!(pragma("busy_timeout"), "5000");
+}

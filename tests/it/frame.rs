@@ -1,0 +1,178 @@
+//! The web frame: CSRF, security headers, cookies, error pages, static files, operations.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_post_without_or_with_a_wrong_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    b.get("/login").await;
+    let page = b.post_raw("/login", &[("email", &person.email), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Form expired"));
+    let page = b.post_raw("/login", &[("csrf_token", "0000"), ("email", &person.email), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/account").await.path(), "/login?next=%2Faccount", "not logged in");
+
+    // A logged-in user's POST needs the token too.
+    let b = app.logged_in(&person).await;
+    assert_eq!(b.post_raw("/logout", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(b.get("/account").await.path(), "/account", "still logged in");
+    // Another session's token does not fit this one.
+    let other = app.browser();
+    let foreign = other.get("/login").await.input_value("csrf_token").expect("token");
+    assert_eq!(b.post_raw("/logout", &[("csrf_token", &foreign)]).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_even_with_the_token() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    let token = b.get("/account").await.input_value("csrf_token").expect("token");
+    for (name, value) in [("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "null")] {
+        let response = b
+            .client
+            .post(format!("{}/logout", app.base))
+            .header(name, value)
+            .form(&[("csrf_token", &token)])
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    // The same site's origin passes.
+    let response = b
+        .client
+        .post(format!("{}/logout", app.base))
+        .header("Origin", app.base.as_str())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("csrf_token", &token)])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.url().path(), "/");
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = spawn_app().await;
+    let page = app.browser().get("/").await;
+    let header =
+        |name: &str| page.headers.get(name).map(|v| v.to_str().unwrap_or_default().to_owned()).unwrap_or_default();
+    let csp = header("content-security-policy");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert_eq!(header("cache-control"), "no-store");
+    assert!(!page.contains("<script"), "no inline script anywhere");
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_embedded_and_cached() {
+    let app = spawn_app().await;
+    let home = app.browser().get("/").await;
+    let start = home.body.find("/static/app-").expect("stylesheet link");
+    let href = home.body[start..].split('"').next().expect("href");
+    let css = app.browser().get(href).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css.headers["content-type"].to_str().unwrap_or_default().starts_with("text/css"));
+    assert!(css.headers["cache-control"].to_str().unwrap_or_default().contains("immutable"));
+    assert!(css.contains("@media"), "it adapts to small screens");
+    assert_eq!(app.browser().get("/static/app-000000000000.css").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site() {
+    let app = spawn_app().await;
+    let response = reqwest::get(format!("{}/login", app.base)).await.expect("GET");
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    assert!(cookie.starts_with("shop_session="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP: a Secure cookie would never come back");
+    // Pages without a form do not hand out sessions to visitors.
+    let response = reqwest::get(format!("{}/", app.base)).await.expect("GET");
+    assert!(response.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_secure_with_the_host_prefix() {
+    let app = spawn_app_with(|s| s.public_url = Some("https://shop.test".into())).await;
+    let response = reqwest::get(format!("{}/login", app.base)).await.expect("GET");
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    assert!(cookie.starts_with("__Host-shop="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert!(response.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn error_pages_are_in_the_layout_and_leak_nothing() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let page = b.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Page not found") && page.contains("<nav class=\"bar\""));
+    // A method the route does not take.
+    let page = b.client.put(format!("{}/login", app.base)).send().await.expect("PUT");
+    assert_eq!(page.status(), StatusCode::FORBIDDEN, "an unsafe method without a token is refused first");
+
+    // A database failure inside a request: a 500 page without SQL, table names or paths.
+    let person = app.shopper().await;
+    let logged_in = app.logged_in(&person).await;
+    app.query(|c| diesel::sql_query("DROP TABLE account_events").execute(c));
+    let page = logged_in
+        .submit("/account", "/account", &[("full_name", "Sam"), ("postal_address", "1 Road"), ("phone", "+1 555 0100")])
+        .await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(page.contains("Something went wrong") && page.contains("<nav class=\"bar\""));
+    for leak in ["account_events", "SQL", "sql", "diesel", "src/", "panicked", "relation", "no such table"] {
+        assert!(!page.contains(leak), "the 500 page shows {leak}");
+    }
+    assert!(logged_in.get("/account").await.contains("Sam Shopper"), "the failed change was rolled back");
+}
+
+#[tokio::test]
+async fn bodies_beyond_the_limit_are_refused() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let token = b.get("/login").await.input_value("csrf_token").expect("token");
+    let big = "x".repeat(100 * 1024);
+    let page = b.post_raw("/login", &[("csrf_token", &token), ("email", &big), ("password", "x")]).await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.contains("Too much data"));
+}
+
+#[tokio::test]
+async fn text_people_type_is_escaped_everywhere() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let page = b.register("xss@example.com", PASSWORD, "<script>alert(1)</script>").await;
+    assert_eq!(page.path(), "/account");
+    assert!(!page.contains("<script>alert(1)</script>"));
+    assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+}
+
+#[tokio::test]
+async fn health_and_metrics_answer() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    let page = b.get("/healthz").await;
+    assert_eq!((page.status, page.body.as_str()), (StatusCode::OK, "ok\n"));
+    b.get("/").await;
+    let metrics = b.get("/metrics").await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.contains("shop_http_requests_total"), "{}", metrics.body);
+    assert!(metrics.contains("shop_http_requests_duration_seconds_bucket"));
+    assert!(metrics.contains("shop_db_pool_connections"));
+
+    // Without its schema the database does not count as answering.
+    app.query(|c| diesel::sql_query("DROP TABLE app_meta").execute(c));
+    assert_eq!(b.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+}

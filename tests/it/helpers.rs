@@ -1,0 +1,300 @@
+//! The test harness: `spawn_app()` starts the shop on 127.0.0.1:0 against a fresh database and
+//! `Browser` is a cookie-keeping client that fetches forms, picks up their CSRF token and sends them.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use reqwest::cookie::CookieStore;
+use shop::accounts::{Accounts, PersonalData, Registration, Role, UserId};
+use shop::config::{Config, Settings};
+use shop::db::Db;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A fresh PostgreSQL database for one test, dropped at the end.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    fn create(admin_url: &str) -> (PgDatabase, String) {
+        let name = format!("shop_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let mut conn = PgConnection::establish(admin_url).expect("SHOP_TEST_POSTGRES_URL must be reachable");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
+        let mut url = url::Url::parse(admin_url).expect("SHOP_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        (PgDatabase { admin_url: admin_url.to_owned(), name }, url.to_string())
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
+        }
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SHOP_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// A database URL for a new, empty database of the backend under test, kept alive by the guard.
+pub fn fresh_database(dir: &std::path::Path) -> (String, Box<dyn std::any::Any + Send>) {
+    match postgres_url() {
+        Some(admin) => {
+            let (guard, url) = PgDatabase::create(&admin);
+            (url, Box::new(guard))
+        }
+        None => (dir.join("shop.sqlite3").to_string_lossy().into_owned(), Box::new(())),
+    }
+}
+
+pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: Some(database_url),
+        secret_key: Some("test key that is long enough to derive a cookie key".into()),
+        public_url: Some("http://shop.test".into()),
+        workers: Some(2),
+        smtp_url: None,
+        db_pool_size: 4,
+        sqlite_synchronous: "NORMAL".into(),
+        session_idle_minutes: 30,
+        session_absolute_hours: 12,
+        login_attempts_per_account: 5,
+        login_attempts_per_address: 1000,
+        demo: false,
+        log: "warn".into(),
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db: Db,
+    pub accounts: Accounts,
+    pub config: Config,
+    handle: actix_web::dev::ServerHandle,
+    _db_guard: Box<dyn std::any::Any + Send>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with settings changed by `change`.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
+    shop::init_logging("warn");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (url, guard) = fresh_database(dir.path());
+    let mut settings = test_settings(dir.path(), url);
+    change(&mut settings);
+    let config = Config::from_settings(settings).expect("test settings are valid");
+    let app = shop::build(config.clone()).await.expect("app builds");
+    let addr = app.addr();
+    let db = app.db().clone();
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let accounts = shop::accounts(&db, &config).expect("accounts");
+    TestApp { addr, base: format!("http://{addr}"), db, accounts, config, handle, _db_guard: guard, _dir: dir }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the workers so the database can be dropped.
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+    }
+}
+
+/// A person with an account: e-mail and password to log in with.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: UserId,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+impl TestApp {
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// Creates a user with these roles directly through the service (a fixture, not the story).
+    pub async fn create_user(&self, name: &str, roles: &[Role]) -> Person {
+        let email =
+            format!("{}-{}@example.com", name.to_lowercase().replace(' ', "."), hex::encode(rand::random::<[u8; 4]>()));
+        let form = Registration {
+            email: email.clone(),
+            password: PASSWORD.into(),
+            password_again: PASSWORD.into(),
+            personal: PersonalData {
+                full_name: name.into(),
+                postal_address: "1 Test Street\nTestville".into(),
+                phone: "+1 555 0100".into(),
+            },
+        };
+        let id = self.accounts.create(form, roles.to_vec()).await.expect("fixture user");
+        Person { id, email, password: PASSWORD.into(), name: name.into() }
+    }
+
+    pub async fn shopper(&self) -> Person {
+        self.create_user("Sam Shopper", &[Role::Shopper]).await
+    }
+
+    pub async fn admin(&self) -> Person {
+        self.create_user("Ada Admin", &[Role::Admin]).await
+    }
+
+    /// A browser logged in as `person`.
+    pub async fn logged_in(&self, person: &Person) -> Browser {
+        let b = self.browser();
+        let page = b.log_in(&person.email, &person.password).await;
+        assert_eq!(page.status, StatusCode::OK, "login of {} failed: {}", person.email, page.body);
+        b
+    }
+
+    /// Runs a query against the database under test (for checks a browser cannot make).
+    pub fn query<T>(&self, f: impl FnOnce(&mut shop::db::DbConnection) -> QueryResult<T>) -> T {
+        self.db.read_blocking(|c| f(c).map_err(shop::db::DbError::from)).expect("query")
+    }
+}
+
+/// What came back for a request, after redirects.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub url: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn path(&self) -> String {
+        let url = url::Url::parse(&self.url).expect("url");
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+
+    /// The value of the first `<input name=...>` in the page.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\"");
+        let start = self.body.find(&marker)?;
+        let tag_end = start + self.body[start..].find('>')?;
+        let tag = &self.body[start..tag_end];
+        let value = tag.find("value=\"")? + "value=\"".len();
+        Some(tag[value..].split('"').next()?.to_owned())
+    }
+
+    /// The error shown next to a field, if any.
+    pub fn field_error(&self, name: &str) -> Option<String> {
+        let marker = format!("id=\"{name}-error\">");
+        let start = self.body.find(&marker)? + marker.len();
+        Some(self.body[start..].split("</p>").next()?.to_owned())
+    }
+}
+
+/// A cookie-keeping client that follows redirects, as a browser does.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        Self::with_jar(base, Arc::new(reqwest::cookie::Jar::default()))
+    }
+
+    fn with_jar(base: &str, jar: Arc<reqwest::cookie::Jar>) -> Browser {
+        let client = reqwest::Client::builder().cookie_provider(jar.clone()).build().expect("client");
+        Browser { client, jar, base: base.to_owned() }
+    }
+
+    /// A browser holding only the given cookie header (e.g. a session cookie copied earlier).
+    pub fn with_cookie(base: &str, cookie: &str) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let url = reqwest::Url::parse(base).expect("base");
+        for part in cookie.split("; ") {
+            jar.add_cookie_str(&format!("{part}; Path=/"), &url);
+        }
+        Self::with_jar(base, jar)
+    }
+
+    /// The cookies this browser would send, as a `Cookie` header value.
+    pub fn cookies(&self) -> String {
+        let url = reqwest::Url::parse(&self.base).expect("base");
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap_or_default().to_owned()).unwrap_or_default()
+    }
+
+    pub async fn page(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let url = response.url().to_string();
+        let headers = response.headers().clone();
+        let body = response.text().await.expect("body");
+        Page { status, url, headers, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+    }
+
+    /// POSTs fields as a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(self.client.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST")).await
+    }
+
+    /// Opens the page holding a form, takes its CSRF token and posts `fields` with it to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        let token =
+            page.input_value("csrf_token").unwrap_or_else(|| panic!("no CSRF token on {form_page}: {}", page.body));
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> Page {
+        self.submit("/login", "/login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn log_out(&self) -> Page {
+        self.submit("/account", "/logout", &[]).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str, name: &str) -> Page {
+        self.submit(
+            "/register",
+            "/register",
+            &[
+                ("email", email),
+                ("password", password),
+                ("password_again", password),
+                ("full_name", name),
+                ("postal_address", "12 Market Street\nSampletown"),
+                ("phone", "+1 555 0100 200"),
+            ],
+        )
+        .await
+    }
+}
+
+/// The session cookie's `name=value` among a `Cookie` header value.
+pub fn session_cookie(cookies: &str) -> Option<String> {
+    cookies.split("; ").find(|c| c.starts_with("shop_session=")).map(str::to_owned)
+}

@@ -1,0 +1,9 @@
+//! The one integration-test binary: it starts the real app and speaks HTTP to it like a browser.
+//! On SQLite always; on PostgreSQL when SHOP_TEST_POSTGRES_URL is set (a fresh database per test).
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod db;
+mod frame;
