@@ -76,10 +76,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let public_url = config.public_url.clone();
     let data_dir = config.data_dir.clone();
+    // With the default public URL, show the port actually bound (SHOP_ADDR may ask for port 0).
+    let default_public = format!("http://{}/", config.addr);
+    let public_url = config.public_url.to_string();
     let app = shop::build(config).await?;
-    println!("The shop is running at {public_url}");
+    let shown = if public_url == default_public { format!("http://{}/", app.addr()) } else { public_url };
+    println!("The shop is running at {shown}");
+
     if !app.demo_logins().is_empty() {
         shop::demo::save(&data_dir, app.demo_logins()).context("cannot save the demo logins")?;
         println!("Demo logins (also in {}):", data_dir.join("demo-logins.txt").display());

@@ -293,3 +293,71 @@ async fn a_suspended_user_is_logged_out_everywhere_and_cannot_log_in() {
     .await;
     assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::OK);
 }
+
+/// Moves the times of every session back, as if `minutes` had passed.
+fn age_sessions(app: &TestApp, last_seen_minutes: i64, created_minutes: i64) {
+    use shop::db::schema::sessions;
+    let now = chrono::Utc::now().naive_utc();
+    app.query(|c| {
+        diesel::update(sessions::table)
+            .set((
+                sessions::last_seen_at.eq(now - chrono::Duration::minutes(last_seen_minutes)),
+                sessions::created_at.eq(now - chrono::Duration::minutes(created_minutes)),
+            ))
+            .execute(c)
+    });
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_after_the_idle_timeout() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    age_sessions(&app, 29, 29);
+    assert_eq!(b.get("/account").await.path(), "/account", "29 idle minutes of 30: still in");
+    age_sessions(&app, 31, 31);
+    assert_eq!(b.get("/account").await.path(), "/login?next=%2Faccount");
+}
+
+#[tokio::test]
+async fn an_active_session_ends_after_the_absolute_timeout() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    age_sessions(&app, 1, 12 * 60 - 1);
+    assert_eq!(b.get("/account").await.path(), "/account");
+    age_sessions(&app, 1, 12 * 60 + 1);
+    assert_eq!(b.get("/account").await.path(), "/login?next=%2Faccount");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged_from_the_table() {
+    use shop::db::schema::sessions;
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let _b = app.logged_in(&person).await;
+    let _c = app.logged_in(&person).await;
+    let (idle, absolute) = (app.config.session_idle, app.config.session_absolute);
+    let purge = |app: &TestApp| {
+        app.db.write_blocking(|c| shop::accounts::purge_expired_sessions(c, idle, absolute)).expect("purge")
+    };
+    assert_eq!(purge(&app), 0);
+    age_sessions(&app, 31, 31);
+    assert_eq!(purge(&app), 2);
+    assert_eq!(app.query(|c| sessions::table.count().get_result::<i64>(c)), 0);
+}
+
+#[tokio::test]
+async fn session_rows_keep_only_a_hash_of_the_cookie_key() {
+    use shop::db::schema::sessions;
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.logged_in(&person).await;
+    let cookie = session_cookie(&b.cookies()).expect("session");
+    let rows: Vec<(String, Option<String>)> =
+        app.query(|c| sessions::table.select((sessions::id_hash, sessions::user_id)).load(c));
+    assert_eq!(rows.len(), 1, "the session started for the login form was replaced, not kept");
+    assert_eq!(rows[0].1.as_deref(), Some(person.id.as_str()));
+    assert_eq!(rows[0].0.len(), 64);
+    assert!(!cookie.contains(&rows[0].0));
+}
