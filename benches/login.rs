@@ -27,6 +27,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         login_attempts_per_account: 1_000_000,
         login_attempts_per_address: 1_000_000,
         demo: false,
+        currency: "EUR".into(),
         log: "warn".into(),
     }
 }

@@ -55,6 +55,9 @@ pub struct Settings {
     /// Login attempts allowed from one client address in a burst; then one per 2 seconds.
     #[arg(long = "login-attempts-per-address", env = "SHOP_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 30)]
     pub login_attempts_per_address: u32,
+    /// ISO code of the currency prices are in (amounts have two decimals).
+    #[arg(long = "currency", env = "SHOP_CURRENCY", default_value = "EUR")]
+    pub currency: String,
     /// Seed demo data (one user per role) on the first start of a new database.
     #[arg(long = "demo", env = "SHOP_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
@@ -80,6 +83,7 @@ pub struct Config {
     pub login_attempts_per_account: u32,
     pub login_attempts_per_address: u32,
     pub demo: bool,
+    pub currency: String,
 }
 
 impl Config {
@@ -116,6 +120,7 @@ impl Config {
             login_attempts_per_account: s.login_attempts_per_account.max(1),
             login_attempts_per_address: s.login_attempts_per_address.max(1),
             demo: s.demo,
+            currency: currency(&s.currency)?,
         })
     }
 
@@ -140,6 +145,15 @@ impl Config {
             sqlite: crate::db::SqliteSetup { busy_timeout_ms: 5000, synchronous: self.sqlite_synchronous.clone() },
         }
     }
+}
+
+fn currency(code: &str) -> anyhow::Result<String> {
+    let code = code.trim().to_ascii_uppercase();
+    anyhow::ensure!(
+        code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()),
+        "SHOP_CURRENCY must be a three-letter ISO code such as EUR"
+    );
+    Ok(code)
 }
 
 fn default_workers() -> usize {

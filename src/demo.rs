@@ -73,6 +73,84 @@ pub async fn seed(accounts: &Accounts) -> anyhow::Result<Vec<DemoLogin>> {
     Ok(logins)
 }
 
+/// Products in the demo catalog of a first start.
+pub const DEMO_PRODUCTS: usize = 300;
+
+/// Two more salespeople, so that products have competing offers. Their passwords are random and
+/// not shown: they exist to own offers (`shop create-admin` can give one a password if needed).
+async fn extra_sellers(accounts: &Accounts) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for (n, name) in [(2, "Sven Seller"), (3, "Sina Seller")] {
+        let email = format!("salesperson{n}@demo.example.com");
+        let password = new_password();
+        let form = Registration {
+            email: email.clone(),
+            password: password.clone(),
+            password_again: password,
+            personal: PersonalData { full_name: name.into(), ..demo_person(Role::Salesperson) },
+        };
+        match accounts.create(form, vec![Role::Salesperson]).await {
+            Ok(id) => ids.push(id.to_string()),
+            Err(AccountError::Invalid(errors)) if errors.has("email") => {
+                let db = accounts.db().clone();
+                let user = db.read(move |c| crate::accounts::find_user_by_email(c, &email)).await?;
+                ids.extend(user.map(|u| u.id.to_string()));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(ids)
+}
+
+async fn user_id(accounts: &Accounts, role: Role) -> anyhow::Result<Option<String>> {
+    let email = format!("{}@demo.example.com", role.as_str());
+    let user = accounts.db().read(move |c| crate::accounts::find_user_by_email(c, &email)).await?;
+    Ok(user.map(|u| u.id.to_string()))
+}
+
+/// The demo catalog: `products` generated products offered by the demo salespeople, a printer
+/// registered as the demo shopper's equipment, and prices agreed with the demo shopper.
+pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) -> anyhow::Result<(usize, usize)> {
+    let mut sellers: Vec<String> = user_id(accounts, Role::Salesperson).await?.into_iter().collect();
+    sellers.extend(extra_sellers(accounts).await?);
+    let db = accounts.db().clone();
+    let currency = currency.to_owned();
+    let added =
+        actix_web::web::block(move || crate::catalog::demo::seed_products(&db, &sellers, products, 2026, &currency))
+            .await
+            .map_err(|e| anyhow::anyhow!("seeding was cancelled: {e}"))??;
+    if let (Some(shopper), Some(seller)) =
+        (user_id(accounts, Role::Shopper).await?, user_id(accounts, Role::Salesperson).await?)
+    {
+        accounts
+            .db()
+            .write(move |c| {
+                if let Some((maker, model)) = crate::catalog::demo::a_fitted_printer(c)? {
+                    let _ = crate::catalog::add_equipment(c, &shopper, &maker, &model);
+                }
+                // A price agreed with the shopper on the seller's three best-selling offers: 10% off.
+                let mut mine = crate::catalog::offers_of_seller(c, &seller).map_err(|e| anyhow::anyhow!("{e}"))?;
+                mine.sort_by_key(|(o, _)| -o.sold);
+                for (offer, _) in mine.iter().take(3) {
+                    crate::catalog::add_customer_price(
+                        c,
+                        &seller,
+                        &offer.code,
+                        &shopper,
+                        "Demo framework agreement",
+                        offer.price * 9 / 10,
+                        None,
+                        None,
+                    )
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+            .await?;
+    }
+    Ok(added)
+}
+
 /// Keeps the logins where the operator can find them again.
 pub fn save(data_dir: &Path, logins: &[DemoLogin]) -> std::io::Result<()> {
     let fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();

@@ -2,10 +2,12 @@
 //! `shop serve` runs it, so the tests start the very same thing.
 
 pub mod accounts;
+pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod money;
 pub mod web;
 
 use std::net::{SocketAddr, TcpListener};
@@ -135,7 +137,13 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let config = Arc::new(config);
     let (db, first_start) = open_database(&config)?;
     let accounts = accounts(&db, &config)?;
-    let demo_logins = if first_start && config.demo { demo::seed(&accounts).await? } else { Vec::new() };
+    let demo_logins = if first_start && config.demo {
+        let logins = demo::seed(&accounts).await?;
+        demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
+        logins
+    } else {
+        Vec::new()
+    };
 
     let listener =
         TcpListener::bind(config.socket_addr()?).with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -167,6 +175,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(web::ops::configure)
             .configure(web::pages::configure)
             .configure(accounts::configure)
+            .configure(catalog::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)

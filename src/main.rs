@@ -21,8 +21,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Create the demo users (one per role) that do not exist yet, and print their logins.
-    SeedDemo,
+    /// Create the demo users (one per role) that do not exist yet, print their logins, and add
+    /// demo products (300 into an empty catalog, or exactly N with --products N).
+    SeedDemo {
+        /// Generate this many products (deterministic: the same database gets the same catalog).
+        #[arg(long)]
+        products: Option<usize>,
+    },
     /// Create an administrator, or make an existing user one and set their password.
     /// The password is read from SHOP_ADMIN_PASSWORD or asked for on the terminal, never from argv.
     CreateAdmin {
@@ -55,11 +60,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { products } => {
             let (db, _) = shop::open_database(&config)?;
-            let logins = shop::demo::seed(&shop::accounts(&db, &config)?).await?;
-            print_logins(&config, &logins)
+            let accounts = shop::accounts(&db, &config)?;
+            let logins = shop::demo::seed(&accounts).await?;
+            print_logins(&config, &logins)?;
+            let empty = shop::catalog::kinds(&mut *db.pool_connection()?)?.is_empty();
+            let count = products.unwrap_or(if empty { shop::demo::DEMO_PRODUCTS } else { 0 });
+            if count > 0 {
+                let started = std::time::Instant::now();
+                let (p, o) = shop::demo::seed_catalog(&accounts, &config.currency, count).await?;
+                eprintln!("added {p} products with {o} offers in {:.1} s", started.elapsed().as_secs_f64());
+            }
+            Ok(())
         }
+
         Command::CreateAdmin { email, name } => {
             let (db, _) = shop::open_database(&config)?;
             let password = admin_password()?;

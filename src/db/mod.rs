@@ -14,7 +14,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 
-pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup};
+pub use connection::{Backend, ConnectionManager, DbConnection, MultiBackend, SqliteSetup};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
@@ -70,6 +70,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// A pooled connection for a caller that is itself on a blocking thread (the CLI).
+    pub fn pool_connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        Ok(self.pool.get()?)
     }
 
     pub fn pool_state(&self) -> r2d2::State {

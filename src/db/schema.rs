@@ -56,3 +56,127 @@ diesel::table! {
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(app_meta, users, user_roles, account_events, sessions);
+
+// catalog
+diesel::table! {
+    kinds (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    characteristics (id) {
+        id -> Text,
+        kind_id -> Text,
+        name -> Text,
+        label -> Text,
+        unit -> Text,
+        is_number -> Bool,
+        allowed_words -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        kind_id -> Text,
+        maker -> Text,
+        model -> Text,
+        name -> Text,
+        description -> Text,
+        is_consumable -> Bool,
+        search_text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    product_numbers (product_id, characteristic_id) {
+        product_id -> Text,
+        characteristic_id -> Text,
+        value -> Double,
+    }
+}
+
+diesel::table! {
+    product_words (product_id, characteristic_id) {
+        product_id -> Text,
+        characteristic_id -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    product_fits (product_id, maker, model) {
+        product_id -> Text,
+        maker -> Text,
+        model -> Text,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        code -> Text,
+        product_id -> Text,
+        kind_id -> Text,
+        seller_id -> Text,
+        price -> BigInt,
+        currency -> Text,
+        stock -> BigInt,
+        guarantee_months -> Integer,
+        onsite_service -> Bool,
+        trade_in -> Bool,
+        cooling_off_days -> Integer,
+        sold -> BigInt,
+        withdrawn_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_prices (id) {
+        id -> Text,
+        offer_id -> Text,
+        customer_id -> Text,
+        label -> Text,
+        price -> BigInt,
+        valid_from -> Nullable<Timestamp>,
+        valid_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    equipment (id) {
+        id -> Text,
+        owner_id -> Text,
+        maker -> Text,
+        model -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(characteristics -> kinds (kind_id));
+diesel::joinable!(products -> kinds (kind_id));
+diesel::joinable!(offers -> products (product_id));
+diesel::joinable!(product_numbers -> products (product_id));
+diesel::joinable!(product_words -> products (product_id));
+diesel::joinable!(product_fits -> products (product_id));
+diesel::joinable!(customer_prices -> offers (offer_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    kinds,
+    characteristics,
+    products,
+    product_numbers,
+    product_words,
+    product_fits,
+    offers,
+    customer_prices,
+    equipment
+);

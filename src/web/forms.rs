@@ -4,18 +4,21 @@ use std::collections::BTreeMap;
 
 /// Messages keyed by field name. A form comes back with the values entered and these messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
+pub struct FieldErrors(BTreeMap<String, String>);
 
 impl FieldErrors {
     pub fn new() -> Self {
         Self::default()
     }
 
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+    /// Adds a message for `field`; the first message for a field is the one shown.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        if !self.0.contains_key(field) {
+            self.0.insert(field.to_owned(), message.into());
+        }
     }
 
-    pub fn with(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn with(field: &str, message: impl Into<String>) -> Self {
         let mut errors = Self::new();
         errors.add(field, message);
         errors
@@ -26,12 +29,12 @@ impl FieldErrors {
     }
 
     /// The message for a field, or "" (templates show nothing then).
-    pub fn get(&self, field: &str) -> &str {
-        self.0.get(field).map(String::as_str).unwrap_or("")
+    pub fn get(&self, field: impl AsRef<str>) -> &str {
+        self.0.get(field.as_ref()).map(String::as_str).unwrap_or("")
     }
 
-    pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+    pub fn has(&self, field: impl AsRef<str>) -> bool {
+        self.0.contains_key(field.as_ref())
     }
 
     /// Ok when there is nothing to complain about.

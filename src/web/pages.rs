@@ -9,16 +9,6 @@ use super::render;
 use crate::accounts::Role;
 use crate::error::AppError;
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    l: Layout,
-}
-
-async fn home(page: Page) -> Result<HttpResponse, AppError> {
-    render(&HomePage { l: page.l })
-}
-
 /// A section of a role's pages: where it is and what it is for.
 pub struct Section {
     pub href: &'static str,
@@ -39,7 +29,21 @@ struct Dashboard {
 fn role_page(role: Role) -> (&'static str, Vec<Section>) {
     match role {
         Role::Shopper => ("Buy goods, follow your orders, trade in used goods and collect points.", vec![]),
-        Role::Salesperson => ("Run your offers and the orders placed with your selling office.", vec![]),
+        Role::Salesperson => (
+            "Run your offers and the orders placed with your selling office.",
+            vec![
+                Section {
+                    href: "/sell/offers",
+                    title: "Offers",
+                    about: "Put products in the catalog; change prices and stock; withdraw.",
+                },
+                Section {
+                    href: "/sell/prices",
+                    title: "Customer prices",
+                    about: "Prices agreed with single customers.",
+                },
+            ],
+        ),
         Role::Maker => ("Approve orders of your goods where your company requires approval.", vec![]),
         Role::Clerk => ("Receive, inspect and pay for traded-in goods; record returned cartridges.", vec![]),
         Role::Carrier => ("See the shipments handed to you and report their delivery.", vec![]),
@@ -61,8 +65,7 @@ async fn dashboard<R: RoleGuard>(_guard: Authorized<R>, page: Page) -> Result<Ht
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/sell", web::get().to(dashboard::<roles::Salesperson>))
+    cfg.route("/sell", web::get().to(dashboard::<roles::Salesperson>))
         .route("/maker", web::get().to(dashboard::<roles::Maker>))
         .route("/clerk", web::get().to(dashboard::<roles::Clerk>))
         .route("/carrier", web::get().to(dashboard::<roles::Carrier>))

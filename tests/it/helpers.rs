@@ -71,6 +71,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         login_attempts_per_account: 5,
         login_attempts_per_address: 1000,
         demo: false,
+        currency: "EUR".into(),
         log: "warn".into(),
     }
 }

@@ -1,0 +1,9 @@
+DROP TABLE equipment;
+DROP TABLE customer_prices;
+DROP TABLE offers;
+DROP TABLE product_fits;
+DROP TABLE product_words;
+DROP TABLE product_numbers;
+DROP TABLE products;
+DROP TABLE characteristics;
+DROP TABLE kinds;

@@ -1,0 +1,221 @@
+//! Kinds, characteristics, products, offers, customer prices and equipment.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::{characteristics, customer_prices, equipment, kinds, offers, products};
+
+crate::id_type!(KindId);
+crate::id_type!(CharacteristicId);
+crate::id_type!(ProductId);
+crate::id_type!(OfferId);
+crate::id_type!(CustomerPriceId);
+crate::id_type!(EquipmentId);
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = kinds)]
+pub struct Kind {
+    pub id: KindId,
+    pub code: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = characteristics)]
+pub struct Characteristic {
+    pub id: CharacteristicId,
+    pub kind_id: KindId,
+    /// The name in URLs and forms: `cpu_mhz`.
+    pub name: String,
+    pub label: String,
+    pub unit: String,
+    pub is_number: bool,
+    /// For words: the allowed values, one per line; empty means any word.
+    pub allowed_words: String,
+    pub position: i32,
+}
+
+impl Characteristic {
+    /// The field of the new-product form that holds this characteristic's value.
+    pub fn form_field(&self) -> String {
+        format!("value_{}", self.name)
+    }
+
+    pub fn words(&self) -> Vec<&str> {
+        self.allowed_words.lines().map(str::trim).filter(|w| !w.is_empty()).collect()
+    }
+}
+
+/// A kind with its characteristics in display order.
+#[derive(Clone, Debug)]
+pub struct KindSpec {
+    pub kind: Kind,
+    pub characteristics: Vec<Characteristic>,
+}
+
+impl KindSpec {
+    pub fn characteristic(&self, name: &str) -> Option<&Characteristic> {
+        self.characteristics.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = products)]
+pub struct Product {
+    pub id: ProductId,
+    pub kind_id: KindId,
+    pub maker: String,
+    pub model: String,
+    pub name: String,
+    pub description: String,
+    pub is_consumable: bool,
+    pub search_text: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A characteristic's value on a product, as shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Word(String),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Word(w) => f.write_str(w),
+        }
+    }
+}
+
+/// One line of a product's characteristics: label, value, unit.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub label: String,
+    pub value: String,
+    pub unit: String,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = offers)]
+pub struct Offer {
+    pub id: OfferId,
+    pub code: String,
+    pub product_id: ProductId,
+    pub kind_id: KindId,
+    pub seller_id: String,
+    pub price: i64,
+    pub currency: String,
+    pub stock: i64,
+    pub guarantee_months: i32,
+    pub onsite_service: bool,
+    pub trade_in: bool,
+    pub cooling_off_days: i32,
+    pub sold: i64,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Offer {
+    pub fn is_active(&self) -> bool {
+        self.withdrawn_at.is_none()
+    }
+
+    pub fn price_text(&self) -> String {
+        crate::money::format(self.price, &self.currency)
+    }
+
+    /// A price in this offer's currency.
+    pub fn money(&self, minor: &i64) -> String {
+        crate::money::format(*minor, &self.currency)
+    }
+
+    pub fn price_input(&self) -> String {
+        crate::money::to_input(self.price)
+    }
+}
+
+/// An offer as a shopper sees it in a list: with its product, and the price this shopper pays.
+#[derive(Clone, Debug)]
+pub struct OfferCard {
+    pub code: String,
+    pub product_name: String,
+    pub maker: String,
+    pub model: String,
+    pub kind_code: String,
+    pub list_price: i64,
+    /// The shopper's agreed price when one applies now, else the list price.
+    pub price: i64,
+    pub currency: String,
+    pub stock: i64,
+    pub sold: i64,
+    pub seller_id: String,
+    pub highlights: Vec<Shown>,
+}
+
+impl OfferCard {
+    pub fn has_customer_price(&self) -> bool {
+        self.price != self.list_price
+    }
+
+    pub fn price_text(&self) -> String {
+        crate::money::format(self.price, &self.currency)
+    }
+
+    pub fn list_price_text(&self) -> String {
+        crate::money::format(self.list_price, &self.currency)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_prices)]
+pub struct CustomerPrice {
+    pub id: CustomerPriceId,
+    pub offer_id: OfferId,
+    pub customer_id: String,
+    pub label: String,
+    pub price: i64,
+    pub valid_from: Option<NaiveDateTime>,
+    pub valid_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// An agreed price as its salesperson lists it.
+#[derive(Clone, Debug)]
+pub struct AgreedPrice {
+    pub agreed: CustomerPrice,
+    pub offer_code: String,
+    pub product_name: String,
+    pub currency: String,
+}
+
+impl AgreedPrice {
+    pub fn price_text(&self) -> String {
+        crate::money::format(self.agreed.price, &self.currency)
+    }
+
+    /// "from 2026-01-01", "until 2026-03-31 (last day)", or "always".
+    pub fn validity(&self) -> String {
+        let from = self.agreed.valid_from.map(|f| format!("from {}", f.format("%Y-%m-%d")));
+        let until =
+            self.agreed.valid_until.map(|u| format!("until {}", (u - chrono::Duration::days(1)).format("%Y-%m-%d")));
+        match (from, until) {
+            (None, None) => "always".into(),
+            (f, u) => [f, u].into_iter().flatten().collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = equipment)]
+pub struct Equipment {
+    pub id: EquipmentId,
+    pub owner_id: String,
+    pub maker: String,
+    pub model: String,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,479 @@
+//! Queries on the catalog's tables. Private to the module.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Text};
+
+use super::model::*;
+use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
+use crate::db::schema::{
+    characteristics, customer_prices, equipment, kinds, offers, product_fits, product_numbers, product_words, products,
+};
+use crate::db::{DbConnection, MultiBackend};
+
+// ---- kinds ----
+
+pub fn kinds(conn: &mut DbConnection) -> QueryResult<Vec<Kind>> {
+    kinds::table.order(kinds::name).select(Kind::as_select()).load(conn)
+}
+
+pub fn kind_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Kind>> {
+    kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()).first(conn).optional()
+}
+
+pub fn kind(conn: &mut DbConnection, id: &KindId) -> QueryResult<Kind> {
+    kinds::table.find(id).select(Kind::as_select()).first(conn)
+}
+
+pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
+    diesel::insert_into(kinds::table).values(kind).execute(conn)
+}
+
+pub fn characteristics_of(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<Characteristic>> {
+    characteristics::table
+        .filter(characteristics::kind_id.eq(kind))
+        .order((characteristics::position, characteristics::name))
+        .select(Characteristic::as_select())
+        .load(conn)
+}
+
+pub fn insert_characteristic(conn: &mut DbConnection, ch: &Characteristic) -> QueryResult<usize> {
+    diesel::insert_into(characteristics::table).values(ch).execute(conn)
+}
+
+pub fn delete_characteristic(conn: &mut DbConnection, kind: &KindId, name: &str) -> QueryResult<usize> {
+    diesel::delete(
+        characteristics::table.filter(characteristics::kind_id.eq(kind)).filter(characteristics::name.eq(name)),
+    )
+    .execute(conn)
+}
+
+pub fn makers_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<String>> {
+    products::table
+        .filter(products::kind_id.eq(kind))
+        .select(products::maker)
+        .distinct()
+        .order(products::maker)
+        .load(conn)
+}
+
+/// The words products of a kind use for a characteristic (for characteristics without a list).
+pub fn words_in_use(conn: &mut DbConnection, ch: &CharacteristicId) -> QueryResult<Vec<String>> {
+    product_words::table
+        .filter(product_words::characteristic_id.eq(ch))
+        .select(product_words::value)
+        .distinct()
+        .order(product_words::value)
+        .limit(50)
+        .load(conn)
+}
+
+// ---- products ----
+
+/// A multi-row INSERT. Diesel offers batch inserts on each backend's connection but not on the
+/// connection enum, so this matches on the variant with the same text in both arms.
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($values).execute(c),
+            DbConnection::Postgresql(c) => diesel::insert_into($table).values($values).execute(c),
+        }
+    };
+}
+
+pub fn insert_products(conn: &mut DbConnection, rows: &[Product]) -> QueryResult<usize> {
+    insert_many!(conn, products::table, rows)
+}
+
+pub fn insert_numbers(conn: &mut DbConnection, rows: &[(ProductId, CharacteristicId, f64)]) -> QueryResult<usize> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(p, c, v)| {
+            (product_numbers::product_id.eq(p), product_numbers::characteristic_id.eq(c), product_numbers::value.eq(*v))
+        })
+        .collect();
+    insert_many!(conn, product_numbers::table, &values)
+}
+
+pub fn insert_words(conn: &mut DbConnection, rows: &[(ProductId, CharacteristicId, String)]) -> QueryResult<usize> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(p, c, v)| {
+            (product_words::product_id.eq(p), product_words::characteristic_id.eq(c), product_words::value.eq(v))
+        })
+        .collect();
+    insert_many!(conn, product_words::table, &values)
+}
+
+pub fn insert_fits(conn: &mut DbConnection, rows: &[(ProductId, String, String)]) -> QueryResult<usize> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(p, maker, model)| {
+            (product_fits::product_id.eq(p), product_fits::maker.eq(maker), product_fits::model.eq(model))
+        })
+        .collect();
+    insert_many!(conn, product_fits::table, &values)
+}
+
+pub fn product(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Product> {
+    products::table.find(id).select(Product::as_select()).first(conn)
+}
+
+pub fn product_by_maker_model(conn: &mut DbConnection, maker: &str, model: &str) -> QueryResult<Option<Product>> {
+    products::table
+        .filter(products::maker.eq(maker))
+        .filter(products::model.eq(model))
+        .select(Product::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The characteristics of these products, with labels and units, in each kind's order.
+pub fn shown_values(conn: &mut DbConnection, ids: &[ProductId]) -> QueryResult<Vec<(ProductId, i32, Shown)>> {
+    let numbers: Vec<(ProductId, i32, String, String, f64)> = product_numbers::table
+        .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
+        .filter(product_numbers::product_id.eq_any(ids))
+        .select((
+            product_numbers::product_id,
+            characteristics::position,
+            characteristics::label,
+            characteristics::unit,
+            product_numbers::value,
+        ))
+        .load(conn)?;
+    let words: Vec<(ProductId, i32, String, String, String)> = product_words::table
+        .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
+        .filter(product_words::product_id.eq_any(ids))
+        .select((
+            product_words::product_id,
+            characteristics::position,
+            characteristics::label,
+            characteristics::unit,
+            product_words::value,
+        ))
+        .load(conn)?;
+    let mut all: Vec<(ProductId, i32, Shown)> = numbers
+        .into_iter()
+        .map(|(p, pos, label, unit, v)| (p, pos, Shown { label, value: Value::Number(v).to_string(), unit }))
+        .chain(words.into_iter().map(|(p, pos, label, unit, v)| (p, pos, Shown { label, value: v, unit })))
+        .collect();
+    all.sort_by(|a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
+    Ok(all)
+}
+
+pub fn fits_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<(String, String)>> {
+    product_fits::table
+        .filter(product_fits::product_id.eq(id))
+        .select((product_fits::maker, product_fits::model))
+        .order((product_fits::maker, product_fits::model))
+        .load(conn)
+}
+
+// ---- offers ----
+
+pub fn insert_offers(conn: &mut DbConnection, rows: &[Offer]) -> QueryResult<usize> {
+    insert_many!(conn, offers::table, rows)
+}
+
+pub fn offer_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Offer>> {
+    offers::table.filter(offers::code.eq(code)).select(Offer::as_select()).first(conn).optional()
+}
+
+pub fn offer_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(offers::table.filter(offers::code.eq(code)))).get_result(conn)
+}
+
+/// Every active offer of a product, cheapest first.
+pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<Offer>> {
+    offers::table
+        .filter(offers::product_id.eq(product))
+        .filter(offers::withdrawn_at.is_null())
+        .order((offers::price, offers::code))
+        .select(Offer::as_select())
+        .load(conn)
+}
+
+pub fn offers_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<(Offer, Product)>> {
+    offers::table
+        .inner_join(products::table)
+        .filter(offers::seller_id.eq(seller))
+        .order((offers::withdrawn_at.is_not_null(), offers::created_at.desc()))
+        .select((Offer::as_select(), Product::as_select()))
+        .load(conn)
+}
+
+pub fn update_offer(
+    conn: &mut DbConnection,
+    id: &OfferId,
+    price: i64,
+    stock: i64,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(offers::table.find(id))
+        .set((offers::price.eq(price), offers::stock.eq(stock), offers::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn withdraw_offer(conn: &mut DbConnection, id: &OfferId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(offers::table.find(id).filter(offers::withdrawn_at.is_null()))
+        .set((offers::withdrawn_at.eq(Some(now)), offers::updated_at.eq(now)))
+        .execute(conn)
+}
+
+// ---- customer prices ----
+
+pub fn insert_customer_price(conn: &mut DbConnection, row: &CustomerPrice) -> QueryResult<usize> {
+    diesel::insert_into(customer_prices::table).values(row).execute(conn)
+}
+
+pub fn customer_prices_for(
+    conn: &mut DbConnection,
+    customer: &str,
+    offer_ids: &[OfferId],
+) -> QueryResult<Vec<CustomerPrice>> {
+    customer_prices::table
+        .filter(customer_prices::customer_id.eq(customer))
+        .filter(customer_prices::offer_id.eq_any(offer_ids))
+        .select(CustomerPrice::as_select())
+        .load(conn)
+}
+
+pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<AgreedPrice>> {
+    let rows: Vec<(CustomerPrice, String, String, String)> = customer_prices::table
+        .inner_join(offers::table.inner_join(products::table))
+        .filter(offers::seller_id.eq(seller))
+        .order(customer_prices::created_at.desc())
+        .select((CustomerPrice::as_select(), offers::code, products::name, offers::currency))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(agreed, offer_code, product_name, currency)| AgreedPrice { agreed, offer_code, product_name, currency })
+        .collect())
+}
+
+pub fn delete_customer_price(conn: &mut DbConnection, id: &CustomerPriceId, seller: &str) -> QueryResult<usize> {
+    let mine = offers::table.filter(offers::seller_id.eq(seller)).select(offers::id);
+    diesel::delete(
+        customer_prices::table.filter(customer_prices::id.eq(id)).filter(customer_prices::offer_id.eq_any(mine)),
+    )
+    .execute(conn)
+}
+
+// ---- equipment ----
+
+pub fn equipment_of(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<Equipment>> {
+    equipment::table
+        .filter(equipment::owner_id.eq(owner))
+        .order((equipment::maker, equipment::model))
+        .select(Equipment::as_select())
+        .load(conn)
+}
+
+pub fn insert_equipment(conn: &mut DbConnection, row: &Equipment) -> QueryResult<usize> {
+    diesel::insert_into(equipment::table).values(row).execute(conn)
+}
+
+pub fn delete_equipment(conn: &mut DbConnection, id: &EquipmentId, owner: &str) -> QueryResult<usize> {
+    diesel::delete(equipment::table.filter(equipment::id.eq(id)).filter(equipment::owner_id.eq(owner))).execute(conn)
+}
+
+/// Active offers of consumables that fit the given equipment model, cheapest first.
+pub fn consumable_offers_for(conn: &mut DbConnection, maker: &str, model: &str) -> QueryResult<Vec<(Offer, Product)>> {
+    let fitting = product_fits::table
+        .filter(product_fits::maker.eq(maker))
+        .filter(product_fits::model.eq(model))
+        .select(product_fits::product_id);
+    offers::table
+        .inner_join(products::table)
+        .filter(offers::product_id.eq_any(fitting))
+        .filter(offers::withdrawn_at.is_null())
+        .order((offers::price, offers::code))
+        .select((Offer::as_select(), Product::as_select()))
+        .load(conn)
+}
+
+// ---- the search ----
+
+enum Bind {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+/// SQL text with numbered placeholders (`$1`, `$2`, ...), which PostgreSQL and SQLite both read;
+/// each placeholder appears once, in order, so SQLite's positional binding matches.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind(&mut self, b: Bind) -> &mut Self {
+        self.binds.push(b);
+        let n = self.binds.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    fn run<T: diesel::deserialize::QueryableByName<MultiBackend> + 'static>(
+        self,
+        conn: &mut DbConnection,
+    ) -> QueryResult<Vec<T>> {
+        let mut query = diesel::sql_query(self.text).into_boxed::<MultiBackend>();
+        for b in self.binds {
+            query = match b {
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Int(v) => query.bind::<BigInt, _>(v),
+                Bind::Float(v) => query.bind::<Double, _>(v),
+            };
+        }
+        query.load(conn)
+    }
+}
+
+/// A filter with the kind and characteristics resolved to their IDs.
+pub struct ResolvedFilter<'a> {
+    pub filter: &'a Filter,
+    pub kind: Option<&'a KindId>,
+    pub numbers: Vec<(CharacteristicId, Option<f64>, Option<f64>)>,
+    pub words: Vec<(CharacteristicId, Vec<String>)>,
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// FROM and WHERE of a search: active offers joined to their products.
+fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
+    sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
+    if let Some(kind) = f.kind {
+        sql.push(" AND o.kind_id = ").bind(Bind::Text(kind.to_string()));
+    }
+    if let Some(min) = f.filter.price_min {
+        sql.push(" AND o.price >= ").bind(Bind::Int(min));
+    }
+    if let Some(max) = f.filter.price_max {
+        sql.push(" AND o.price <= ").bind(Bind::Int(max));
+    }
+    if !f.filter.makers.is_empty() {
+        sql.push(" AND p.maker IN (");
+        for (i, maker) in f.filter.makers.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Text(maker.clone()));
+        }
+        sql.push(")");
+    }
+    for term in f.filter.text.to_lowercase().split_whitespace().take(5) {
+        sql.push(" AND p.search_text LIKE ").bind(Bind::Text(format!("%{}%", escape_like(term)))).push(" ESCAPE '\\'");
+    }
+    for (ch, min, max) in &f.numbers {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM product_numbers n WHERE n.product_id = o.product_id AND n.characteristic_id = ",
+        )
+        .bind(Bind::Text(ch.to_string()));
+        if let Some(min) = min {
+            sql.push(" AND n.value >= ").bind(Bind::Float(*min));
+        }
+        if let Some(max) = max {
+            sql.push(" AND n.value <= ").bind(Bind::Float(*max));
+        }
+        sql.push(")");
+    }
+    for (ch, values) in &f.words {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM product_words w WHERE w.product_id = o.product_id AND w.characteristic_id = ",
+        )
+        .bind(Bind::Text(ch.to_string()))
+        .push(" AND w.value IN (");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(Bind::Text(v.clone()));
+        }
+        sql.push("))");
+    }
+}
+
+#[derive(QueryableByName)]
+pub struct CardRow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub product_id: String,
+    #[diesel(sql_type = Text)]
+    pub kind_id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Text)]
+    pub maker: String,
+    #[diesel(sql_type = Text)]
+    pub model: String,
+    #[diesel(sql_type = BigInt)]
+    pub price: i64,
+    #[diesel(sql_type = Text)]
+    pub currency: String,
+    #[diesel(sql_type = BigInt)]
+    pub stock: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sold: i64,
+    #[diesel(sql_type = Text)]
+    pub seller_id: String,
+}
+
+/// One page of offers matching the filter.
+pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Vec<CardRow>> {
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT o.id, o.code, o.product_id, o.kind_id, p.name, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id",
+    );
+    from_where(f, &mut sql);
+    sql.push(match f.filter.sort {
+        Sort::PriceAscending => " ORDER BY o.price ASC, o.code ASC",
+        Sort::PriceDescending => " ORDER BY o.price DESC, o.code ASC",
+        Sort::Newest => " ORDER BY o.created_at DESC, o.code ASC",
+        Sort::BestSelling => " ORDER BY o.sold DESC, o.code ASC",
+    });
+    sql.push(" LIMIT ").bind(Bind::Int(PAGE_SIZE)).push(" OFFSET ").bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
+    sql.run(conn)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// How many offers match, counted up to one more than COUNT_CAP.
+pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64> {
+    let mut sql = Sql::default();
+    sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one");
+    from_where(f, &mut sql);
+    sql.push(" LIMIT ").bind(Bind::Int(COUNT_CAP + 1)).push(") AS matching");
+    Ok(sql.run::<Count>(conn)?.first().map_or(0, |c| c.n))
+}
+
+pub fn kind_codes(conn: &mut DbConnection, ids: &[KindId]) -> QueryResult<Vec<(KindId, String)>> {
+    kinds::table.filter(kinds::id.eq_any(ids)).select((kinds::id, kinds::code)).load(conn)
+}
+
+/// Best sellers across the shop.
+pub fn best_sellers(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(Offer, Product)>> {
+    offers::table
+        .inner_join(products::table)
+        .filter(offers::withdrawn_at.is_null())
+        .order((offers::sold.desc(), offers::code))
+        .limit(limit)
+        .select((Offer::as_select(), Product::as_select()))
+        .load(conn)
+}

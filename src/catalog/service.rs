@@ -1,0 +1,712 @@
+//! The catalog's operations, for its pages and for other modules (orders will read offers and
+//! take stock through here). Functions take the caller's connection.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDateTime, Utc};
+
+use super::model::*;
+use super::repo::{self, ResolvedFilter};
+use super::rules::{self, COUNT_CAP, Filter};
+use crate::db::{DbConnection, DbError};
+use crate::web::forms::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("the form has mistakes")]
+    Invalid(FieldErrors),
+    #[error("not found")]
+    NotFound,
+    #[error("this offer belongs to another salesperson")]
+    NotYours,
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountError),
+}
+
+impl From<diesel::result::Error> for CatalogError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => CatalogError::NotFound,
+            other => CatalogError::Db(DbError::Query(other)),
+        }
+    }
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> CatalogError {
+    CatalogError::Invalid(FieldErrors::with(field, message))
+}
+
+// ---- kinds ----
+
+pub fn kinds(conn: &mut DbConnection) -> Result<Vec<Kind>> {
+    Ok(repo::kinds(conn)?)
+}
+
+pub fn kind_spec(conn: &mut DbConnection, code: &str) -> Result<Option<KindSpec>> {
+    let Some(kind) = repo::kind_by_code(conn, code)? else { return Ok(None) };
+    let characteristics = repo::characteristics_of(conn, &kind.id)?;
+    Ok(Some(KindSpec { kind, characteristics }))
+}
+
+pub fn create_kind(conn: &mut DbConnection, code: &str, name: &str) -> Result<KindId> {
+    let (code, name) = (code.trim(), name.trim());
+    let mut errors = FieldErrors::new();
+    if let Err(e) = rules::check_kind_code(code) {
+        errors.add("code", e);
+    }
+    if name.is_empty() || name.chars().count() > 80 {
+        errors.add("name", "Give the kind a name of at most 80 characters, e.g. Personal computers.");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    if repo::kind_by_code(conn, code)?.is_some() {
+        return Err(invalid("code", "A kind with this code exists already."));
+    }
+    let kind = Kind { id: KindId::new(), code: code.into(), name: name.into(), created_at: now() };
+    repo::insert_kind(conn, &kind)?;
+    Ok(kind.id)
+}
+
+/// A characteristic as an admin describes it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CharacteristicForm {
+    pub name: String,
+    pub label: String,
+    pub unit: String,
+    /// "number" or "word".
+    pub value_type: String,
+    /// For words: allowed values, one per line (or separated by commas).
+    pub words: String,
+}
+
+pub fn add_characteristic(conn: &mut DbConnection, kind_code: &str, form: &CharacteristicForm) -> Result<()> {
+    let spec = kind_spec(conn, kind_code)?.ok_or(CatalogError::NotFound)?;
+    let name = form.name.trim();
+    let mut errors = FieldErrors::new();
+    if let Err(e) = rules::check_characteristic_name(name) {
+        errors.add("name", e);
+    } else if spec.characteristic(name).is_some() {
+        errors.add("name", "This kind has a characteristic of this name already.");
+    }
+    if form.label.trim().is_empty() || form.label.chars().count() > 80 {
+        errors.add("label", "Give a label of at most 80 characters, e.g. Processor speed.");
+    }
+    if form.unit.chars().count() > 20 {
+        errors.add("unit", "Use at most 20 characters.");
+    }
+    let is_number = match form.value_type.as_str() {
+        "number" => true,
+        "word" => false,
+        _ => {
+            errors.add("value_type", "Choose number or word.");
+            false
+        }
+    };
+    let words: Vec<&str> = form.words.split([',', '\n']).map(str::trim).filter(|w| !w.is_empty()).collect();
+    if is_number && !words.is_empty() {
+        errors.add("words", "Allowed words are for word characteristics only.");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    let position = spec.characteristics.iter().map(|c| c.position).max().unwrap_or(0) + 1;
+    repo::insert_characteristic(
+        conn,
+        &Characteristic {
+            id: CharacteristicId::new(),
+            kind_id: spec.kind.id,
+            name: name.into(),
+            label: form.label.trim().into(),
+            unit: form.unit.trim().into(),
+            is_number,
+            allowed_words: words.join("\n"),
+            position,
+        },
+    )?;
+    Ok(())
+}
+
+pub fn remove_characteristic(conn: &mut DbConnection, kind_code: &str, name: &str) -> Result<()> {
+    let kind = repo::kind_by_code(conn, kind_code)?.ok_or(CatalogError::NotFound)?;
+    match repo::delete_characteristic(conn, &kind.id, name)? {
+        0 => Err(CatalogError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+// ---- products and offers ----
+
+/// A new product as a salesperson types it.
+#[derive(Clone, Debug, Default)]
+pub struct ProductForm {
+    pub maker: String,
+    pub model: String,
+    pub name: String,
+    pub description: String,
+    pub is_consumable: bool,
+    /// "Maker Model" per line: the equipment a consumable fits.
+    pub fits: String,
+    /// Raw characteristic values by name.
+    pub values: BTreeMap<String, String>,
+}
+
+/// An offer's terms as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OfferForm {
+    pub price: String,
+    pub stock: String,
+    pub guarantee_months: String,
+    pub onsite_service: Option<String>,
+    pub trade_in: Option<String>,
+    pub cooling_off_days: String,
+}
+
+struct Terms {
+    price: i64,
+    stock: i64,
+    guarantee_months: i32,
+    cooling_off_days: i32,
+}
+
+fn whole(raw: &str, field: &str, what: &str, max: i64, errors: &mut FieldErrors) -> i64 {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => n,
+        _ => {
+            errors.add(field, format!("{what} must be a whole number from 0 to {max}."));
+            0
+        }
+    }
+}
+
+fn check_terms(form: &OfferForm, errors: &mut FieldErrors) -> Terms {
+    let price = match crate::money::parse(&form.price) {
+        Ok(0) => {
+            errors.add("price", "The price must be above zero.");
+            0
+        }
+        Ok(p) => p,
+        Err(e) => {
+            errors.add("price", e);
+            0
+        }
+    };
+    Terms {
+        price,
+        stock: whole(&form.stock, "stock", "Stock", 10_000_000, errors),
+        guarantee_months: whole(&form.guarantee_months, "guarantee_months", "The guarantee", 240, errors) as i32,
+        cooling_off_days: whole(&form.cooling_off_days, "cooling_off_days", "The cooling-off period", 365, errors)
+            as i32,
+    }
+}
+
+fn new_code(conn: &mut DbConnection) -> Result<String> {
+    for _ in 0..10 {
+        let code = rules::new_offer_code();
+        if !repo::offer_code_taken(conn, &code)? {
+            return Ok(code);
+        }
+    }
+    Err(CatalogError::Db(DbError::Query(diesel::result::Error::RollbackTransaction)))
+}
+
+fn offer_row(
+    conn: &mut DbConnection,
+    product: &Product,
+    seller: &str,
+    form: &OfferForm,
+    terms: Terms,
+    currency: &str,
+) -> Result<Offer> {
+    let now = now();
+    Ok(Offer {
+        id: OfferId::new(),
+        code: new_code(conn)?,
+        product_id: product.id.clone(),
+        kind_id: product.kind_id.clone(),
+        seller_id: seller.to_owned(),
+        price: terms.price,
+        currency: currency.to_owned(),
+        stock: terms.stock,
+        guarantee_months: terms.guarantee_months,
+        onsite_service: form.onsite_service.is_some(),
+        trade_in: form.trade_in.is_some(),
+        cooling_off_days: terms.cooling_off_days,
+        sold: 0,
+        withdrawn_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+fn parse_fits(raw: &str, errors: &mut FieldErrors) -> Vec<(String, String)> {
+    let mut fits = Vec::new();
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match line.split_once(char::is_whitespace) {
+            Some((maker, model)) if !model.trim().is_empty() => fits.push((maker.to_owned(), model.trim().to_owned())),
+            _ => errors.add(
+                "fits",
+                format!(
+                    "Write each model as “Maker Model”; “{}” has no model.",
+                    line.chars().take(40).collect::<String>()
+                ),
+            ),
+        }
+    }
+    fits.sort();
+    fits.dedup();
+    fits
+}
+
+/// Creates a product of a kind with its characteristics, and the salesperson's offer of it, in
+/// the caller's transaction. Returns the offer's commodity code.
+pub fn create_product_and_offer(
+    conn: &mut DbConnection,
+    seller: &str,
+    kind_code: &str,
+    product: &ProductForm,
+    offer: &OfferForm,
+    currency: &str,
+) -> Result<String> {
+    let spec = kind_spec(conn, kind_code)?.ok_or(CatalogError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let text = |field: &str, value: &str, max: usize, what: &str, errors: &mut FieldErrors| {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > max {
+            errors.add(field, format!("Enter the {what} (at most {max} characters)."));
+        }
+        value.to_owned()
+    };
+    let maker = text("maker", &product.maker, 80, "maker", &mut errors);
+    let model = text("model", &product.model, 80, "model", &mut errors);
+    let name = text("name", &product.name, 200, "product name", &mut errors);
+    if product.description.chars().count() > 5000 {
+        errors.add("description", "Keep the description under 5000 characters.");
+    }
+    let mut numbers = Vec::new();
+    let mut words = Vec::new();
+    for ch in &spec.characteristics {
+        let raw = product.values.get(&ch.name).map(String::as_str).unwrap_or("");
+        match rules::parse_value(ch, raw) {
+            Ok(Some(Value::Number(n))) => numbers.push((ch.id.clone(), n)),
+            Ok(Some(Value::Word(w))) => words.push((ch.id.clone(), w)),
+            Ok(None) => {}
+            Err(e) => errors.add(&format!("value_{}", ch.name), e),
+        }
+    }
+    let fits = parse_fits(&product.fits, &mut errors);
+    let terms = check_terms(offer, &mut errors);
+    if errors.is_empty() && repo::product_by_maker_model(conn, &maker, &model)?.is_some() {
+        errors.add("model", "This maker's model is in the catalog already: offer the existing product instead.");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+
+    let row = Product {
+        id: ProductId::new(),
+        kind_id: spec.kind.id.clone(),
+        search_text: rules::search_text(&name, &maker, &model),
+        maker,
+        model,
+        name,
+        description: product.description.trim().to_owned(),
+        is_consumable: product.is_consumable,
+        created_at: now(),
+    };
+    repo::insert_products(conn, std::slice::from_ref(&row))?;
+    let id = &row.id;
+    repo::insert_numbers(conn, &numbers.into_iter().map(|(c, v)| (id.clone(), c, v)).collect::<Vec<_>>())?;
+    repo::insert_words(conn, &words.into_iter().map(|(c, v)| (id.clone(), c, v)).collect::<Vec<_>>())?;
+    repo::insert_fits(conn, &fits.into_iter().map(|(m, n)| (id.clone(), m, n)).collect::<Vec<_>>())?;
+    let offer = offer_row(conn, &row, seller, offer, terms, currency)?;
+    repo::insert_offers(conn, std::slice::from_ref(&offer))?;
+    Ok(offer.code)
+}
+
+/// The salesperson offers a product already in the catalog (found by one of its offers' codes).
+pub fn offer_existing(
+    conn: &mut DbConnection,
+    seller: &str,
+    of_code: &str,
+    offer: &OfferForm,
+    currency: &str,
+) -> Result<String> {
+    let existing = repo::offer_by_code(conn, of_code)?.ok_or(CatalogError::NotFound)?;
+    let product = repo::product(conn, &existing.product_id)?;
+    let mut errors = FieldErrors::new();
+    let terms = check_terms(offer, &mut errors);
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    let row = offer_row(conn, &product, seller, offer, terms, currency)?;
+    repo::insert_offers(conn, std::slice::from_ref(&row))?;
+    Ok(row.code)
+}
+
+pub fn offers_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<(Offer, Product)>> {
+    Ok(repo::offers_of_seller(conn, seller)?)
+}
+
+/// The offer, if this salesperson owns it (403 otherwise, 404 when there is none).
+pub fn own_offer(conn: &mut DbConnection, seller: &str, code: &str) -> Result<(Offer, Product)> {
+    let offer = repo::offer_by_code(conn, code)?.ok_or(CatalogError::NotFound)?;
+    if offer.seller_id != seller {
+        return Err(CatalogError::NotYours);
+    }
+    let product = repo::product(conn, &offer.product_id)?;
+    Ok((offer, product))
+}
+
+pub fn change_offer(conn: &mut DbConnection, seller: &str, code: &str, price: &str, stock: &str) -> Result<()> {
+    let (offer, _) = own_offer(conn, seller, code)?;
+    let mut errors = FieldErrors::new();
+    let form = OfferForm {
+        price: price.into(),
+        stock: stock.into(),
+        guarantee_months: "0".into(),
+        cooling_off_days: "0".into(),
+        ..OfferForm::default()
+    };
+    let terms = check_terms(&form, &mut errors);
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    if !offer.is_active() {
+        return Err(invalid("price", "This offer was withdrawn; it cannot be changed."));
+    }
+    repo::update_offer(conn, &offer.id, terms.price, terms.stock, now())?;
+    Ok(())
+}
+
+pub fn withdraw_offer(conn: &mut DbConnection, seller: &str, code: &str) -> Result<()> {
+    let (offer, _) = own_offer(conn, seller, code)?;
+    repo::withdraw_offer(conn, &offer.id, now())?;
+    Ok(())
+}
+
+// ---- what shoppers see ----
+
+/// Agreed prices of a shopper for these offers, applied at `now`.
+fn effective_prices(
+    conn: &mut DbConnection,
+    viewer: Option<&str>,
+    offers: &[(OfferId, i64)],
+) -> Result<HashMap<OfferId, i64>> {
+    let mut prices: HashMap<OfferId, i64> = offers.iter().cloned().collect();
+    let Some(viewer) = viewer else { return Ok(prices) };
+    let ids: Vec<OfferId> = offers.iter().map(|(id, _)| id.clone()).collect();
+    let agreed = repo::customer_prices_for(conn, viewer, &ids)?;
+    let now = now();
+    for (id, list) in offers {
+        let mine: Vec<&CustomerPrice> = agreed.iter().filter(|p| p.offer_id == *id).collect();
+        prices.insert(id.clone(), rules::effective_price(*list, &mine, now));
+    }
+    Ok(prices)
+}
+
+fn highlights(
+    conn: &mut DbConnection,
+    products: &[ProductId],
+    per_product: usize,
+) -> Result<HashMap<ProductId, Vec<Shown>>> {
+    let mut by_product: HashMap<ProductId, Vec<Shown>> = HashMap::new();
+    for (product, _, shown) in repo::shown_values(conn, products)? {
+        let list = by_product.entry(product).or_default();
+        if list.len() < per_product {
+            list.push(shown);
+        }
+    }
+    Ok(by_product)
+}
+
+/// Cards for offers, with the viewer's prices and a few characteristics.
+fn cards(conn: &mut DbConnection, viewer: Option<&str>, rows: Vec<repo::CardRow>) -> Result<Vec<OfferCard>> {
+    let product_ids: Vec<ProductId> = rows.iter().filter_map(|r| r.product_id.parse().ok()).collect();
+    let shown = highlights(conn, &product_ids, 4)?;
+    let offer_prices: Vec<(OfferId, i64)> = rows.iter().filter_map(|r| Some((r.id.parse().ok()?, r.price))).collect();
+    let prices = effective_prices(conn, viewer, &offer_prices)?;
+    let kind_ids: Vec<KindId> = rows.iter().filter_map(|r| r.kind_id.parse().ok()).collect();
+    let codes: HashMap<KindId, String> = repo::kind_codes(conn, &kind_ids)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let offer_id: Option<OfferId> = r.id.parse().ok();
+            let product_id: Option<ProductId> = r.product_id.parse().ok();
+            let kind_id: Option<KindId> = r.kind_id.parse().ok();
+            OfferCard {
+                price: offer_id.and_then(|id| prices.get(&id).copied()).unwrap_or(r.price),
+                // Several offers of one product share its characteristics.
+                highlights: product_id.and_then(|id| shown.get(&id).cloned()).unwrap_or_default(),
+
+                kind_code: kind_id.and_then(|id| codes.get(&id).cloned()).unwrap_or_default(),
+                code: r.code,
+                product_name: r.name,
+                maker: r.maker,
+                model: r.model,
+                list_price: r.price,
+                currency: r.currency,
+                stock: r.stock,
+                sold: r.sold,
+                seller_id: r.seller_id,
+            }
+        })
+        .collect())
+}
+
+fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
+    pairs
+        .into_iter()
+        .map(|(o, p)| repo::CardRow {
+            id: o.id.to_string(),
+            code: o.code,
+            product_id: p.id.to_string(),
+            kind_id: o.kind_id.to_string(),
+            name: p.name,
+            maker: p.maker,
+            model: p.model,
+            price: o.price,
+            currency: o.currency,
+            stock: o.stock,
+            sold: o.sold,
+            seller_id: o.seller_id,
+        })
+        .collect()
+}
+
+/// A word characteristic and the values a shopper can choose.
+#[derive(Clone, Debug)]
+pub struct WordChoice {
+    pub name: String,
+    pub label: String,
+    pub values: Vec<String>,
+}
+
+pub struct SearchResult {
+    pub cards: Vec<OfferCard>,
+    /// Matching offers, counted up to COUNT_CAP (+1 means "more than COUNT_CAP").
+    pub total: i64,
+    /// When nothing matches: the filter whose removal would bring back the most offers.
+    pub loosen: Option<(String, i64)>,
+    pub makers: Vec<String>,
+    pub word_choices: Vec<WordChoice>,
+}
+
+fn resolve<'a>(filter: &'a Filter, spec: Option<&'a KindSpec>) -> ResolvedFilter<'a> {
+    let id_of = |name: &str| spec.and_then(|s| s.characteristic(name)).map(|c| c.id.clone());
+    ResolvedFilter {
+        filter,
+        kind: spec.map(|s| &s.kind.id),
+        numbers: filter.numbers.iter().filter_map(|n| Some((id_of(&n.name)?, n.min, n.max))).collect(),
+        words: filter.words.iter().filter_map(|w| Some((id_of(&w.name)?, w.values.clone()))).collect(),
+    }
+}
+
+/// Filters of a search, each with the search that drops it, labelled for people.
+pub fn without_each(filter: &Filter) -> Vec<(String, Filter)> {
+    let mut out = Vec::new();
+    let mut push = |label: String, f: Filter| out.push((label, Filter { page: 1, ..f }));
+    if !filter.text.is_empty() {
+        push(format!("the text “{}”", filter.text), Filter { text: String::new(), ..filter.clone() });
+    }
+    if !filter.makers.is_empty() {
+        push("the maker".into(), Filter { makers: vec![], ..filter.clone() });
+    }
+    if filter.price_min.is_some() || filter.price_max.is_some() {
+        push("the price range".into(), Filter { price_min: None, price_max: None, ..filter.clone() });
+    }
+    for (i, n) in filter.numbers.iter().enumerate() {
+        let mut f = filter.clone();
+        f.numbers.remove(i);
+        push(n.label.to_lowercase(), f);
+    }
+    for (i, w) in filter.words.iter().enumerate() {
+        let mut f = filter.clone();
+        f.words.remove(i);
+        push(w.label.to_lowercase(), f);
+    }
+    out
+}
+
+pub fn search(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    spec: Option<&KindSpec>,
+    viewer: Option<&str>,
+) -> Result<SearchResult> {
+    let resolved = resolve(filter, spec);
+    let rows = repo::search(conn, &resolved)?;
+    let total = if filter.page == 1 && (rows.len() as i64) < rules::PAGE_SIZE {
+        rows.len() as i64
+    } else {
+        repo::count(conn, &resolved)?
+    };
+    let loosen = if total == 0 {
+        let mut best: Option<(String, i64)> = None;
+        for (label, looser) in without_each(filter) {
+            let n = repo::count(conn, &resolve(&looser, spec))?;
+            if n > 0 && best.as_ref().is_none_or(|(_, m)| n > *m) {
+                best = Some((label, n));
+            }
+        }
+        best
+    } else {
+        None
+    };
+    let (makers, word_choices) = match spec {
+        Some(spec) => {
+            let makers = repo::makers_of_kind(conn, &spec.kind.id)?;
+            let mut choices = Vec::new();
+            for ch in spec.characteristics.iter().filter(|c| !c.is_number) {
+                let listed: Vec<String> = ch.words().into_iter().map(str::to_owned).collect();
+                let values = if listed.is_empty() { repo::words_in_use(conn, &ch.id)? } else { listed };
+                choices.push(WordChoice { name: ch.name.clone(), label: ch.label.clone(), values });
+            }
+            (makers, choices)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(SearchResult {
+        cards: cards(conn, viewer, rows)?,
+        total: total.min(COUNT_CAP + 1),
+        loosen,
+        makers,
+        word_choices,
+    })
+}
+
+pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: i64) -> Result<Vec<OfferCard>> {
+    let rows = card_rows(repo::best_sellers(conn, limit)?);
+    cards(conn, viewer, rows)
+}
+
+/// An offer of the product, with the price this viewer pays.
+pub struct PricedOffer {
+    pub offer: Offer,
+    pub price: i64,
+}
+
+pub struct ProductPage {
+    pub product: Product,
+    pub kind: Kind,
+    pub shown: Vec<Shown>,
+    pub fits: Vec<(String, String)>,
+    /// Every active offer of the product, cheapest (for this viewer) first.
+    pub offers: Vec<PricedOffer>,
+    /// The offer whose code was asked for.
+    pub asked: Offer,
+}
+
+pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -> Result<ProductPage> {
+    let asked = repo::offer_by_code(conn, code)?.ok_or(CatalogError::NotFound)?;
+    let product = repo::product(conn, &asked.product_id)?;
+    let kind = repo::kind(conn, &product.kind_id)?;
+    let shown = repo::shown_values(conn, std::slice::from_ref(&product.id))?.into_iter().map(|(_, _, s)| s).collect();
+    let fits = repo::fits_of(conn, &product.id)?;
+    let offers = repo::offers_of_product(conn, &product.id)?;
+    let prices = effective_prices(conn, viewer, &offers.iter().map(|o| (o.id.clone(), o.price)).collect::<Vec<_>>())?;
+    let mut offers: Vec<PricedOffer> = offers
+        .into_iter()
+        .map(|o| PricedOffer { price: prices.get(&o.id).copied().unwrap_or(o.price), offer: o })
+        .collect();
+    offers.sort_by(|a, b| (a.price, &a.offer.code).cmp(&(b.price, &b.offer.code)));
+    Ok(ProductPage { product, kind, shown, fits, offers, asked })
+}
+
+// ---- customer prices ----
+
+/// Agrees a price for one customer on one of the salesperson's offers.
+#[allow(clippy::too_many_arguments)]
+pub fn add_customer_price(
+    conn: &mut DbConnection,
+    seller: &str,
+    offer_code: &str,
+    customer_id: &str,
+    label: &str,
+    price: i64,
+    valid_from: Option<NaiveDateTime>,
+    valid_until: Option<NaiveDateTime>,
+) -> Result<()> {
+    let (offer, _) = own_offer(conn, seller, offer_code).map_err(|e| match e {
+        CatalogError::NotFound | CatalogError::NotYours => invalid("offer", "Choose one of your own offers."),
+        other => other,
+    })?;
+    repo::insert_customer_price(
+        conn,
+        &CustomerPrice {
+            id: CustomerPriceId::new(),
+            offer_id: offer.id,
+            customer_id: customer_id.to_owned(),
+            label: label.to_owned(),
+            price,
+            valid_from,
+            valid_until,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<AgreedPrice>> {
+    Ok(repo::customer_prices_of_seller(conn, seller)?)
+}
+
+pub fn remove_customer_price(conn: &mut DbConnection, seller: &str, id: &CustomerPriceId) -> Result<()> {
+    match repo::delete_customer_price(conn, id, seller)? {
+        0 => Err(CatalogError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+// ---- equipment and consumables ----
+
+pub fn equipment_of(conn: &mut DbConnection, owner: &str) -> Result<Vec<Equipment>> {
+    Ok(repo::equipment_of(conn, owner)?)
+}
+
+pub fn add_equipment(conn: &mut DbConnection, owner: &str, maker: &str, model: &str) -> Result<()> {
+    let (maker, model) = (maker.trim(), model.trim());
+    let mut errors = FieldErrors::new();
+    if maker.is_empty() || maker.chars().count() > 80 {
+        errors.add("maker", "Enter the maker (at most 80 characters).");
+    }
+    if model.is_empty() || model.chars().count() > 80 {
+        errors.add("model", "Enter the model (at most 80 characters).");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    if repo::equipment_of(conn, owner)?
+        .iter()
+        .any(|e| e.maker.eq_ignore_ascii_case(maker) && e.model.eq_ignore_ascii_case(model))
+    {
+        return Err(invalid("model", "You registered this equipment already."));
+    }
+    repo::insert_equipment(
+        conn,
+        &Equipment {
+            id: EquipmentId::new(),
+            owner_id: owner.into(),
+            maker: maker.into(),
+            model: model.into(),
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn remove_equipment(conn: &mut DbConnection, owner: &str, id: &EquipmentId) -> Result<()> {
+    match repo::delete_equipment(conn, id, owner)? {
+        0 => Err(CatalogError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// The consumables that fit each piece of the shopper's equipment, with the shopper's prices.
+pub fn consumables_for(conn: &mut DbConnection, owner: &str) -> Result<Vec<(Equipment, Vec<OfferCard>)>> {
+    let mut groups = Vec::new();
+    for item in repo::equipment_of(conn, owner)? {
+        let rows = card_rows(repo::consumable_offers_for(conn, &item.maker, &item.model)?);
+        let cards = cards(conn, Some(owner), rows)?;
+        groups.push((item, cards));
+    }
+    Ok(groups)
+}

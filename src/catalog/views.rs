@@ -1,0 +1,216 @@
+//! Templates of the catalog pages, and the helpers they use to show prices and searches.
+
+use askama::Template;
+
+use super::model::*;
+use super::rules::{self, Filter, Query};
+use super::service::{ProductPage, SearchResult};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+
+#[derive(Template)]
+#[template(path = "catalog/home.html")]
+pub struct HomePage {
+    pub l: Layout,
+    pub kinds: Vec<Kind>,
+    pub best: Vec<OfferCard>,
+}
+
+/// An active filter as a removable chip: what it is and the URL without it.
+pub struct Chip {
+    pub label: String,
+    pub remove: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/search.html")]
+pub struct SearchPage {
+    pub l: Layout,
+    pub kinds: Vec<Kind>,
+    pub spec: Option<KindSpec>,
+    pub query: Query,
+    pub filter: Filter,
+    pub errors: FieldErrors,
+    pub result: SearchResult,
+    pub chips: Vec<Chip>,
+    pub pages: i64,
+}
+
+fn encode(query: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query.iter().filter(|(_, v)| !v.is_empty()))
+        .finish()
+}
+
+impl SearchPage {
+    /// The first value of a parameter, for the filter form.
+    pub fn value(&self, name: impl AsRef<str>) -> &str {
+        rules::values(&self.query, name.as_ref()).next().unwrap_or("")
+    }
+
+    pub fn is_chosen(&self, name: impl AsRef<str>, value: impl AsRef<str>) -> bool {
+        rules::values(&self.query, name.as_ref()).any(|v| v == value.as_ref())
+    }
+
+    /// This search on another page.
+    pub fn page_url(&self, page: i64) -> String {
+        let mut q: Vec<(String, String)> = self.query.iter().filter(|(k, _)| k != "page").cloned().collect();
+        q.push(("page".into(), page.to_string()));
+        format!("/catalog?{}", encode(&q))
+    }
+
+    /// Whether the search is in the order named `key`.
+    pub fn is_sort(&self, key: &str) -> bool {
+        let sort = self.filter.sort;
+        rules::Sort::ALL.iter().any(|(s, k, _)| *s == sort && *k == key)
+    }
+
+    pub fn total_text(&self) -> String {
+        match self.result.total {
+            0 => "No offers match".into(),
+            1 => "1 offer".into(),
+            n if n > rules::COUNT_CAP => format!("More than {} offers", rules::COUNT_CAP),
+            n => format!("{n} offers"),
+        }
+    }
+}
+
+/// Chips for the active parts of a search, each linking to the search without it.
+pub fn chips(query: &Query, spec: Option<&KindSpec>) -> Vec<Chip> {
+    let label_of = |key: &str| -> String {
+        let (name, suffix) = match key.strip_suffix("_min") {
+            Some(n) => (n, " from"),
+            None => match key.strip_suffix("_max") {
+                Some(n) => (n, " up to"),
+                None => (key, ""),
+            },
+        };
+        let base = match name {
+            "q" => "Text".to_owned(),
+            "maker" => "Maker".to_owned(),
+            "price" => "Price".to_owned(),
+            other => spec.and_then(|s| s.characteristic(other)).map_or_else(|| other.to_owned(), |c| c.label.clone()),
+        };
+        format!("{base}{suffix}")
+    };
+    query
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, v))| !v.trim().is_empty() && !matches!(k.as_str(), "kind" | "sort" | "page"))
+        .map(|(i, (k, v))| {
+            let rest: Vec<(String, String)> = query
+                .iter()
+                .enumerate()
+                .filter(|(j, (k2, _))| *j != i && k2 != "page")
+                .map(|(_, p)| p.clone())
+                .collect();
+            Chip {
+                label: format!("{}: {}", label_of(k), v.chars().take(40).collect::<String>()),
+                remove: format!("/catalog?{}", encode(&rest)),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "catalog/product.html")]
+pub struct ProductView {
+    pub l: Layout,
+    pub p: ProductPage,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/consumables.html")]
+pub struct ConsumablesPage {
+    pub l: Layout,
+    pub groups: Vec<(Equipment, Vec<OfferCard>)>,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/equipment.html")]
+pub struct EquipmentPage {
+    pub l: Layout,
+    pub items: Vec<Equipment>,
+    pub maker: String,
+    pub model: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/sell_offers.html")]
+pub struct SellOffersPage {
+    pub l: Layout,
+    pub offers: Vec<(Offer, Product)>,
+    pub kinds: Vec<Kind>,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/sell_new.html")]
+pub struct NewOfferPage {
+    pub l: Layout,
+    /// None: offering an existing product (`existing` then names it).
+    pub spec: Option<KindSpec>,
+    pub existing: Option<(String, Product)>,
+    pub product: super::service::ProductForm,
+    pub offer: super::service::OfferForm,
+    pub errors: FieldErrors,
+}
+
+impl NewOfferPage {
+    pub fn is_value(&self, name: impl AsRef<str>, value: &str) -> bool {
+        self.value_of(name) == value
+    }
+
+    pub fn value_of(&self, name: impl AsRef<str>) -> &str {
+        self.product.values.get(name.as_ref()).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn action(&self) -> String {
+        match (&self.spec, &self.existing) {
+            (_, Some((code, _))) => format!("/sell/offers/add/{code}"),
+            (Some(spec), None) => format!("/sell/offers/new/{}", spec.kind.code),
+            (None, None) => "/sell/offers".into(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "catalog/sell_prices.html")]
+pub struct PricesPage {
+    pub l: Layout,
+    pub prices: Vec<AgreedPrice>,
+    pub offers: Vec<(Offer, Product)>,
+    pub form: PriceForm,
+    pub errors: FieldErrors,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PriceForm {
+    pub offer: String,
+    pub customer_email: String,
+    pub label: String,
+    pub price: String,
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/admin_kinds.html")]
+pub struct AdminKindsPage {
+    pub l: Layout,
+    pub kinds: Vec<Kind>,
+    pub code: String,
+    /// Not `name`: the form macro's first parameter is called that and would shadow it.
+    pub kind_name: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/admin_kind.html")]
+pub struct AdminKindPage {
+    pub l: Layout,
+    pub spec: KindSpec,
+    pub form: super::service::CharacteristicForm,
+    pub errors: FieldErrors,
+}
