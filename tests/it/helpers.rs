@@ -299,3 +299,71 @@ impl Browser {
 pub fn session_cookie(cookies: &str) -> Option<String> {
     cookies.split("; ").find(|c| c.starts_with("shop_session=")).map(str::to_owned)
 }
+
+/// The offer codes of the cards on a catalog page, in order.
+pub fn card_codes(page: &Page) -> Vec<String> {
+    page.body
+        .split("<li class=\"offer-card\">")
+        .skip(1)
+        .filter_map(|card| {
+            let start = card.find("href=\"/catalog/")? + "href=\"/catalog/".len();
+            Some(card[start..].split('"').next()?.to_owned())
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// A kind with characteristics (name, is_number, allowed words), created through the service.
+    pub async fn kind(&self, code: &str, chars: &[(&str, bool, &str)]) {
+        let (code, chars): (String, Vec<(String, bool, String)>) =
+            (code.into(), chars.iter().map(|(n, b, w)| (n.to_string(), *b, w.to_string())).collect());
+        self.db
+            .write(move |c| {
+                shop::catalog::create_kind(c, &code, &format!("Kind {code}"))?;
+                for (name, is_number, words) in chars {
+                    let form = shop::catalog::CharacteristicForm {
+                        name: name.clone(),
+                        label: name.replace('_', " "),
+                        unit: String::new(),
+                        value_type: if is_number { "number".into() } else { "word".into() },
+                        words,
+                    };
+                    shop::catalog::add_characteristic(c, &code, &form)?;
+                }
+                Ok::<_, shop::catalog::CatalogError>(())
+            })
+            .await
+            .expect("kind fixture");
+    }
+
+    /// A product with one offer by `seller`, created through the service; returns the offer code.
+    pub async fn offer(
+        &self,
+        seller: &Person,
+        kind: &str,
+        maker: &str,
+        model: &str,
+        values: &[(&str, &str)],
+        price: &str,
+    ) -> String {
+        let product = shop::catalog::ProductForm {
+            maker: maker.into(),
+            model: model.into(),
+            name: format!("{maker} {model}"),
+            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let offer = shop::catalog::OfferForm {
+            price: price.into(),
+            stock: "10".into(),
+            guarantee_months: "12".into(),
+            cooling_off_days: "14".into(),
+            ..Default::default()
+        };
+        let (seller, kind) = (seller.id.to_string(), kind.to_owned());
+        self.db
+            .write(move |c| shop::catalog::create_product_and_offer(c, &seller, &kind, &product, &offer, "EUR"))
+            .await
+            .expect("offer fixture")
+    }
+}

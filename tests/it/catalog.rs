@@ -1,0 +1,419 @@
+//! The catalog: kinds, offers, searching with filters, customer prices, equipment.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use shop::accounts::Role;
+
+use crate::helpers::*;
+
+async fn seller(app: &TestApp) -> Person {
+    app.create_user("Selma Seller", &[Role::Salesperson]).await
+}
+
+/// Five computers: three at exactly 2000 MHz (ties at the bound), one at 2500, one at 3000.
+async fn computers(app: &TestApp) -> (Person, Vec<String>) {
+    app.kind("pc", &[("cpu_mhz", true, ""), ("disk_gb", true, ""), ("color", false, "black\nsilver")]).await;
+    let s = seller(app).await;
+    let mut codes = Vec::new();
+    for (model, cpu, disk, color, price) in [
+        ("A1", "2000", "500", "black", "900"),
+        ("A2", "2000", "1000", "silver", "1000"),
+        ("A3", "2000", "250", "black", "1100"),
+        ("B1", "2500", "500", "silver", "1200"),
+        ("C1", "3000", "2000", "black", "1500"),
+    ] {
+        codes.push(
+            app.offer(&s, "pc", "Acme", model, &[("cpu_mhz", cpu), ("disk_gb", disk), ("color", color)], price).await,
+        );
+    }
+    (s, codes)
+}
+
+#[tokio::test]
+async fn numeric_ranges_are_inclusive_and_keep_ties_at_the_bound() {
+    let app = spawn_app().await;
+    let (_, codes) = computers(&app).await;
+    let b = app.browser();
+    let page = b.get("/catalog?kind=pc&cpu_mhz_min=2000&cpu_mhz_max=2500").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(card_codes(&page), codes[..4], "all three at 2000 and the one at 2500, cheapest first");
+    let page = b.get("/catalog?kind=pc&cpu_mhz_max=2000").await;
+    assert_eq!(card_codes(&page), codes[..3]);
+    let page = b.get("/catalog?kind=pc&cpu_mhz_min=2000.5").await;
+    assert_eq!(card_codes(&page), codes[3..]);
+}
+
+#[tokio::test]
+async fn filters_combine() {
+    let app = spawn_app().await;
+    let (_, codes) = computers(&app).await;
+    let b = app.browser();
+    let page = b.get("/catalog?kind=pc&cpu_mhz_min=2000&disk_gb_min=500&price_max=1200&color=black").await;
+    assert_eq!(card_codes(&page), [codes[0].clone()]);
+    let page = b.get("/catalog?kind=pc&color=black&color=silver&price_min=1000&price_max=1200").await;
+    assert_eq!(card_codes(&page), codes[1..4]);
+    let page = b.get("/catalog?kind=pc&q=acme+b1").await;
+    assert_eq!(card_codes(&page), [codes[3].clone()], "every word of the text must match");
+    let page = b.get("/catalog?q=A%25").await;
+    assert!(card_codes(&page).is_empty(), "LIKE wildcards are taken literally");
+    let page = b.get("/catalog?kind=pc&maker=Acme&maker=Nobody").await;
+    assert_eq!(card_codes(&page).len(), 5);
+    assert!(page.contains("Maker: Acme"), "active filters are shown");
+}
+
+#[tokio::test]
+async fn sort_orders() {
+    let app = spawn_app().await;
+    let (_, codes) = computers(&app).await;
+    use shop::db::schema::offers;
+    for (i, code) in codes.iter().enumerate() {
+        let sold = [5i64, 50, 1, 20, 7][i];
+        let code = code.clone();
+        app.query(move |c| {
+            diesel::update(offers::table.filter(offers::code.eq(code))).set(offers::sold.eq(sold)).execute(c)
+        });
+    }
+    let b = app.browser();
+    let get = |sort: &'static str| {
+        let b = &b;
+        async move { card_codes(&b.get(&format!("/catalog?kind=pc&sort={sort}")).await) }
+    };
+    assert_eq!(get("price").await, codes);
+    let mut desc = codes.clone();
+    desc.reverse();
+    assert_eq!(get("-price").await, desc);
+    assert_eq!(get("newest").await, desc, "created one after the other");
+    assert_eq!(get("best").await, [&codes[1], &codes[3], &codes[4], &codes[0], &codes[2]].map(String::clone));
+}
+
+#[tokio::test]
+async fn pages_of_24_with_their_edges() {
+    let app = spawn_app().await;
+    app.kind("paper", &[("sheets", true, "")]).await;
+    let s = seller(&app).await;
+    for i in 0..25 {
+        app.offer(&s, "paper", "Papyro", &format!("P{i:02}"), &[("sheets", "500")], &format!("{}", 10 + i)).await;
+    }
+    let b = app.browser();
+    let first = b.get("/catalog?kind=paper").await;
+    assert_eq!(card_codes(&first).len(), 24);
+    assert!(first.contains("25 offers") && first.contains("Page 1 of 2"));
+    let before_rel = first.body.split("rel=\"next\"").next().expect("a next link");
+    let next = before_rel.rsplit("href=\"").next().and_then(|s| s.split('"').next()).expect("its address");
+    assert_eq!(next, "/catalog?kind=paper&#38;page=2", "the link keeps the whole search");
+    let second = b.get(&next.replace("&#38;", "&")).await;
+
+    assert_eq!(card_codes(&second).len(), 1);
+    assert_eq!(b.get("/catalog?kind=paper&page=3").await.status, StatusCode::NOT_FOUND);
+    for bad in ["0", "-1", "abc", "1001", "99999999999999999999"] {
+        let page = b.get(&format!("/catalog?kind=paper&page={bad}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "page={bad}");
+        assert!(page.contains("The page must be a number from 1 to 1000."));
+    }
+}
+
+#[tokio::test]
+async fn bad_searches_get_clear_answers() {
+    let app = spawn_app().await;
+    computers(&app).await;
+    let b = app.browser();
+    assert_eq!(b.get("/catalog?kind=spaceship").await.status, StatusCode::NOT_FOUND);
+    let page = b.get("/catalog?kind=pc&warp_factor_min=9").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("no characteristic “warp_factor”"));
+    assert_eq!(card_codes(&page).len(), 5, "the rest of the search still runs");
+    let page = b.get("/catalog?kind=pc&cpu_mhz_min=fast&disk_gb_min=900&disk_gb_max=100&price_min=1.234").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("must be a number"));
+    assert!(page.contains("The highest disk gb is below the lowest."));
+    assert!(page.contains("Use at most two decimals."));
+    assert_eq!(page.input_value("cpu_mhz_min").as_deref(), Some("fast"), "the typed value stays in the form");
+    let page = b.get("/catalog?cpu_mhz_min=2000").await;
+    assert!(page.contains("Choose a kind of goods to filter by"));
+    let page = b.get(&format!("/catalog?q={}", "x".repeat(3000))).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("This search is too long"));
+    assert_eq!(b.get("/catalog/NOSUCH").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(b.get(&format!("/catalog/{}", "X".repeat(500))).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn nothing_found_suggests_the_filter_to_loosen() {
+    let app = spawn_app().await;
+    computers(&app).await;
+    let page = app.browser().get("/catalog?kind=pc&cpu_mhz_min=2500&price_max=950").await;
+    assert!(card_codes(&page).is_empty());
+    assert!(page.contains("Nothing matches this search."));
+    assert!(page.contains("Loosen the price range: without it, 2 offers would match."), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_product_page_lists_every_offer_cheapest_first() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let other = app.create_user("Otto Other", &[Role::Salesperson]).await;
+    let b = app.logged_in(&other).await;
+    let page = b
+        .submit(
+            &format!("/sell/offers/add/{}", codes[0]),
+            &format!("/sell/offers/add/{}", codes[0]),
+            &[
+                ("price", "850"),
+                ("stock", "3"),
+                ("guarantee_months", "24"),
+                ("cooling_off_days", "14"),
+                ("trade_in", "yes"),
+            ],
+        )
+        .await;
+    assert!(page.contains("is in the catalog"), "{}", page.body);
+    let product = app.browser().get(&format!("/catalog/{}", codes[0])).await;
+    assert!(product.contains("850.00 EUR") && product.contains("900.00 EUR"));
+    assert!(product.body.find("850.00 EUR") < product.body.find("900.00 EUR"), "cheapest first");
+    assert!(product.contains("cpu mhz") && product.contains("2000"));
+    assert!(product.contains("trade-in"));
+    let _ = s;
+}
+
+#[tokio::test]
+async fn product_text_is_escaped() {
+    let app = spawn_app().await;
+    app.kind("misc", &[]).await;
+    let s = seller(&app).await;
+    let code = app.offer(&s, "misc", "<script>alert(1)</script>", "X<b>1</b>", &[], "5").await;
+    for path in [format!("/catalog/{code}"), "/catalog?kind=misc".to_owned(), "/".to_owned()] {
+        let page = app.browser().get(&path).await;
+        assert!(!page.contains("<script>alert(1)</script>"), "{path}");
+        assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_manages_kinds_through_the_pages() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let a = app.logged_in(&admin).await;
+    let page = a.submit("/admin/kinds", "/admin/kinds", &[("name", "Printers"), ("code", "Printer Kind")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("code").is_some());
+    assert_eq!(page.input_value("name").as_deref(), Some("Printers"), "the name typed stays");
+    let page = a.submit("/admin/kinds", "/admin/kinds", &[("name", "Printers"), ("code", "printer")]).await;
+    assert_eq!(page.path(), "/admin/kinds/printer");
+    let page = a
+        .submit(
+            "/admin/kinds/printer",
+            "/admin/kinds/printer/characteristics",
+            &[("label", "Speed"), ("name", "ppm"), ("value_type", "number"), ("unit", "pages/min")],
+        )
+        .await;
+    assert!(page.contains("Characteristic added."));
+    let page = a
+        .submit(
+            "/admin/kinds/printer",
+            "/admin/kinds/printer/characteristics",
+            &[("label", "Price"), ("name", "price_min"), ("value_type", "number")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("name").expect("message").contains("used by the search"));
+    let page = a
+        .submit(
+            "/admin/kinds/printer",
+            "/admin/kinds/printer/characteristics",
+            &[("label", "Colour"), ("name", "printing"), ("value_type", "word"), ("words", "mono, colour")],
+        )
+        .await;
+    assert!(page.contains("mono, colour"));
+    let shopper = app.shopper().await;
+    assert_eq!(app.logged_in(&shopper).await.get("/admin/kinds").await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_salesperson_puts_a_product_in_the_catalog_and_bad_values_come_back() {
+    let app = spawn_app().await;
+    app.kind("pc", &[("cpu_mhz", true, ""), ("color", false, "black\nsilver")]).await;
+    let s = seller(&app).await;
+    let b = app.logged_in(&s).await;
+    let fields = |cpu: &'static str, color: &'static str, price: &'static str| {
+        vec![
+            ("maker", "Acme"),
+            ("model", "Z9"),
+            ("name", "Acme Z9"),
+            ("value_cpu_mhz", cpu),
+            ("value_color", color),
+            ("price", price),
+            ("stock", "4"),
+            ("guarantee_months", "12"),
+            ("cooling_off_days", "14"),
+        ]
+    };
+    let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("fast", "purple", "-5")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("cpu mhz must be a number"));
+    assert!(page.contains("color must be one of: black, silver."));
+    assert_eq!(page.field_error("price").as_deref(), Some("The amount cannot be negative."));
+    assert_eq!(page.input_value("value_cpu_mhz").as_deref(), Some("fast"));
+    assert_eq!(page.input_value("model").as_deref(), Some("Z9"));
+    let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("2400", "silver", "1,299.50")).await;
+    assert_eq!(page.path(), "/sell/offers");
+    assert!(page.contains("is in the catalog") && page.contains("1299.50"));
+    let page = app.browser().get("/catalog?kind=pc&cpu_mhz_min=2400&color=silver").await;
+    assert_eq!(card_codes(&page).len(), 1);
+    assert!(page.contains("1,299.50 EUR"));
+    let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("2400", "silver", "1000")).await;
+    assert!(page.field_error("model").expect("duplicate").contains("in the catalog already"));
+}
+
+#[tokio::test]
+async fn only_the_owner_changes_or_withdraws_an_offer() {
+    let app = spawn_app().await;
+    let (owner, codes) = computers(&app).await;
+    let intruder = app.create_user("Ivo Intruder", &[Role::Salesperson]).await;
+    let i = app.logged_in(&intruder).await;
+    let page = i.submit("/sell/offers", &format!("/sell/offers/{}", codes[0]), &[("price", "1"), ("stock", "0")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = i.submit("/sell/offers", &format!("/sell/offers/{}/withdraw", codes[0]), &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let shopper = app.shopper().await;
+    let page = app
+        .logged_in(&shopper)
+        .await
+        .submit("/account", &format!("/sell/offers/{}", codes[0]), &[("price", "1"), ("stock", "0")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(app.browser().get(&format!("/catalog/{}", codes[0])).await.contains("900.00 EUR"), "unchanged");
+
+    let o = app.logged_in(&owner).await;
+    let page =
+        o.submit("/sell/offers", &format!("/sell/offers/{}", codes[0]), &[("price", "abc"), ("stock", "5")]).await;
+    assert!(page.contains("was not changed"));
+    let page =
+        o.submit("/sell/offers", &format!("/sell/offers/{}", codes[0]), &[("price", "875"), ("stock", "5")]).await;
+    assert!(page.contains("updated"));
+    assert!(app.browser().get(&format!("/catalog/{}", codes[0])).await.contains("875.00 EUR"));
+    o.submit("/sell/offers", &format!("/sell/offers/{}/withdraw", codes[0]), &[]).await;
+    assert_eq!(card_codes(&app.browser().get("/catalog?kind=pc").await).len(), 4, "withdrawn offers leave the catalog");
+}
+
+#[tokio::test]
+async fn a_customer_price_shows_struck_through_within_its_window() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let customer = app.shopper().await;
+    let stranger = app.shopper().await;
+    let seller_browser = app.logged_in(&s).await;
+    let page = seller_browser
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[("offer", &codes[0]), ("customer_email", "nobody@example.com"), ("label", "X"), ("price", "800")],
+        )
+        .await;
+    assert!(page.field_error("customer_email").is_some());
+    assert_eq!(page.input_value("label").as_deref(), Some("X"));
+    let page = seller_browser
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[("offer", &codes[0]), ("customer_email", &customer.email), ("label", "Framework 2026"), ("price", "800")],
+        )
+        .await;
+    assert!(page.contains("The agreed price is in place."), "{}", page.body);
+    assert!(page.contains("Framework 2026"));
+    assert!(!page.contains(&customer.email), "the list shows the seller's label, not the customer's data");
+
+    let c = app.logged_in(&customer).await;
+    let listing = c.get("/catalog?kind=pc").await;
+    assert!(listing.contains("<s>900.00 EUR</s> <b>800.00 EUR</b>"), "{}", listing.body);
+    assert!(c.get(&format!("/catalog/{}", codes[0])).await.contains("<s>900.00 EUR</s> <b>800.00 EUR</b>"));
+    assert!(!app.logged_in(&stranger).await.get("/catalog?kind=pc").await.contains("800.00 EUR"));
+    assert!(!app.browser().get("/catalog?kind=pc").await.contains("800.00 EUR"));
+
+    // A price that starts tomorrow does not apply today; one that ended yesterday no longer does.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    seller_browser
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[
+                ("offer", &codes[1]),
+                ("customer_email", &customer.email),
+                ("label", "Later"),
+                ("price", "700"),
+                ("valid_from", &tomorrow),
+            ],
+        )
+        .await;
+    seller_browser
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[
+                ("offer", &codes[2]),
+                ("customer_email", &customer.email),
+                ("label", "Past"),
+                ("price", "600"),
+                ("valid_until", &yesterday),
+            ],
+        )
+        .await;
+    let listing = c.get("/catalog?kind=pc").await;
+    assert!(!listing.contains("700.00 EUR") && !listing.contains("600.00 EUR"));
+    let page = seller_browser
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[
+                ("offer", &codes[1]),
+                ("customer_email", &customer.email),
+                ("label", "Bad"),
+                ("price", "700"),
+                ("valid_from", &tomorrow),
+                ("valid_until", &yesterday),
+            ],
+        )
+        .await;
+    assert_eq!(page.field_error("valid_until").as_deref(), Some("The last day is before the first."));
+}
+
+#[tokio::test]
+async fn consumables_show_only_what_fits_registered_equipment() {
+    let app = spawn_app().await;
+    app.kind("toner", &[("color", false, "black\ncyan")]).await;
+    let s = seller(&app).await;
+    let b = app.logged_in(&s).await;
+    for (model, fits) in [("T1", "Acme P100"), ("T2", "Acme P200\nOther X1"), ("T3", "Brand Z")] {
+        let page = b
+            .submit(
+                "/sell/offers/new/toner",
+                "/sell/offers/new/toner",
+                &[
+                    ("maker", "Acme"),
+                    ("model", model),
+                    ("name", &format!("Toner {model}")),
+                    ("value_color", "black"),
+                    ("is_consumable", "yes"),
+                    ("fits", fits),
+                    ("price", "30"),
+                    ("stock", "9"),
+                    ("guarantee_months", "0"),
+                    ("cooling_off_days", "0"),
+                ],
+            )
+            .await;
+        assert!(page.contains("is in the catalog"), "{}", page.body);
+    }
+    let shopper = app.shopper().await;
+    let c = app.logged_in(&shopper).await;
+    assert!(c.get("/consumables").await.contains("Register the equipment you own"));
+    let page = c.submit("/account/equipment", "/account/equipment", &[("maker", "Acme"), ("model", "")]).await;
+    assert_eq!(page.field_error("model").as_deref(), Some("Enter the model (at most 80 characters)."));
+    c.submit("/account/equipment", "/account/equipment", &[("maker", "Acme"), ("model", "P200")]).await;
+    c.submit("/account/equipment", "/account/equipment", &[("maker", "Other"), ("model", "X1")]).await;
+    let page = c.get("/consumables").await;
+    assert_eq!(card_codes(&page).len(), 2, "T2 under each of the two printers it fits");
+    assert!(page.contains("Toner T2") && !page.contains("Toner T1") && !page.contains("Toner T3"));
+    assert!(page.contains("<h2>Acme P200</h2>") && page.contains("<h2>Other X1</h2>"));
+    assert_eq!(app.browser().get("/consumables").await.path(), "/login?next=%2Fconsumables");
+}
