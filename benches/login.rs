@@ -28,6 +28,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         login_attempts_per_address: 1_000_000,
         demo: false,
         currency: "EUR".into(),
+        bench_fixed_page: None,
         log: "warn".into(),
     }
 }

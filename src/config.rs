@@ -61,6 +61,10 @@ pub struct Settings {
     /// Seed demo data (one user per role) on the first start of a new database.
     #[arg(long = "demo", env = "SHOP_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo: bool,
+    /// Benchmarks only: serve this file's bytes at /_bench/fixed, a page that touches no
+    /// database (the ceiling of the server's own stack). Unset: no such page.
+    #[arg(long = "bench-fixed-page", env = "SHOP_BENCH_FIXED_PAGE")]
+    pub bench_fixed_page: Option<PathBuf>,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -84,6 +88,7 @@ pub struct Config {
     pub login_attempts_per_address: u32,
     pub demo: bool,
     pub currency: String,
+    pub bench_fixed_page: Option<Vec<u8>>,
 }
 
 impl Config {
@@ -121,6 +126,10 @@ impl Config {
             login_attempts_per_address: s.login_attempts_per_address.max(1),
             demo: s.demo,
             currency: currency(&s.currency)?,
+            bench_fixed_page: match s.bench_fixed_page {
+                Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
+                None => None,
+            },
         })
     }
 

@@ -173,6 +173,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .wrap(metrics.clone())
             .configure(web::assets::configure)
             .configure(web::ops::configure)
+            .configure(|cfg| web::ops::configure_fixed_page(cfg, app_config.bench_fixed_page.clone()))
             .configure(web::pages::configure)
             .configure(accounts::configure)
             .configure(catalog::configure)

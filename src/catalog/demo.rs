@@ -254,7 +254,13 @@ fn generate(
             }
         }
         let list = price(code, rng);
-        for s in 0..=rng.below(3.min(sellers.len() as u64)) as usize {
+        // One seller for 60% of products, two for 30%, three for 10%: 1.5 offers per product.
+        let competing = match rng.below(10) {
+            0..=5 => 1,
+            6..=8 => 2,
+            _ => 3,
+        };
+        for s in 0..competing.min(sellers.len()) {
             let seller = &sellers[(n + s) % sellers.len()];
             batch.offers.push(Offer {
                 id: OfferId::new(),

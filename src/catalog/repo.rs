@@ -431,7 +431,7 @@ pub struct CardRow {
     pub seller_id: String,
 }
 
-/// One page of offers matching the filter.
+/// One page of offers matching the filter, and the first offer of the next page if there is one.
 pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
     sql.push(
@@ -444,7 +444,11 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
         Sort::Newest => " ORDER BY o.created_at DESC, o.code ASC",
         Sort::BestSelling => " ORDER BY o.sold DESC, o.code ASC",
     });
-    sql.push(" LIMIT ").bind(Bind::Int(PAGE_SIZE)).push(" OFFSET ").bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
+    // One row more than a page tells whether there is a next page, without counting them all.
+    sql.push(" LIMIT ")
+        .bind(Bind::Int(PAGE_SIZE + 1))
+        .push(" OFFSET ")
+        .bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
     sql.run(conn)
 }
 

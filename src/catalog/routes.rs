@@ -90,13 +90,12 @@ async fn search(state: State, page: Page, req: HttpRequest) -> Result<HttpRespon
             Ok::<_, CatalogError>((service::kinds(c)?, spec, filter, errors, result))
         })
         .await?;
-    let pages = ((result.total + rules::PAGE_SIZE - 1) / rules::PAGE_SIZE).max(1);
-    if filter.page > pages && result.cards.is_empty() && filter.page > 1 {
+    if result.cards.is_empty() && filter.page > 1 {
         return Err(AppError::NotFound);
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let chips = chips(&query, spec.as_ref());
-    render_status(status, &SearchPage { l: page.l, kinds, spec, query, filter, errors, result, chips, pages })
+    render_status(status, &SearchPage { l: page.l, kinds, spec, query, filter, errors, result, chips })
 }
 
 async fn product(state: State, page: Page, path: web::Path<String>) -> Result<HttpResponse, AppError> {

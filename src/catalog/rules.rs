@@ -10,8 +10,8 @@ use crate::web::forms::FieldErrors;
 
 pub const PAGE_SIZE: i64 = 24;
 pub const MAX_PAGE: i64 = 1000;
-/// Results are counted up to this many; beyond it the page says "more than".
-pub const COUNT_CAP: i64 = 1000;
+/// When nothing matches, the looser searches are counted up to this many ("100+ would match").
+pub const COUNT_CAP: i64 = 100;
 /// A longer query string is refused rather than parsed (it is not a search a person made).
 pub const MAX_QUERY_LEN: usize = 2000;
 

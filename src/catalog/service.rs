@@ -7,7 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use super::model::*;
 use super::repo::{self, ResolvedFilter};
-use super::rules::{self, COUNT_CAP, Filter};
+use super::rules::{self, Filter};
 use crate::db::{DbConnection, DbError};
 use crate::web::forms::FieldErrors;
 
@@ -484,8 +484,9 @@ pub struct WordChoice {
 
 pub struct SearchResult {
     pub cards: Vec<OfferCard>,
-    /// Matching offers, counted up to COUNT_CAP (+1 means "more than COUNT_CAP").
-    pub total: i64,
+    /// Whether another page follows. Totals are not counted: on a large catalog counting every
+    /// match costs many times the page itself.
+    pub has_next: bool,
     /// When nothing matches: the filter whose removal would bring back the most offers.
     pub loosen: Option<(String, i64)>,
     pub makers: Vec<String>,
@@ -535,13 +536,10 @@ pub fn search(
     viewer: Option<&str>,
 ) -> Result<SearchResult> {
     let resolved = resolve(filter, spec);
-    let rows = repo::search(conn, &resolved)?;
-    let total = if filter.page == 1 && (rows.len() as i64) < rules::PAGE_SIZE {
-        rows.len() as i64
-    } else {
-        repo::count(conn, &resolved)?
-    };
-    let loosen = if total == 0 {
+    let mut rows = repo::search(conn, &resolved)?;
+    let has_next = rows.len() as i64 > rules::PAGE_SIZE;
+    rows.truncate(rules::PAGE_SIZE as usize);
+    let loosen = if rows.is_empty() && filter.page == 1 {
         let mut best: Option<(String, i64)> = None;
         for (label, looser) in without_each(filter) {
             let n = repo::count(conn, &resolve(&looser, spec))?;
@@ -566,13 +564,7 @@ pub fn search(
         }
         None => (Vec::new(), Vec::new()),
     };
-    Ok(SearchResult {
-        cards: cards(conn, viewer, rows)?,
-        total: total.min(COUNT_CAP + 1),
-        loosen,
-        makers,
-        word_choices,
-    })
+    Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, makers, word_choices })
 }
 
 pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: i64) -> Result<Vec<OfferCard>> {

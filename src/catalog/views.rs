@@ -33,7 +33,6 @@ pub struct SearchPage {
     pub errors: FieldErrors,
     pub result: SearchResult,
     pub chips: Vec<Chip>,
-    pub pages: i64,
 }
 
 fn encode(query: &[(String, String)]) -> String {
@@ -65,13 +64,20 @@ impl SearchPage {
         rules::Sort::ALL.iter().any(|(s, k, _)| *s == sort && *k == key)
     }
 
+    /// "5 offers" when all fit on the first page, else which of them this page shows.
     pub fn total_text(&self) -> String {
-        match self.result.total {
-            0 => "No offers match".into(),
-            1 => "1 offer".into(),
-            n if n > rules::COUNT_CAP => format!("More than {} offers", rules::COUNT_CAP),
-            n => format!("{n} offers"),
+        let shown = self.result.cards.len() as i64;
+        let first = (self.filter.page - 1) * rules::PAGE_SIZE + 1;
+        match (self.filter.page, self.result.has_next, shown) {
+            (_, _, 0) => "No offers match".into(),
+            (1, false, 1) => "1 offer".into(),
+            (1, false, n) => format!("{n} offers"),
+            (_, _, n) => format!("Offers {first}–{}", first + n - 1),
         }
+    }
+
+    pub fn has_pages(&self) -> bool {
+        self.filter.page > 1 || self.result.has_next
     }
 }
 

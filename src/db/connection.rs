@@ -68,7 +68,12 @@ impl ConnectionManager {
     /// switched on, because switching takes a lock another connection may hold.
     fn set_up_sqlite(&self, conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
         conn.batch_execute(&format!("PRAGMA busy_timeout = {};", self.sqlite.busy_timeout_ms))?;
-        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+        // WAL is a property of the file: once set it stays. Switching takes a lock even when the
+        // mode does not change, so a new pool connection would collide with a running write.
+        if journal_mode(conn)? != "wal" {
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+        }
+
         conn.batch_execute(&format!("PRAGMA synchronous = {};", self.sqlite.synchronous))?;
         conn.batch_execute("PRAGMA foreign_keys = ON;")?;
         Ok(())
@@ -90,4 +95,14 @@ impl ManageConnection for ConnectionManager {
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
         false
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+fn journal_mode(conn: &mut diesel::SqliteConnection) -> QueryResult<String> {
+    Ok(diesel::sql_query("PRAGMA journal_mode").get_result::<JournalMode>(conn)?.journal_mode.to_lowercase())
 }

@@ -57,14 +57,17 @@ impl Db {
     pub fn connect(settings: &DbSettings) -> Result<Db, DbError> {
         let manager = ConnectionManager::new(&settings.url, settings.sqlite.clone());
         let backend = manager.backend();
-        let pool = r2d2::Pool::builder()
-            .max_size(settings.pool_size.max(1))
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager.clone())?;
+        // The writer opens first: on a new file it switches the journal to WAL before any pooled
+        // connection exists to collide with the switch.
         let writer = match backend {
             Backend::Sqlite => Some(Arc::new(Mutex::new(manager.open()?))),
             Backend::Postgres => None,
         };
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager.clone())?;
+
         Ok(Db { pool, backend, writer, manager })
     }
 

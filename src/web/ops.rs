@@ -22,6 +22,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz));
 }
 
+/// The benchmark's reference page: fixed bytes through the whole middleware stack, no database.
+pub fn configure_fixed_page(cfg: &mut web::ServiceConfig, page: Option<Vec<u8>>) {
+    if let Some(page) = page {
+        let page = actix_web::web::Bytes::from(page);
+        cfg.route(
+            "/_bench/fixed",
+            web::get().to(move || {
+                let page = page.clone();
+                async move { HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page) }
+            }),
+        );
+    }
+}
+
 /// Reports the pool's connections at each scrape.
 pub struct PoolCollector {
     db: Db,

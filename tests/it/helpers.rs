@@ -72,6 +72,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         login_attempts_per_address: 1000,
         demo: false,
         currency: "EUR".into(),
+        bench_fixed_page: None,
         log: "warn".into(),
     }
 }
