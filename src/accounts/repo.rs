@@ -14,11 +14,11 @@ pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult
 }
 
 pub fn user_by_id(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+    crate::db::unique(users::table.find(id).select(UserRow::as_select()), conn)
 }
 
 pub fn user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::email.eq(email)).select(UserRow::as_select()).first(conn).optional()
+    crate::db::unique(users::table.filter(users::email.eq(email)).select(UserRow::as_select()), conn)
 }
 
 pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
@@ -37,7 +37,7 @@ pub fn login_record(conn: &mut DbConnection, email: &str) -> QueryResult<Option<
 }
 
 pub fn password_hash(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<String>> {
-    users::table.find(id).select(users::password_hash).first(conn).optional()
+    crate::db::unique(users::table.find(id).select(users::password_hash), conn)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, id: &UserId, hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
@@ -131,7 +131,7 @@ pub fn events_of(conn: &mut DbConnection, id: &UserId, limit: i64) -> QueryResul
 }
 
 pub fn load_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<SessionRow>> {
-    sessions::table.find(id_hash).select(SessionRow::as_select()).first(conn).optional()
+    crate::db::unique(sessions::table.find(id_hash).select(SessionRow::as_select()), conn)
 }
 
 pub fn insert_session(

