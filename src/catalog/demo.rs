@@ -233,13 +233,18 @@ fn generate(
         let model = format!("{}{}-{:05}", &code[..2].to_uppercase(), rng.below(9) + 1, n);
         let name = format!("{maker} {} {}", spec.kind.name.trim_end_matches('s'), &model[..3]);
         let id = ProductId::new();
+        let mut shown = Vec::new();
         for ch in &spec.characteristics {
-            if ch.is_number {
-                batch.numbers.push((id.clone(), ch.id.clone(), number(&ch.name, rng)));
+            let value = if ch.is_number {
+                let n = number(&ch.name, rng);
+                batch.numbers.push((id.clone(), ch.id.clone(), n));
+                Value::Number(n)
             } else {
-                let words = ch.words();
-                batch.words.push((id.clone(), ch.id.clone(), (*rng.pick(&words)).to_owned()));
-            }
+                let word = (*rng.pick(&ch.words())).to_owned();
+                batch.words.push((id.clone(), ch.id.clone(), word.clone()));
+                Value::Word(word)
+            };
+            shown.push(super::rules::shown(ch, &value));
         }
         let consumable = matches!(code, "toner-cartridge" | "ink-cartridge" | "copy-paper");
         if code == "printer" {
@@ -285,6 +290,8 @@ fn generate(
             id,
             kind_id: spec.kind.id.clone(),
             search_text: super::rules::search_text(&name, &maker, &model),
+            summary: super::rules::summary(&shown),
+
             maker,
             model,
             name,

@@ -71,6 +71,7 @@ pub struct Product {
     pub description: String,
     pub is_consumable: bool,
     pub search_text: String,
+    pub summary: String,
     pub created_at: NaiveDateTime,
 }
 
@@ -146,15 +147,16 @@ pub struct OfferCard {
     pub product_name: String,
     pub maker: String,
     pub model: String,
-    pub kind_code: String,
     pub list_price: i64,
+
     /// The shopper's agreed price when one applies now, else the list price.
     pub price: i64,
     pub currency: String,
     pub stock: i64,
     pub sold: i64,
     pub seller_id: String,
-    pub highlights: Vec<Shown>,
+    /// The product's first characteristics, as one line.
+    pub summary: String,
 }
 
 impl OfferCard {

@@ -135,39 +135,6 @@ pub fn product_by_maker_model(conn: &mut DbConnection, maker: &str, model: &str)
     )
 }
 
-/// The characteristics of these products, with labels and units, in each kind's order.
-pub fn shown_values(conn: &mut DbConnection, ids: &[ProductId]) -> QueryResult<Vec<(ProductId, i32, Shown)>> {
-    let numbers: Vec<(ProductId, i32, String, String, f64)> = product_numbers::table
-        .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
-        .filter(product_numbers::product_id.eq_any(ids))
-        .select((
-            product_numbers::product_id,
-            characteristics::position,
-            characteristics::label,
-            characteristics::unit,
-            product_numbers::value,
-        ))
-        .load(conn)?;
-    let words: Vec<(ProductId, i32, String, String, String)> = product_words::table
-        .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
-        .filter(product_words::product_id.eq_any(ids))
-        .select((
-            product_words::product_id,
-            characteristics::position,
-            characteristics::label,
-            characteristics::unit,
-            product_words::value,
-        ))
-        .load(conn)?;
-    let mut all: Vec<(ProductId, i32, Shown)> = numbers
-        .into_iter()
-        .map(|(p, pos, label, unit, v)| (p, pos, Shown { label, value: Value::Number(v).to_string(), unit }))
-        .chain(words.into_iter().map(|(p, pos, label, unit, v)| (p, pos, Shown { label, value: v, unit })))
-        .collect();
-    all.sort_by(|a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
-    Ok(all)
-}
-
 /// An offer with its product and kind, in one query.
 pub fn offer_in_full(conn: &mut DbConnection, code: &str) -> QueryResult<Option<(Offer, Product, Kind)>> {
     crate::db::unique(
@@ -199,6 +166,14 @@ pub fn shown_values_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<V
         .collect();
     all.sort_by_key(|(pos, _)| *pos);
     Ok(all.into_iter().map(|(_, s)| s).collect())
+}
+
+pub fn product_ids_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<ProductId>> {
+    products::table.filter(products::kind_id.eq(kind)).select(products::id).load(conn)
+}
+
+pub fn set_summary(conn: &mut DbConnection, id: &ProductId, summary: &str) -> QueryResult<usize> {
+    diesel::update(products::table.find(id)).set(products::summary.eq(summary)).execute(conn)
 }
 
 pub fn fits_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<(String, String)>> {
@@ -476,11 +451,9 @@ pub struct CardRow {
     #[diesel(sql_type = Text)]
     pub code: String,
     #[diesel(sql_type = Text)]
-    pub product_id: String,
-    #[diesel(sql_type = Text)]
-    pub kind_id: String,
-    #[diesel(sql_type = Text)]
     pub name: String,
+    #[diesel(sql_type = Text)]
+    pub summary: String,
     #[diesel(sql_type = Text)]
     pub maker: String,
     #[diesel(sql_type = Text)]
@@ -501,7 +474,7 @@ pub struct CardRow {
 pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
     sql.push(
-        "SELECT o.id, o.code, o.product_id, o.kind_id, p.name, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id",
+        "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id",
     );
     from_where(f, &mut sql);
     sql.push(match f.filter.sort {
@@ -531,10 +504,6 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
     sql.push(&format!(" LIMIT {}) AS matching", COUNT_CAP + 1));
 
     Ok(sql.run::<Count>(conn)?.first().map_or(0, |c| c.n))
-}
-
-pub fn kind_codes(conn: &mut DbConnection, ids: &[KindId]) -> QueryResult<Vec<(KindId, String)>> {
-    kinds::table.filter(kinds::id.eq_any(ids)).select((kinds::id, kinds::code)).load(conn)
 }
 
 /// Best sellers across the shop.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use super::model::{Characteristic, CustomerPrice, KindSpec, Value};
+use super::model::{Characteristic, CustomerPrice, KindSpec, Shown, Value};
 use crate::web::forms::FieldErrors;
 
 pub const PAGE_SIZE: i64 = 24;
@@ -70,6 +70,30 @@ fn unit_hint(ch: &Characteristic) -> String {
 /// What the free-text search compares against.
 pub fn search_text(name: &str, maker: &str, model: &str) -> String {
     format!("{name} {maker} {model}").to_lowercase()
+}
+
+/// How many characteristics a product's one-line summary shows.
+pub const SUMMARY_ITEMS: usize = 4;
+
+/// "Processor speed 2400 MHz · Memory 16 GB": a product's first characteristics in its kind's order.
+pub fn summary(shown: &[Shown]) -> String {
+    shown
+        .iter()
+        .take(SUMMARY_ITEMS)
+        .map(|s| {
+            if s.unit.is_empty() {
+                format!("{} {}", s.label, s.value)
+            } else {
+                format!("{} {} {}", s.label, s.value, s.unit)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// A characteristic's value as a product page shows it.
+pub fn shown(ch: &Characteristic, value: &Value) -> Shown {
+    Shown { label: ch.label.clone(), value: value.to_string(), unit: ch.unit.clone() }
 }
 
 /// A short code people read aloud: 6 characters without look-alikes (no 0/O, 1/I/L).

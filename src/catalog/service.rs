@@ -134,10 +134,15 @@ pub fn add_characteristic(conn: &mut DbConnection, kind_code: &str, form: &Chara
 
 pub fn remove_characteristic(conn: &mut DbConnection, kind_code: &str, name: &str) -> Result<()> {
     let kind = repo::kind_by_code(conn, kind_code)?.ok_or(CatalogError::NotFound)?;
-    match repo::delete_characteristic(conn, &kind.id, name)? {
-        0 => Err(CatalogError::NotFound),
-        _ => Ok(()),
+    if repo::delete_characteristic(conn, &kind.id, name)? == 0 {
+        return Err(CatalogError::NotFound);
     }
+    // The products' one-line summaries may have named it: write them again.
+    for product in repo::product_ids_of_kind(conn, &kind.id)? {
+        let shown = repo::shown_values_of(conn, &product)?;
+        repo::set_summary(conn, &product, &rules::summary(&shown))?;
+    }
+    Ok(())
 }
 
 // ---- products and offers ----
@@ -291,11 +296,17 @@ pub fn create_product_and_offer(
     }
     let mut numbers = Vec::new();
     let mut words = Vec::new();
+    let mut shown = Vec::new();
     for ch in &spec.characteristics {
         let raw = product.values.get(&ch.name).map(String::as_str).unwrap_or("");
         match rules::parse_value(ch, raw) {
-            Ok(Some(Value::Number(n))) => numbers.push((ch.id.clone(), n)),
-            Ok(Some(Value::Word(w))) => words.push((ch.id.clone(), w)),
+            Ok(Some(value)) => {
+                shown.push(rules::shown(ch, &value));
+                match value {
+                    Value::Number(n) => numbers.push((ch.id.clone(), n)),
+                    Value::Word(w) => words.push((ch.id.clone(), w)),
+                }
+            }
             Ok(None) => {}
             Err(e) => errors.add(&format!("value_{}", ch.name), e),
         }
@@ -311,6 +322,7 @@ pub fn create_product_and_offer(
         id: ProductId::new(),
         kind_id: spec.kind.id.clone(),
         search_text: rules::search_text(&name, &maker, &model),
+        summary: rules::summary(&shown),
         maker,
         model,
         name,
@@ -405,43 +417,19 @@ fn effective_prices(
     Ok(prices)
 }
 
-fn highlights(
-    conn: &mut DbConnection,
-    products: &[ProductId],
-    per_product: usize,
-) -> Result<HashMap<ProductId, Vec<Shown>>> {
-    let mut by_product: HashMap<ProductId, Vec<Shown>> = HashMap::new();
-    for (product, _, shown) in repo::shown_values(conn, products)? {
-        let list = by_product.entry(product).or_default();
-        if list.len() < per_product {
-            list.push(shown);
-        }
-    }
-    Ok(by_product)
-}
-
-/// Cards for offers, with the viewer's prices and a few characteristics.
+/// Cards for offers, with the prices this viewer pays.
 fn cards(conn: &mut DbConnection, viewer: Option<&str>, rows: Vec<repo::CardRow>) -> Result<Vec<OfferCard>> {
-    let product_ids: Vec<ProductId> = rows.iter().filter_map(|r| r.product_id.parse().ok()).collect();
-    let shown = highlights(conn, &product_ids, 4)?;
     let offer_prices: Vec<(OfferId, i64)> = rows.iter().filter_map(|r| Some((r.id.parse().ok()?, r.price))).collect();
     let prices = effective_prices(conn, viewer, &offer_prices)?;
-    let kind_ids: Vec<KindId> = rows.iter().filter_map(|r| r.kind_id.parse().ok()).collect();
-    let codes: HashMap<KindId, String> = repo::kind_codes(conn, &kind_ids)?.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|r| {
             let offer_id: Option<OfferId> = r.id.parse().ok();
-            let product_id: Option<ProductId> = r.product_id.parse().ok();
-            let kind_id: Option<KindId> = r.kind_id.parse().ok();
             OfferCard {
                 price: offer_id.and_then(|id| prices.get(&id).copied()).unwrap_or(r.price),
-                // Several offers of one product share its characteristics.
-                highlights: product_id.and_then(|id| shown.get(&id).cloned()).unwrap_or_default(),
-
-                kind_code: kind_id.and_then(|id| codes.get(&id).cloned()).unwrap_or_default(),
                 code: r.code,
                 product_name: r.name,
+                summary: r.summary,
                 maker: r.maker,
                 model: r.model,
                 list_price: r.price,
@@ -460,9 +448,9 @@ fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
         .map(|(o, p)| repo::CardRow {
             id: o.id.to_string(),
             code: o.code,
-            product_id: p.id.to_string(),
-            kind_id: o.kind_id.to_string(),
             name: p.name,
+            summary: p.summary,
+
             maker: p.maker,
             model: p.model,
             price: o.price,

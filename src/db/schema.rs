@@ -90,6 +90,7 @@ diesel::table! {
         description -> Text,
         is_consumable -> Bool,
         search_text -> Text,
+        summary -> Text,
         created_at -> Timestamp,
     }
 }

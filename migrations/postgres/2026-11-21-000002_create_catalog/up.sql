@@ -30,17 +30,22 @@ CREATE TABLE products (
     is_consumable BOOLEAN NOT NULL,
     -- Lower-case name, maker and model, for the free-text search.
     search_text TEXT NOT NULL,
+    -- The first characteristics as one line ("Processor speed 2400 MHz · Memory 16 GB"), kept
+    -- with the product so a page of search results needs no join over its values.
+    summary TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
     UNIQUE (maker, model)
 );
 CREATE INDEX products_by_kind_maker ON products (kind_id, maker);
 
--- Characteristic values in typed columns, so that range filters use an index.
+-- Characteristic values in typed columns, so that range filters use an index. The key INCLUDEs
+-- the value: the search's per-offer check "this product's value for that characteristic" is then
+-- answered from the index alone.
 CREATE TABLE product_numbers (
     product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
     characteristic_id TEXT NOT NULL REFERENCES characteristics (id) ON DELETE CASCADE,
     value DOUBLE PRECISION NOT NULL,
-    PRIMARY KEY (product_id, characteristic_id)
+    PRIMARY KEY (product_id, characteristic_id) INCLUDE (value)
 );
 CREATE INDEX product_numbers_by_value ON product_numbers (characteristic_id, value, product_id);
 
@@ -48,7 +53,7 @@ CREATE TABLE product_words (
     product_id TEXT NOT NULL REFERENCES products (id) ON DELETE CASCADE,
     characteristic_id TEXT NOT NULL REFERENCES characteristics (id) ON DELETE CASCADE,
     value TEXT NOT NULL,
-    PRIMARY KEY (product_id, characteristic_id)
+    PRIMARY KEY (product_id, characteristic_id) INCLUDE (value)
 );
 CREATE INDEX product_words_by_value ON product_words (characteristic_id, value, product_id);
 
