@@ -104,8 +104,9 @@ async fn product(state: State, page: Page, path: web::Path<String>) -> Result<Ht
         return Err(AppError::NotFound);
     }
     let viewer = viewer(&page.user);
+    let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
     let p = state.db.read(move |c| service::product_page(c, &code.to_uppercase(), viewer.as_deref())).await?;
-    render(&ProductView { l: page.l, p })
+    render(&ProductView { l: page.l, p, can_sell })
 }
 
 async fn consumables(state: State, user: CurrentUser, page: Page) -> Result<HttpResponse, AppError> {

@@ -123,6 +123,8 @@ pub fn chips(query: &Query, spec: Option<&KindSpec>) -> Vec<Chip> {
 pub struct ProductView {
     pub l: Layout,
     pub p: ProductPage,
+    /// The viewer may sell: the page offers to add their own offer of this product.
+    pub can_sell: bool,
 }
 
 #[derive(Template)]

@@ -153,6 +153,13 @@ async fn the_product_page_lists_every_offer_cheapest_first() {
     let (s, codes) = computers(&app).await;
     let other = app.create_user("Otto Other", &[Role::Salesperson]).await;
     let b = app.logged_in(&other).await;
+    assert!(
+        b.get(&format!("/catalog/{}", codes[0])).await.contains(&format!("href=\"/sell/offers/add/{}\"", codes[0]))
+    );
+    assert!(
+        !app.browser().get(&format!("/catalog/{}", codes[0])).await.contains("Offer it too"),
+        "only for salespeople"
+    );
     let page = b
         .submit(
             &format!("/sell/offers/add/{}", codes[0]),
