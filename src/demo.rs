@@ -136,7 +136,7 @@ pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) 
                         c,
                         &seller,
                         &offer.code,
-                        &shopper,
+                        crate::catalog::PriceFor::Customer(shopper.clone()),
                         "Demo framework agreement",
                         offer.price * 9 / 10,
                         None,

@@ -3,13 +3,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::{characteristics, customer_prices, equipment, kinds, offers, products};
+use crate::db::schema::{
+    characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, products,
+};
 
 crate::id_type!(KindId);
 crate::id_type!(CharacteristicId);
 crate::id_type!(ProductId);
 crate::id_type!(OfferId);
 crate::id_type!(CustomerPriceId);
+crate::id_type!(CustomerGroupId);
 crate::id_type!(EquipmentId);
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -178,7 +181,9 @@ impl OfferCard {
 pub struct CustomerPrice {
     pub id: CustomerPriceId,
     pub offer_id: OfferId,
-    pub customer_id: String,
+    /// Exactly one of these is set: the price is for one customer or for a group.
+    pub customer_id: Option<String>,
+    pub group_id: Option<CustomerGroupId>,
     pub label: String,
     pub price: i64,
     pub valid_from: Option<NaiveDateTime>,
@@ -186,10 +191,32 @@ pub struct CustomerPrice {
     pub created_at: NaiveDateTime,
 }
 
+/// A salesperson's group of customers who share agreed prices.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_groups)]
+pub struct CustomerGroup {
+    pub id: CustomerGroupId,
+    pub seller_id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A member of a group, known to the salesperson by their own label.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_group_members)]
+pub struct GroupMember {
+    pub group_id: CustomerGroupId,
+    pub customer_id: String,
+    pub label: String,
+    pub added_at: NaiveDateTime,
+}
+
 /// An agreed price as its salesperson lists it.
 #[derive(Clone, Debug)]
 pub struct AgreedPrice {
     pub agreed: CustomerPrice,
+    /// The group's name when the price is for a group.
+    pub group_name: Option<String>,
     pub offer_code: String,
     pub product_name: String,
     pub currency: String,

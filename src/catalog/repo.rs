@@ -7,7 +7,8 @@ use diesel::sql_types::{BigInt, Double, Text};
 use super::model::*;
 use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
 use crate::db::schema::{
-    characteristics, customer_prices, equipment, kinds, offers, product_fits, product_numbers, product_words, products,
+    characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, product_fits,
+    product_numbers, product_words, products,
 };
 use crate::db::{DbConnection, MultiBackend};
 
@@ -241,29 +242,124 @@ pub fn insert_customer_price(conn: &mut DbConnection, row: &CustomerPrice) -> Qu
     diesel::insert_into(customer_prices::table).values(row).execute(conn)
 }
 
+/// Prices agreed for this customer on these offers: their own and their groups'.
 pub fn customer_prices_for(
     conn: &mut DbConnection,
     customer: &str,
     offer_ids: &[OfferId],
 ) -> QueryResult<Vec<CustomerPrice>> {
+    let my_groups = customer_group_members::table
+        .filter(customer_group_members::customer_id.eq(customer))
+        .select(customer_group_members::group_id);
     customer_prices::table
-        .filter(customer_prices::customer_id.eq(customer))
         .filter(customer_prices::offer_id.eq_any(offer_ids))
+        .filter(customer_prices::customer_id.eq(customer).or(customer_prices::group_id.eq_any(my_groups.nullable())))
         .select(CustomerPrice::as_select())
         .load(conn)
 }
 
 pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<AgreedPrice>> {
-    let rows: Vec<(CustomerPrice, String, String, String)> = customer_prices::table
+    let rows: Vec<(CustomerPrice, String, String, String, Option<String>)> = customer_prices::table
         .inner_join(offers::table.inner_join(products::table))
+        .left_join(customer_groups::table)
         .filter(offers::seller_id.eq(seller))
         .order(customer_prices::created_at.desc())
-        .select((CustomerPrice::as_select(), offers::code, products::name, offers::currency))
+        .select((
+            CustomerPrice::as_select(),
+            offers::code,
+            products::name,
+            offers::currency,
+            customer_groups::name.nullable(),
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(agreed, offer_code, product_name, currency)| AgreedPrice { agreed, offer_code, product_name, currency })
+        .map(|(agreed, offer_code, product_name, currency, group_name)| AgreedPrice {
+            agreed,
+            group_name,
+            offer_code,
+            product_name,
+            currency,
+        })
         .collect())
+}
+
+// ---- customer groups ----
+
+pub fn insert_group(conn: &mut DbConnection, group: &CustomerGroup) -> QueryResult<usize> {
+    diesel::insert_into(customer_groups::table).values(group).execute(conn)
+}
+
+pub fn group_of_seller(
+    conn: &mut DbConnection,
+    seller: &str,
+    id: &CustomerGroupId,
+) -> QueryResult<Option<CustomerGroup>> {
+    crate::db::unique(
+        customer_groups::table
+            .filter(customer_groups::id.eq(id))
+            .filter(customer_groups::seller_id.eq(seller))
+            .select(CustomerGroup::as_select()),
+        conn,
+    )
+}
+
+pub fn group_named(conn: &mut DbConnection, seller: &str, name: &str) -> QueryResult<Option<CustomerGroup>> {
+    crate::db::unique(
+        customer_groups::table
+            .filter(customer_groups::seller_id.eq(seller))
+            .filter(customer_groups::name.eq(name))
+            .select(CustomerGroup::as_select()),
+        conn,
+    )
+}
+
+/// The salesperson's groups with their member counts.
+pub fn groups_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<(CustomerGroup, i64)>> {
+    let groups: Vec<CustomerGroup> = customer_groups::table
+        .filter(customer_groups::seller_id.eq(seller))
+        .order(customer_groups::name)
+        .select(CustomerGroup::as_select())
+        .load(conn)?;
+    let mut out = Vec::with_capacity(groups.len());
+    for group in groups {
+        let members = customer_group_members::table
+            .filter(customer_group_members::group_id.eq(&group.id))
+            .count()
+            .get_result(conn)?;
+        out.push((group, members));
+    }
+    Ok(out)
+}
+
+pub fn members(conn: &mut DbConnection, group: &CustomerGroupId) -> QueryResult<Vec<GroupMember>> {
+    customer_group_members::table
+        .filter(customer_group_members::group_id.eq(group))
+        .order(customer_group_members::label)
+        .select(GroupMember::as_select())
+        .load(conn)
+}
+
+pub fn is_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        customer_group_members::table
+            .filter(customer_group_members::group_id.eq(group))
+            .filter(customer_group_members::customer_id.eq(customer)),
+    ))
+    .get_result(conn)
+}
+
+pub fn insert_member(conn: &mut DbConnection, member: &GroupMember) -> QueryResult<usize> {
+    diesel::insert_into(customer_group_members::table).values(member).execute(conn)
+}
+
+pub fn delete_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &str) -> QueryResult<usize> {
+    diesel::delete(
+        customer_group_members::table
+            .filter(customer_group_members::group_id.eq(group))
+            .filter(customer_group_members::customer_id.eq(customer)),
+    )
+    .execute(conn)
 }
 
 pub fn delete_customer_price(conn: &mut DbConnection, id: &CustomerPriceId, seller: &str) -> QueryResult<usize> {

@@ -34,6 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sell/prices", web::get().to(prices))
         .route("/sell/prices", web::post().to(add_price))
         .route("/sell/prices/{id}/remove", web::post().to(remove_price))
+        .route("/sell/groups", web::get().to(groups))
+        .route("/sell/groups", web::post().to(create_group))
+        .route("/sell/groups/{id}", web::get().to(group))
+        .route("/sell/groups/{id}/members", web::post().to(add_member))
+        .route("/sell/groups/{id}/members/{customer}/remove", web::post().to(remove_member))
         .route("/admin/kinds", web::get().to(admin_kinds))
         .route("/admin/kinds", web::post().to(create_kind))
         .route("/admin/kinds/{code}", web::get().to(admin_kind))
@@ -377,15 +382,20 @@ async fn prices_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.to_string();
-    let (prices, offers) = state
+    let (prices, offers, groups) = state
         .db
         .read(move |c| {
-            Ok::<_, CatalogError>((service::customer_prices_of_seller(c, &id)?, service::offers_of_seller(c, &id)?))
+            Ok::<_, CatalogError>((
+                service::customer_prices_of_seller(c, &id)?,
+                service::offers_of_seller(c, &id)?,
+                service::groups_of_seller(c, &id)?,
+            ))
         })
         .await?;
     let offers = offers.into_iter().filter(|(o, _)| o.is_active()).collect();
+    let groups = groups.into_iter().map(|(g, _)| g).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    render_status(status, &PricesPage { l, prices, offers, form, errors })
+    render_status(status, &PricesPage { l, prices, offers, groups, form, errors })
 }
 
 async fn prices(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
@@ -448,16 +458,16 @@ async fn add_price(
     let result = state
         .db
         .write(move |c| {
-            // The customer is named by e-mail; only the ID is kept, and the list shows the label.
-            let customer = crate::accounts::find_user_by_email(c, &f2.customer_email)?
-                .filter(|u| u.has_role(crate::accounts::Role::Shopper))
-                .ok_or_else(|| {
-                    CatalogError::Invalid(FieldErrors::with(
-                        "customer_email",
-                        "No shopper is registered with this e-mail address.",
-                    ))
-                })?;
-            service::add_customer_price(c, &seller_id, &f2.offer, customer.id.as_str(), &label, price, from, until)
+            let target = if f2.group.is_empty() {
+                service::PriceFor::Customer(shopper_by_email(c, &f2.customer_email)?)
+            } else {
+                let group = f2
+                    .group
+                    .parse()
+                    .map_err(|_| CatalogError::Invalid(FieldErrors::with("group", "Choose one of your groups.")))?;
+                service::PriceFor::Group(group)
+            };
+            service::add_customer_price(c, &seller_id, &f2.offer, target, &label, price, from, until)
         })
         .await;
     match result {
@@ -468,6 +478,20 @@ async fn add_price(
         Err(CatalogError::Invalid(errors)) => prices_page(&state, &seller, page.l, form, errors).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// A shopper named by e-mail, as an ID. Only the ID is kept; the salesperson's pages show their
+/// own labels, never the shopper's personal data.
+fn shopper_by_email(c: &mut crate::db::DbConnection, email: &str) -> Result<String, CatalogError> {
+    crate::accounts::find_user_by_email(c, email)?
+        .filter(|u| u.has_role(crate::accounts::Role::Shopper))
+        .map(|u| u.id.to_string())
+        .ok_or_else(|| {
+            CatalogError::Invalid(FieldErrors::with(
+                "customer_email",
+                "No shopper is registered with this e-mail address.",
+            ))
+        })
 }
 
 async fn remove_price(
@@ -481,6 +505,115 @@ async fn remove_price(
     state.db.write(move |c| service::remove_customer_price(c, &seller_id, &id)).await?;
     flash::ok(&session, "The agreed price was removed.");
     Ok(see_other("/sell/prices"))
+}
+
+async fn groups_page(
+    state: &State,
+    seller: &Seller,
+    l: crate::web::layout::Layout,
+    name: String,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let id = seller.user.id.to_string();
+    let groups = state.db.read(move |c| service::groups_of_seller(c, &id)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render_status(status, &GroupsPage { l, groups, group_name: name, errors })
+}
+
+async fn groups(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
+    groups_page(&state, &seller, page.l, String::new(), FieldErrors::new()).await
+}
+
+#[derive(serde::Deserialize)]
+struct GroupForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_group(
+    state: State,
+    session: Session,
+    seller: Seller,
+    page: FormPage,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, name) = (seller.user.id.to_string(), form.name.clone());
+    match state.db.write(move |c| service::create_group(c, &id, &name)).await {
+        Ok(group) => {
+            flash::ok(&session, "Group created. Add its members.");
+            Ok(see_other(&format!("/sell/groups/{group}")))
+        }
+        Err(CatalogError::Invalid(errors)) => {
+            groups_page(&state, &seller, page.l, form.into_inner().name, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn group_page(
+    state: &State,
+    seller: &Seller,
+    l: crate::web::layout::Layout,
+    id: String,
+    form: MemberForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let group_id = id.parse().map_err(|_| AppError::NotFound)?;
+    let seller_id = seller.user.id.to_string();
+    let (group, members) = state.db.read(move |c| service::group(c, &seller_id, &group_id)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render_status(status, &GroupPage { l, group, members, form, errors })
+}
+
+async fn group(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    group_page(&state, &seller, page.l, path.into_inner(), MemberForm::default(), FieldErrors::new()).await
+}
+
+async fn add_member(
+    state: State,
+    session: Session,
+    seller: Seller,
+    page: FormPage,
+    path: web::Path<String>,
+    form: web::Form<MemberForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let group_id = id.parse().map_err(|_| AppError::NotFound)?;
+    let (seller_id, f) = (seller.user.id.to_string(), form.clone());
+    let result = state
+        .db
+        .write(move |c| {
+            let customer = shopper_by_email(c, &f.customer_email)?;
+            service::add_member(c, &seller_id, &group_id, &customer, &f.label)
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            flash::ok(&session, "Member added: the group's prices now apply to them.");
+            Ok(see_other(&format!("/sell/groups/{id}")))
+        }
+        Err(CatalogError::Invalid(errors)) => group_page(&state, &seller, page.l, id, form.into_inner(), errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_member(
+    state: State,
+    session: Session,
+    seller: Seller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, customer) = path.into_inner();
+    let group_id = id.parse().map_err(|_| AppError::NotFound)?;
+    let seller_id = seller.user.id.to_string();
+    state.db.write(move |c| service::remove_member(c, &seller_id, &group_id, &customer)).await?;
+    flash::ok(&session, "Member removed: the group's prices no longer apply to them.");
+    Ok(see_other(&format!("/sell/groups/{id}")))
 }
 
 // ---- administrators ----

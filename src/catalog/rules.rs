@@ -422,8 +422,10 @@ mod tests {
         let price = |price: i64, from: Option<i64>, until: Option<i64>| CustomerPrice {
             id: crate::catalog::model::CustomerPriceId::new(),
             offer_id: crate::catalog::model::OfferId::new(),
-            customer_id: String::new(),
+            customer_id: Some(String::new()),
+            group_id: None,
             label: String::new(),
+
             price,
             valid_from: from.map(at),
             valid_until: until.map(at),

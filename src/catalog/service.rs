@@ -594,18 +594,30 @@ pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -
 
 // ---- customer prices ----
 
-/// Agrees a price for one customer on one of the salesperson's offers.
+/// Whom an agreed price is for.
+#[derive(Clone, Debug)]
+pub enum PriceFor {
+    Customer(String),
+    Group(CustomerGroupId),
+}
+
+/// Agrees a price for one customer, or one of the salesperson's groups, on one of their offers.
 #[allow(clippy::too_many_arguments)]
 pub fn add_customer_price(
     conn: &mut DbConnection,
     seller: &str,
     offer_code: &str,
-    customer_id: &str,
+    target: PriceFor,
     label: &str,
     price: i64,
     valid_from: Option<NaiveDateTime>,
     valid_until: Option<NaiveDateTime>,
 ) -> Result<()> {
+    if let PriceFor::Group(group) = &target
+        && repo::group_of_seller(conn, seller, group)?.is_none()
+    {
+        return Err(invalid("group", "Choose one of your own groups."));
+    }
     let (offer, _) = own_offer(conn, seller, offer_code).map_err(|e| match e {
         CatalogError::NotFound | CatalogError::NotYours => invalid("offer", "Choose one of your own offers."),
         other => other,
@@ -615,7 +627,14 @@ pub fn add_customer_price(
         &CustomerPrice {
             id: CustomerPriceId::new(),
             offer_id: offer.id,
-            customer_id: customer_id.to_owned(),
+            customer_id: match &target {
+                PriceFor::Customer(id) => Some(id.clone()),
+                PriceFor::Group(_) => None,
+            },
+            group_id: match &target {
+                PriceFor::Group(id) => Some(id.clone()),
+                PriceFor::Customer(_) => None,
+            },
             label: label.to_owned(),
             price,
             valid_from,
@@ -632,6 +651,64 @@ pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> Resul
 
 pub fn remove_customer_price(conn: &mut DbConnection, seller: &str, id: &CustomerPriceId) -> Result<()> {
     match repo::delete_customer_price(conn, id, seller)? {
+        0 => Err(CatalogError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+// ---- customer groups ----
+
+pub fn groups_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<(CustomerGroup, i64)>> {
+    Ok(repo::groups_of_seller(conn, seller)?)
+}
+
+pub fn create_group(conn: &mut DbConnection, seller: &str, name: &str) -> Result<CustomerGroupId> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(invalid("name", "Name the group (at most 80 characters), e.g. “ACME buyers”."));
+    }
+    if repo::group_named(conn, seller, name)?.is_some() {
+        return Err(invalid("name", "You have a group of this name already."));
+    }
+    let group =
+        CustomerGroup { id: CustomerGroupId::new(), seller_id: seller.into(), name: name.into(), created_at: now() };
+    repo::insert_group(conn, &group)?;
+    Ok(group.id)
+}
+
+/// The salesperson's group with its members (404 for anyone else's).
+pub fn group(conn: &mut DbConnection, seller: &str, id: &CustomerGroupId) -> Result<(CustomerGroup, Vec<GroupMember>)> {
+    let group = repo::group_of_seller(conn, seller, id)?.ok_or(CatalogError::NotFound)?;
+    let members = repo::members(conn, id)?;
+    Ok((group, members))
+}
+
+/// Adds a customer (already resolved to their ID by accounts) under the salesperson's label.
+pub fn add_member(
+    conn: &mut DbConnection,
+    seller: &str,
+    group: &CustomerGroupId,
+    customer: &str,
+    label: &str,
+) -> Result<()> {
+    repo::group_of_seller(conn, seller, group)?.ok_or(CatalogError::NotFound)?;
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 80 {
+        return Err(invalid("label", "Give the member a label of your own (at most 80 characters)."));
+    }
+    if repo::is_member(conn, group, customer)? {
+        return Err(invalid("customer_email", "This customer is in the group already."));
+    }
+    repo::insert_member(
+        conn,
+        &GroupMember { group_id: group.clone(), customer_id: customer.into(), label: label.into(), added_at: now() },
+    )?;
+    Ok(())
+}
+
+pub fn remove_member(conn: &mut DbConnection, seller: &str, group: &CustomerGroupId, customer: &str) -> Result<()> {
+    repo::group_of_seller(conn, seller, group)?.ok_or(CatalogError::NotFound)?;
+    match repo::delete_member(conn, group, customer)? {
         0 => Err(CatalogError::NotFound),
         _ => Ok(()),
     }

@@ -188,6 +188,7 @@ pub struct PricesPage {
     pub l: Layout,
     pub prices: Vec<AgreedPrice>,
     pub offers: Vec<(Offer, Product)>,
+    pub groups: Vec<CustomerGroup>,
     pub form: PriceForm,
     pub errors: FieldErrors,
 }
@@ -196,11 +197,46 @@ pub struct PricesPage {
 #[serde(default)]
 pub struct PriceForm {
     pub offer: String,
+    /// A group's ID; empty: the price is for the customer named by e-mail.
+    pub group: String,
     pub customer_email: String,
     pub label: String,
     pub price: String,
     pub valid_from: String,
     pub valid_until: String,
+}
+
+impl PricesPage {
+    pub fn is_group(&self, id: &CustomerGroupId) -> bool {
+        self.form.group == id.as_str()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "catalog/sell_groups.html")]
+pub struct GroupsPage {
+    pub l: Layout,
+    pub groups: Vec<(CustomerGroup, i64)>,
+    /// Not `name`: the form macro's first parameter is called that.
+    pub group_name: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MemberForm {
+    pub customer_email: String,
+    pub label: String,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/sell_group.html")]
+pub struct GroupPage {
+    pub l: Layout,
+    pub group: CustomerGroup,
+    pub members: Vec<GroupMember>,
+    pub form: MemberForm,
+    pub errors: FieldErrors,
 }
 
 #[derive(Template)]

@@ -141,10 +141,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    customer_groups (id) {
+        id -> Text,
+        seller_id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_group_members (group_id, customer_id) {
+        group_id -> Text,
+        customer_id -> Text,
+        label -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     customer_prices (id) {
         id -> Text,
         offer_id -> Text,
-        customer_id -> Text,
+        customer_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
         label -> Text,
         price -> BigInt,
         valid_from -> Nullable<Timestamp>,
@@ -170,6 +189,9 @@ diesel::joinable!(product_numbers -> products (product_id));
 diesel::joinable!(product_words -> products (product_id));
 diesel::joinable!(product_fits -> products (product_id));
 diesel::joinable!(customer_prices -> offers (offer_id));
+diesel::joinable!(customer_group_members -> customer_groups (group_id));
+diesel::joinable!(customer_prices -> customer_groups (group_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     kinds,
     characteristics,
@@ -179,5 +201,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     product_fits,
     offers,
     customer_prices,
+    customer_groups,
+    customer_group_members,
     equipment
 );

@@ -424,3 +424,64 @@ async fn consumables_show_only_what_fits_registered_equipment() {
     assert!(page.contains("<h2>Acme P200</h2>") && page.contains("<h2>Other X1</h2>"));
     assert_eq!(app.browser().get("/consumables").await.path(), "/login?next=%2Fconsumables");
 }
+
+#[tokio::test]
+async fn a_group_price_applies_to_its_members_only() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let member = app.shopper().await;
+    let outsider = app.shopper().await;
+    let sb = app.logged_in(&s).await;
+    let page = sb.submit("/sell/groups", "/sell/groups", &[("name", "ACME buyers")]).await;
+    assert!(page.contains("Group created"), "{}", page.body);
+    let group_path = page.path();
+    let group_id = group_path.trim_start_matches("/sell/groups/").to_owned();
+    let page = sb
+        .submit(
+            &group_path,
+            &format!("{group_path}/members"),
+            &[("customer_email", "nobody@example.com"), ("label", "X")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("customer_email").is_some());
+    let page = sb
+        .submit(
+            &group_path,
+            &format!("{group_path}/members"),
+            &[("customer_email", &member.email), ("label", "Anna at ACME")],
+        )
+        .await;
+    assert!(page.contains("Member added") && page.contains("Anna at ACME"));
+    assert!(!page.contains(&member.email), "the member list shows the seller's label only");
+    let page = sb
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[("offer", &codes[4]), ("group", &group_id), ("label", "ACME 2026"), ("price", "1400")],
+        )
+        .await;
+    assert!(page.contains("The agreed price is in place.") && page.contains("group ACME buyers"), "{}", page.body);
+
+    let m = app.logged_in(&member).await;
+    assert!(m.get("/catalog?kind=pc").await.contains("<s>1,500.00 EUR</s> <b>1,400.00 EUR</b>"));
+    assert!(!app.logged_in(&outsider).await.get("/catalog?kind=pc").await.contains("1,400.00 EUR"));
+
+    // Another salesperson cannot see or change the group, nor price for it.
+    let other = app.create_user("Otto Other", &[Role::Salesperson]).await;
+    let ob = app.logged_in(&other).await;
+    assert_eq!(ob.get(&group_path).await.status, StatusCode::NOT_FOUND);
+    let own = app.offer(&other, "pc", "Other", "O1", &[("cpu_mhz", "2000")], "100").await;
+    let page = ob
+        .submit(
+            "/sell/prices",
+            "/sell/prices",
+            &[("offer", &own), ("group", &group_id), ("label", "Steal"), ("price", "1")],
+        )
+        .await;
+    assert_eq!(page.field_error("group").as_deref(), Some("Choose one of your own groups."));
+
+    let page = sb.submit(&group_path, &format!("{group_path}/members/{}/remove", member.id), &[]).await;
+    assert!(page.contains("Member removed"));
+    assert!(!m.get("/catalog?kind=pc").await.contains("1,400.00 EUR"), "leaving the group ends its prices");
+}

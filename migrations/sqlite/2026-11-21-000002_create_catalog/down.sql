@@ -1,5 +1,7 @@
 DROP TABLE equipment;
 DROP TABLE customer_prices;
+DROP TABLE customer_group_members;
+DROP TABLE customer_groups;
 DROP TABLE offers;
 DROP TABLE product_fits;
 DROP TABLE product_words;

@@ -93,11 +93,32 @@ CREATE INDEX offers_by_sold ON offers (sold);
 CREATE INDEX offers_by_product ON offers (product_id, price);
 CREATE INDEX offers_by_seller ON offers (seller_id, created_at);
 
--- A price a salesperson agreed with one customer (seed 002: user-specific prices).
+-- A salesperson's group of customers who share agreed prices (e.g. one company's buyers).
+-- Members are known by ID and by the salesperson's own label, never by their personal data.
+CREATE TABLE customer_groups (
+    id TEXT PRIMARY KEY NOT NULL,
+    seller_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (seller_id, name)
+);
+
+CREATE TABLE customer_group_members (
+    group_id TEXT NOT NULL REFERENCES customer_groups (id) ON DELETE CASCADE,
+    customer_id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    added_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (group_id, customer_id)
+);
+CREATE INDEX customer_group_members_by_customer ON customer_group_members (customer_id);
+
+-- A price a salesperson agreed with one customer or one group (seed 002: user-specific prices).
+-- Exactly one of customer_id and group_id is set.
 CREATE TABLE customer_prices (
     id TEXT PRIMARY KEY NOT NULL,
     offer_id TEXT NOT NULL REFERENCES offers (id) ON DELETE CASCADE,
-    customer_id TEXT NOT NULL,
+    customer_id TEXT,
+    group_id TEXT REFERENCES customer_groups (id) ON DELETE CASCADE,
     label TEXT NOT NULL,
     price BIGINT NOT NULL,
     valid_from TIMESTAMP,
@@ -106,6 +127,7 @@ CREATE TABLE customer_prices (
 );
 CREATE INDEX customer_prices_by_customer ON customer_prices (customer_id, offer_id);
 CREATE INDEX customer_prices_by_offer ON customer_prices (offer_id);
+CREATE INDEX customer_prices_by_group ON customer_prices (group_id, offer_id);
 
 -- Equipment a shopper owns (seed 002: the consumables page shows what fits it).
 CREATE TABLE equipment (
