@@ -6,20 +6,22 @@ use diesel::sql_types::{BigInt, Double, Text};
 
 use super::model::*;
 use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
+use crate::db::DbConnection;
 use crate::db::schema::{
     characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, product_fits,
     product_numbers, product_words, products,
 };
-use crate::db::{DbConnection, MultiBackend};
 
 // ---- kinds ----
 
 pub fn kinds(conn: &mut DbConnection) -> QueryResult<Vec<Kind>> {
-    kinds::table.order(kinds::name).select(Kind::as_select()).load(conn)
+    crate::load_on_backend!(conn, kinds::table.order(kinds::name).select(Kind::as_select()))
 }
 
 pub fn kind_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Kind>> {
-    crate::db::unique(kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()), conn)
+    let rows: Vec<Kind> =
+        crate::load_on_backend!(conn, kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()))?;
+    Ok(rows.into_iter().next())
 }
 
 pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
@@ -27,11 +29,13 @@ pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
 }
 
 pub fn characteristics_of(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<Characteristic>> {
-    characteristics::table
-        .filter(characteristics::kind_id.eq(kind))
-        .order((characteristics::position, characteristics::name))
-        .select(Characteristic::as_select())
-        .load(conn)
+    crate::load_on_backend!(
+        conn,
+        characteristics::table
+            .filter(characteristics::kind_id.eq(kind))
+            .order((characteristics::position, characteristics::name))
+            .select(Characteristic::as_select())
+    )
 }
 
 pub fn insert_characteristic(conn: &mut DbConnection, ch: &Characteristic) -> QueryResult<usize> {
@@ -138,28 +142,33 @@ pub fn product_by_maker_model(conn: &mut DbConnection, maker: &str, model: &str)
 
 /// An offer with its product and kind, in one query.
 pub fn offer_in_full(conn: &mut DbConnection, code: &str) -> QueryResult<Option<(Offer, Product, Kind)>> {
-    crate::db::unique(
+    let rows: Vec<(Offer, Product, Kind)> = crate::load_on_backend!(
+        conn,
         offers::table.inner_join(products::table.inner_join(kinds::table)).filter(offers::code.eq(code)).select((
             Offer::as_select(),
             Product::as_select(),
-            Kind::as_select(),
-        )),
-        conn,
-    )
+            Kind::as_select()
+        ))
+    )?;
+    Ok(rows.into_iter().next())
 }
 
 /// One product's characteristics in its kind's order (`=` rather than `IN`, so diesel caches it).
 pub fn shown_values_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<Shown>> {
-    let numbers: Vec<(i32, String, String, f64)> = product_numbers::table
-        .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
-        .filter(product_numbers::product_id.eq(id))
-        .select((characteristics::position, characteristics::label, characteristics::unit, product_numbers::value))
-        .load(conn)?;
-    let words: Vec<(i32, String, String, String)> = product_words::table
-        .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
-        .filter(product_words::product_id.eq(id))
-        .select((characteristics::position, characteristics::label, characteristics::unit, product_words::value))
-        .load(conn)?;
+    let numbers: Vec<(i32, String, String, f64)> = crate::load_on_backend!(
+        conn,
+        product_numbers::table
+            .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
+            .filter(product_numbers::product_id.eq(id))
+            .select((characteristics::position, characteristics::label, characteristics::unit, product_numbers::value))
+    )?;
+    let words: Vec<(i32, String, String, String)> = crate::load_on_backend!(
+        conn,
+        product_words::table
+            .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
+            .filter(product_words::product_id.eq(id))
+            .select((characteristics::position, characteristics::label, characteristics::unit, product_words::value))
+    )?;
     let mut all: Vec<(i32, Shown)> = numbers
         .into_iter()
         .map(|(pos, label, unit, v)| (pos, Shown { label, value: Value::Number(v).to_string(), unit }))
@@ -178,11 +187,13 @@ pub fn set_summary(conn: &mut DbConnection, id: &ProductId, summary: &str) -> Qu
 }
 
 pub fn fits_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<(String, String)>> {
-    product_fits::table
-        .filter(product_fits::product_id.eq(id))
-        .select((product_fits::maker, product_fits::model))
-        .order((product_fits::maker, product_fits::model))
-        .load(conn)
+    crate::load_on_backend!(
+        conn,
+        product_fits::table
+            .filter(product_fits::product_id.eq(id))
+            .select((product_fits::maker, product_fits::model))
+            .order((product_fits::maker, product_fits::model))
+    )
 }
 
 // ---- offers ----
@@ -201,12 +212,14 @@ pub fn offer_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool
 
 /// Every active offer of a product, cheapest first.
 pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<Offer>> {
-    offers::table
-        .filter(offers::product_id.eq(product))
-        .filter(offers::withdrawn_at.is_null())
-        .order((offers::price, offers::code))
-        .select(Offer::as_select())
-        .load(conn)
+    crate::load_on_backend!(
+        conn,
+        offers::table
+            .filter(offers::product_id.eq(product))
+            .filter(offers::withdrawn_at.is_null())
+            .order((offers::price, offers::code))
+            .select(Offer::as_select())
+    )
 }
 
 pub fn offers_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<(Offer, Product)>> {
@@ -440,8 +453,17 @@ impl Sql {
     }
 }
 
-impl diesel::query_builder::QueryFragment<MultiBackend> for Sql {
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>) -> QueryResult<()> {
+impl<DB> diesel::query_builder::QueryFragment<DB> for Sql
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<Text>
+        + diesel::sql_types::HasSqlType<BigInt>
+        + diesel::sql_types::HasSqlType<Double>,
+    String: diesel::serialize::ToSql<Text, DB>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    f64: diesel::serialize::ToSql<Double, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
         for part in &self.parts {
             match part {
                 Part::Sql(text) => out.push_sql(text),
@@ -463,14 +485,16 @@ impl diesel::query_builder::Query for Sql {
     type SqlType = diesel::sql_types::Untyped;
 }
 
-impl RunQueryDsl<DbConnection> for Sql {}
+impl<Conn> RunQueryDsl<Conn> for Sql {}
 
 impl Sql {
-    fn run<T: diesel::deserialize::QueryableByName<MultiBackend> + 'static>(
-        self,
-        conn: &mut DbConnection,
-    ) -> QueryResult<Vec<T>> {
-        self.load(conn)
+    fn run<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
+    where
+        T: diesel::deserialize::QueryableByName<diesel::sqlite::Sqlite>
+            + diesel::deserialize::QueryableByName<diesel::pg::Pg>
+            + 'static,
+    {
+        crate::load_on_backend!(conn, self)
     }
 }
 

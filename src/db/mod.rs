@@ -177,6 +177,21 @@ where
     }
 }
 
+/// Runs a query on the connection's own backend type instead of through the connection enum.
+/// Through the enum, diesel writes every query's SQL text out again before it can look the
+/// statement up in its cache (60% of a product page's database time, measured with callgrind);
+/// on the inner connection a query with a static shape is found by its type alone. The query
+/// expression is written once and compiled for each backend; only the matching arm runs.
+#[macro_export]
+macro_rules! load_on_backend {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => diesel::RunQueryDsl::load($query, c),
+            $crate::db::DbConnection::Postgresql(c) => diesel::RunQueryDsl::load($query, c),
+        }
+    };
+}
+
 /// The row a lookup by a unique key finds, if any. Use it instead of diesel's `first()`, which
 /// binds `LIMIT ?`: SQLite 3.50 lets a bound LIMIT shape the plan, so every execution re-binds it
 /// and recompiles the cached statement (measured: 27 µs against 4 µs for an offer lookup).
