@@ -13,8 +13,10 @@ pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult
     diesel::insert_into(users::table).values(row).execute(conn)
 }
 
+/// Read on every request of a logged-in user, so on the backend's own type (`load_on_backend!`).
 pub fn user_by_id(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
-    crate::db::unique(users::table.find(id).select(UserRow::as_select()), conn)
+    let rows: Vec<UserRow> = crate::load_on_backend!(conn, users::table.find(id).select(UserRow::as_select()))?;
+    Ok(rows.into_iter().next())
 }
 
 pub fn user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
@@ -90,7 +92,7 @@ fn escape_like(s: &str) -> String {
 }
 
 pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<String>> {
-    user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role).load(conn)
+    crate::load_on_backend!(conn, user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role))
 }
 
 pub fn roles_of_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
@@ -131,7 +133,9 @@ pub fn events_of(conn: &mut DbConnection, id: &UserId, limit: i64) -> QueryResul
 }
 
 pub fn load_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<SessionRow>> {
-    crate::db::unique(sessions::table.find(id_hash).select(SessionRow::as_select()), conn)
+    let rows: Vec<SessionRow> =
+        crate::load_on_backend!(conn, sessions::table.find(id_hash).select(SessionRow::as_select()))?;
+    Ok(rows.into_iter().next())
 }
 
 pub fn insert_session(
