@@ -394,7 +394,7 @@ async fn prices_page(
         .await?;
     let offers = offers.into_iter().filter(|(o, _)| o.is_active()).collect();
     let groups = groups.into_iter().map(|(g, _)| g).collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = crate::web::form_status(&errors);
     render_status(status, &PricesPage { l, prices, offers, groups, form, errors })
 }
 
@@ -516,7 +516,7 @@ async fn groups_page(
 ) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.to_string();
     let groups = state.db.read(move |c| service::groups_of_seller(c, &id)).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = crate::web::form_status(&errors);
     render_status(status, &GroupsPage { l, groups, group_name: name, errors })
 }
 
@@ -561,7 +561,7 @@ async fn group_page(
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
     let seller_id = seller.user.id.to_string();
     let (group, members) = state.db.read(move |c| service::group(c, &seller_id, &group_id)).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = crate::web::form_status(&errors);
     render_status(status, &GroupPage { l, group, members, form, errors })
 }
 
