@@ -124,14 +124,18 @@ impl Rng {
     }
 }
 
-/// A plausible value for a numeric characteristic.
-fn number(name: &str, rng: &mut Rng) -> f64 {
+/// A plausible value for a numeric characteristic of a kind.
+fn number(kind: &str, name: &str, rng: &mut Rng) -> f64 {
     let steps = |lo: u64, hi: u64, step: u64, rng: &mut Rng| (lo + rng.below((hi - lo) / step + 1) * step) as f64;
     match name {
         "cpu_mhz" => steps(1200, 5200, 100, rng),
         "ram_gb" => *rng.pick(&[4.0, 8.0, 16.0, 32.0, 64.0]),
         "disk_gb" => *rng.pick(&[128.0, 256.0, 500.0, 512.0, 1000.0, 2000.0]),
-        "screen_inch" => *rng.pick(&[5.8, 6.1, 6.7, 13.3, 14.0, 15.6, 17.3, 24.0, 27.0, 32.0]),
+        "screen_inch" => match kind {
+            "smartphone" => *rng.pick(&[5.8, 6.1, 6.4, 6.7]),
+            "notebook" => *rng.pick(&[13.3, 14.0, 15.6, 16.0, 17.3]),
+            _ => *rng.pick(&[21.5, 24.0, 27.0, 32.0, 34.0]),
+        },
         "weight_kg" => steps(9, 30, 1, rng) / 10.0,
         "pages_per_minute" => steps(15, 60, 5, rng),
         "page_yield" => steps(1000, 12000, 500, rng),
@@ -236,7 +240,7 @@ fn generate(
         let mut shown = Vec::new();
         for ch in &spec.characteristics {
             let value = if ch.is_number {
-                let n = number(&ch.name, rng);
+                let n = number(code, &ch.name, rng);
                 batch.numbers.push((id.clone(), ch.id.clone(), n));
                 Value::Number(n)
             } else {
@@ -286,6 +290,8 @@ fn generate(
                 updated_at: now,
             });
         }
+        let description =
+            format!("A {} from {maker}'s current range.", spec.kind.name.to_lowercase().trim_end_matches('s'));
         batch.products.push(Product {
             id,
             kind_id: spec.kind.id.clone(),
@@ -295,11 +301,7 @@ fn generate(
             maker,
             model,
             name,
-            description: format!(
-                "A {} from {}'s current range.",
-                spec.kind.name.to_lowercase().trim_end_matches('s'),
-                MAKERS[n % MAKERS.len()]
-            ),
+            description,
             is_consumable: consumable,
             created_at: now,
         });
