@@ -565,6 +565,10 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
     }
 }
 
+/// The columns of a `CardRow`, from `offers o` joined to `products p`.
+const CARD_COLUMNS: &str =
+    "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id";
+
 #[derive(QueryableByName)]
 pub struct CardRow {
     #[diesel(sql_type = Text)]
@@ -594,9 +598,7 @@ pub struct CardRow {
 /// One page of offers matching the filter, and the first offer of the next page if there is one.
 pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
-    sql.push(
-        "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id",
-    );
+    sql.push(CARD_COLUMNS);
     from_where(f, &mut sql);
     sql.push(match f.filter.sort {
         Sort::PriceAscending => " ORDER BY o.price ASC, o.code ASC",
@@ -628,12 +630,11 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
 }
 
 /// Best sellers across the shop.
-pub fn best_sellers(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<(Offer, Product)>> {
-    offers::table
-        .inner_join(products::table)
-        .filter(offers::withdrawn_at.is_null())
-        .order((offers::sold.desc(), offers::code))
-        .limit(limit)
-        .select((Offer::as_select(), Product::as_select()))
-        .load(conn)
+/// The shop's best-selling offers, as cards. The LIMIT is a constant in the SQL (see `db::unique`).
+pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<CardRow>> {
+    let mut sql = Sql::default();
+    sql.push(CARD_COLUMNS)
+        .push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL")
+        .push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
+    sql.run(conn)
 }

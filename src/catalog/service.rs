@@ -555,8 +555,8 @@ pub fn search(
     Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, makers, word_choices })
 }
 
-pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: i64) -> Result<Vec<OfferCard>> {
-    let rows = card_rows(repo::best_sellers(conn, limit)?);
+pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: u16) -> Result<Vec<OfferCard>> {
+    let rows = repo::best_sellers(conn, limit)?;
     cards(conn, viewer, rows)
 }
 
