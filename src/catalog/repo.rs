@@ -155,27 +155,43 @@ pub fn offer_in_full(conn: &mut DbConnection, code: &str) -> QueryResult<Option<
 
 /// One product's characteristics in its kind's order (`=` rather than `IN`, so diesel caches it).
 pub fn shown_values_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<Shown>> {
-    let numbers: Vec<(i32, String, String, f64)> = crate::load_on_backend!(
-        conn,
-        product_numbers::table
-            .inner_join(characteristics::table.on(characteristics::id.eq(product_numbers::characteristic_id)))
-            .filter(product_numbers::product_id.eq(id))
-            .select((characteristics::position, characteristics::label, characteristics::unit, product_numbers::value))
-    )?;
-    let words: Vec<(i32, String, String, String)> = crate::load_on_backend!(
-        conn,
-        product_words::table
-            .inner_join(characteristics::table.on(characteristics::id.eq(product_words::characteristic_id)))
-            .filter(product_words::product_id.eq(id))
-            .select((characteristics::position, characteristics::label, characteristics::unit, product_words::value))
-    )?;
-    let mut all: Vec<(i32, Shown)> = numbers
+    // Numbers and words in one statement: a product page asks this on every view.
+    let mut sql = Sql::default();
+    sql.push(
+        "SELECT c.position, c.label, c.unit, n.value AS number, NULL AS word FROM product_numbers n \
+         JOIN characteristics c ON c.id = n.characteristic_id WHERE n.product_id = ",
+    )
+    .bind(Bind::Text(id.to_string()))
+    .push(
+        " UNION ALL SELECT c.position, c.label, c.unit, NULL AS number, w.value AS word FROM product_words w \
+         JOIN characteristics c ON c.id = w.characteristic_id WHERE w.product_id = ",
+    )
+    .bind(Bind::Text(id.to_string()))
+    .push(" ORDER BY 1");
+    let rows: Vec<ShownRow> = sql.run(conn)?;
+    Ok(rows
         .into_iter()
-        .map(|(pos, label, unit, v)| (pos, Shown { label, value: Value::Number(v).to_string(), unit }))
-        .chain(words.into_iter().map(|(pos, label, unit, v)| (pos, Shown { label, value: v, unit })))
-        .collect();
-    all.sort_by_key(|(pos, _)| *pos);
-    Ok(all.into_iter().map(|(_, s)| s).collect())
+        .map(|r| Shown {
+            label: r.label,
+            unit: r.unit,
+            value: match (r.number, r.word) {
+                (Some(n), _) => Value::Number(n).to_string(),
+                (None, word) => word.unwrap_or_default(),
+            },
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct ShownRow {
+    #[diesel(sql_type = Text)]
+    label: String,
+    #[diesel(sql_type = Text)]
+    unit: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Double>)]
+    number: Option<f64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    word: Option<String>,
 }
 
 pub fn product_ids_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<ProductId>> {

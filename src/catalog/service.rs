@@ -581,7 +581,8 @@ pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -
     let (asked, product, kind) = repo::offer_in_full(conn, code)?.ok_or(CatalogError::NotFound)?;
     let shown = repo::shown_values_of(conn, &product.id)?;
 
-    let fits = repo::fits_of(conn, &product.id)?;
+    // Only consumables fit equipment; other products need not ask.
+    let fits = if product.is_consumable { repo::fits_of(conn, &product.id)? } else { Vec::new() };
     let offers = repo::offers_of_product(conn, &product.id)?;
     let prices = effective_prices(conn, viewer, &offers.iter().map(|o| (o.id.clone(), o.price)).collect::<Vec<_>>())?;
     let mut offers: Vec<PricedOffer> = offers
