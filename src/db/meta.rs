@@ -1,13 +1,10 @@
-//! Facts about the installation itself (when it was first set up), in the `app_meta` table.
+//! Facts about the installation itself (when it was first set up), in the `app_meta` table;
+//! `/healthz` reads it to tell that the shop's schema is in place.
 
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::app_meta;
-
-pub fn get(conn: &mut DbConnection, key: &str) -> QueryResult<Option<String>> {
-    super::unique(app_meta::table.filter(app_meta::key.eq(key)).select(app_meta::value), conn)
-}
 
 /// Records `key` once. Returns false when it was already there (another instance got there first).
 pub fn insert_once(conn: &mut DbConnection, key: &str, value: &str) -> QueryResult<bool> {

@@ -14,7 +14,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 
-pub use connection::{Backend, ConnectionManager, DbConnection, MultiBackend, SqliteSetup};
+pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
