@@ -350,15 +350,22 @@ pub fn groups_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Ve
         .order(customer_groups::name)
         .select(CustomerGroup::as_select())
         .load(conn)?;
-    let mut out = Vec::with_capacity(groups.len());
-    for group in groups {
-        let members = customer_group_members::table
-            .filter(customer_group_members::group_id.eq(&group.id))
-            .count()
-            .get_result(conn)?;
-        out.push((group, members));
-    }
-    Ok(out)
+    // One grouped count for all groups, not a count per group.
+    let ids: Vec<CustomerGroupId> = groups.iter().map(|g| g.id.clone()).collect();
+    let counts: std::collections::HashMap<CustomerGroupId, i64> = customer_group_members::table
+        .filter(customer_group_members::group_id.eq_any(&ids))
+        .group_by(customer_group_members::group_id)
+        .select((customer_group_members::group_id, diesel::dsl::count_star()))
+        .load::<(CustomerGroupId, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            let members = counts.get(&g.id).copied().unwrap_or(0);
+            (g, members)
+        })
+        .collect())
 }
 
 pub fn members(conn: &mut DbConnection, group: &CustomerGroupId) -> QueryResult<Vec<GroupMember>> {

@@ -454,6 +454,8 @@ async fn a_group_price_applies_to_its_members_only() {
         .await;
     assert!(page.contains("Member added") && page.contains("Anna at ACME"));
     assert!(!page.contains(&member.email), "the member list shows the seller's label only");
+    let list = sb.get("/sell/groups").await;
+    assert!(list.contains("ACME buyers") && list.contains("1 member<"), "{}", list.body);
     let page = sb
         .submit(
             "/sell/prices",
@@ -484,4 +486,16 @@ async fn a_group_price_applies_to_its_members_only() {
     let page = sb.submit(&group_path, &format!("{group_path}/members/{}/remove", member.id), &[]).await;
     assert!(page.contains("Member removed"));
     assert!(!m.get("/catalog?kind=pc").await.contains("1,400.00 EUR"), "leaving the group ends its prices");
+}
+
+#[tokio::test]
+async fn a_shopper_reaches_the_catalog_equipment_and_consumables_by_links() {
+    let app = spawn_app().await;
+    let shopper = app.shopper().await;
+    let b = app.logged_in(&shopper).await;
+    let home = b.get("/").await;
+    assert!(home.contains("href=\"/catalog\""), "the navigation leads to the catalog");
+    let account = b.get("/account").await;
+    assert!(account.contains("href=\"/account/equipment\"") && account.contains("href=\"/consumables\""));
+    assert!(app.browser().get("/").await.contains("href=\"/catalog\""), "visitors too");
 }
