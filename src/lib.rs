@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod echeck;
 pub mod error;
 pub mod money;
 pub mod web;
@@ -52,8 +53,11 @@ pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
             tracing::info!(migrations = ?applied, "applied migrations");
         }
         let now = chrono::Utc::now().to_rfc3339();
-        db::meta::insert_once(c, "installed_at", &now).context("cannot record the installation")
+        let first = db::meta::insert_once(c, "installed_at", &now).context("cannot record the installation")?;
+        Ok::<_, anyhow::Error>(first)
     })?;
+    db.write_blocking(|c| echeck::open_books(c, &config.currency, echeck::now()))
+        .map_err(|e| anyhow::anyhow!("cannot open the e-check books: {e}"))?;
     Ok((db, first))
 }
 
@@ -188,8 +192,21 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     Ok(Application { server, addr, db, demo_logins })
 }
 
-/// Ends expired sessions and forgets idle throttle counters, every few minutes.
+/// Ends expired sessions and forgets idle throttle counters, every few minutes; releases the
+/// holds of checks not paid in time, every minute (pages show them released at once anyway).
 fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
+    let checks_db = db.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match checks_db.write(|c| echeck::expire_due(c, echeck::now(), 500)).await {
+                Ok(n) if n > 0 => tracing::info!(checks = n, "released the holds of expired checks"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {

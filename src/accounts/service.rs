@@ -113,8 +113,20 @@ pub fn create_user(
     for role in roles {
         repo::insert_role(conn, &id, *role, now)?;
     }
+    if roles.contains(&Role::Shopper) {
+        open_credit_account(conn, &id)?;
+    }
     record_event(conn, &id, None, "registered", "")?;
     Ok(id)
+}
+
+/// Every shopper has an e-check account with the default credit line from registration on.
+fn open_credit_account(conn: &mut DbConnection, id: &UserId) -> Result<()> {
+    match crate::echeck::open_shopper_account(conn, id, now()) {
+        Ok(_) => Ok(()),
+        Err(crate::echeck::EcheckError::Db(e)) => Err(AccountError::Db(e)),
+        Err(other) => Err(AccountError::Db(DbError::Query(diesel::result::Error::QueryBuilderError(other.into())))),
+    }
 }
 
 fn email_taken() -> AccountError {
@@ -133,6 +145,9 @@ pub fn end_sessions(conn: &mut DbConnection, id: &UserId) -> Result<usize> {
 pub fn grant_role(conn: &mut DbConnection, actor: Option<&UserId>, id: &UserId, role: Role) -> Result<bool> {
     repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
     let added = repo::insert_role(conn, id, role, now())?;
+    if added && role == Role::Shopper {
+        open_credit_account(conn, id)?;
+    }
     if added {
         record_event(conn, id, actor, "role_granted", role.as_str())?;
     }

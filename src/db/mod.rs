@@ -207,3 +207,16 @@ where
 pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
     matches!(err, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
+
+/// Runs `$body` with `$c` bound to the connection's own backend type: for statements the enum
+/// does not offer (`ON CONFLICT DO NOTHING`, `RETURNING` on an update) and for hot paths. The
+/// same expression is compiled for each backend; only the matching arm runs.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgresql($c) => $body,
+        }
+    };
+}

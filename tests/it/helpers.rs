@@ -368,3 +368,64 @@ impl TestApp {
             .expect("offer fixture")
     }
 }
+
+// ---- e-check fixtures ----
+
+impl TestApp {
+    /// Runs an e-check operation in one write transaction, as a service caller would.
+    pub fn echeck<T>(
+        &self,
+        f: impl FnOnce(&mut shop::db::DbConnection) -> Result<T, shop::echeck::EcheckError>,
+    ) -> Result<T, shop::echeck::EcheckError> {
+        self.db.write_blocking(f)
+    }
+
+    /// A registered, active selling office.
+    pub fn office(&self, code: &str) -> shop::echeck::Office {
+        let form = shop::echeck::RegistryForm {
+            code: code.into(),
+            name: format!("Office {code}"),
+            address: "2 Trade Street\nSampletown".into(),
+            phone: "+1 555 0200".into(),
+            fax: "+1 555 0201".into(),
+            bank: "Sample Bank".into(),
+            bank_account: "DE00 1234".into(),
+        };
+        self.echeck(|c| shop::echeck::register_office(c, None, &form, shop::echeck::now())).expect("office")
+    }
+
+    /// A registered, active carrier.
+    pub fn carrier(&self, code: &str) -> shop::echeck::Carrier {
+        let form = shop::echeck::RegistryForm {
+            code: code.into(),
+            name: format!("Carrier {code}"),
+            address: "9 Freight Road".into(),
+            phone: "+1 555 0300".into(),
+            ..Default::default()
+        };
+        self.echeck(|c| shop::echeck::register_carrier(c, None, &form, shop::echeck::now())).expect("carrier")
+    }
+
+    /// The shopper's e-check account as it is now.
+    pub fn credit_account(&self, user: &UserId) -> shop::echeck::LedgerAccount {
+        self.echeck(|c| shop::echeck::shopper_account(c, user)).expect("account").expect("shopper has an account")
+    }
+
+    /// Pays money into the shopper's account from the bank.
+    pub fn deposit(&self, user: &UserId, amount: i64) {
+        let account = self.credit_account(user).id;
+        let m = shop::echeck::Movement {
+            account,
+            amount,
+            reason: "test deposit".into(),
+            idempotency_key: hex::encode(rand::random::<[u8; 12]>()),
+        };
+        self.echeck(|c| shop::echeck::deposit(c, &m, None, shop::echeck::now())).expect("deposit");
+    }
+
+    /// The books must balance; panics with what is wrong otherwise.
+    pub fn assert_books_balance(&self) {
+        let books = self.echeck(shop::echeck::books).expect("books");
+        assert!(books.balanced(), "the books do not balance: {books:?}");
+    }
+}

@@ -8,4 +8,5 @@ mod admin;
 mod catalog;
 mod cli;
 mod db;
+mod echeck;
 mod frame;

@@ -1,0 +1,11 @@
+DROP TABLE ledger_entries;
+DROP TABLE ledger_transfers;
+DROP TABLE echeck_events;
+DROP TABLE echecks;
+DROP TABLE ledger_accounts;
+DROP TABLE echeck_settings;
+DROP TABLE registry_events;
+DROP TABLE carrier_staff;
+DROP TABLE office_staff;
+DROP TABLE carriers;
+DROP TABLE selling_offices;

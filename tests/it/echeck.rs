@@ -1,0 +1,467 @@
+//! The e-check site: the service API the orders module calls (issue, validate, demand payment,
+//! void, expiry, delivery), its refusals, its races, and its pages.
+
+use chrono::{Duration, NaiveDateTime};
+use shop::echeck::{self, CheckState, EcheckError, IssueRequest, Movement, Party, Refusal};
+
+use crate::helpers::*;
+
+fn request(buyer: &Person, office: &str, amount: i64, key: &str) -> IssueRequest {
+    IssueRequest {
+        buyer: buyer.id.clone(),
+        office_code: office.into(),
+        carrier_code: "FAST".into(),
+        amount,
+        currency: "EUR".into(),
+        reference: format!("order {key}"),
+        idempotency_key: key.into(),
+    }
+}
+
+fn refusal<T: std::fmt::Debug>(result: Result<T, EcheckError>) -> Refusal {
+    match result {
+        Err(EcheckError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn at(hours: i64) -> NaiveDateTime {
+    echeck::now() + Duration::hours(hours)
+}
+
+/// A shopper with the default credit line (500.00), an office NORTH and a carrier FAST.
+async fn setup() -> (TestApp, Person, echeck::Office) {
+    let app = spawn_app().await;
+    let office = app.office("NORTH");
+    app.carrier("FAST");
+    let buyer = app.shopper().await;
+    (app, buyer, office)
+}
+
+#[tokio::test]
+async fn a_check_is_issued_validated_and_paid_in_full() {
+    let (app, buyer, office) = setup().await;
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.credit_line, account.held), (0, 50_000, 0), "opened at registration");
+
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "north", 20_000, "k1"), at(0))).expect("issued");
+    assert_eq!(check.code.len(), 14);
+    assert_eq!(app.credit_account(&buyer.id).available(), 30_000);
+
+    let id = office.id.clone();
+    let code = check.code.clone();
+    app.echeck(|c| echeck::validate(c, &code.to_lowercase().replace('-', ""), &id, 20_000, at(0))).expect("valid");
+    assert_eq!(refusal(app.echeck(|c| echeck::validate(c, &code, &id, 19_999, at(0)))), Refusal::AmountMismatch);
+    let other = app.office("SOUTH");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::validate(c, &code, &other.id, 20_000, at(0)))),
+        Refusal::UnknownCheck,
+        "another seller learns nothing about the check"
+    );
+
+    let paid = app.echeck(|c| echeck::demand_payment(c, &code, &id, None, None, at(1))).expect("paid");
+    assert_eq!(paid.state_at(at(1)), CheckState::Paid);
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.held, account.available()), (-20_000, 0, 30_000));
+    let seller = app.echeck(|c| echeck::account_of_office(c, &id)).expect("query").expect("office account");
+    assert_eq!(seller.balance, 20_000);
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn a_partial_demand_gives_the_rest_back() {
+    let (app, buyer, office) = setup().await;
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 30_000, "k1"), at(0))).expect("issued");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::demand_payment(c, &check.code, &office.id, Some(30_001), None, at(0)))),
+        Refusal::DemandTooLarge { amount: 30_000, currency: "EUR".into() }
+    );
+    let paid =
+        app.echeck(|c| echeck::demand_payment(c, &check.code, &office.id, Some(12_000), None, at(0))).expect("paid");
+    assert_eq!(paid.paid_amount, Some(12_000));
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.held, account.available()), (-12_000, 0, 38_000));
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn posting_and_voiding_happen_once_and_never_both() {
+    let (app, buyer, office) = setup().await;
+    let first = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 1_000, "a"), at(0))).expect("issued");
+    app.echeck(|c| echeck::demand_payment(c, &first.code, &office.id, None, None, at(0))).expect("paid");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::demand_payment(c, &first.code, &office.id, None, None, at(0)))),
+        Refusal::CheckPaid
+    );
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::void(c, &first.code, Party::Office(&office.id), None, "too late", at(0)))),
+        Refusal::CheckPaid,
+        "no void after posting"
+    );
+
+    let second = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 2_000, "b"), at(0))).expect("issued");
+    app.echeck(|c| echeck::void(c, &second.code, Party::Buyer(&buyer.id), None, "order cancelled", at(0)))
+        .expect("voided");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::void(c, &second.code, Party::Operator, None, "again", at(0)))),
+        Refusal::CheckVoided
+    );
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::demand_payment(c, &second.code, &office.id, None, None, at(0)))),
+        Refusal::CheckVoided
+    );
+    let stranger = app.shopper().await;
+    let third = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 3_000, "c"), at(0))).expect("issued");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::void(c, &third.code, Party::Buyer(&stranger.id), None, "mine?", at(0)))),
+        Refusal::UnknownCheck
+    );
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.held), (-1_000, 3_000));
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn an_expired_hold_is_released_at_once_and_then_by_the_worker() {
+    let (app, buyer, office) = setup().await;
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 45_000, "k"), at(0))).expect("issued");
+    let hold_hours = app.echeck(echeck::settings).expect("settings").hold_hours as i64;
+    let later = at(hold_hours + 1);
+
+    // Before the worker runs, the hold already counts as released.
+    let account = app.credit_account(&buyer.id);
+    let overview = app.echeck(|c| echeck::overview(c, account, 1, later)).expect("overview");
+    assert_eq!((overview.held(), overview.available()), (0, 50_000));
+    assert!(overview.open.is_empty());
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::validate(c, &check.code, &office.id, 45_000, later))),
+        Refusal::CheckExpired
+    );
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::demand_payment(c, &check.code, &office.id, None, None, later))),
+        Refusal::CheckExpired
+    );
+    // A new check may use the credit: its credit check releases the lapsed hold first.
+    let again = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 45_000, "k2"), later)).expect("issued");
+    assert_eq!(app.credit_account(&buyer.id).held, 45_000);
+
+    // The worker releases what is left.
+    let much_later = later + Duration::hours(hold_hours + 1);
+    assert_eq!(app.echeck(|c| echeck::expire_due(c, much_later, 100)).expect("expired"), 1);
+    assert_eq!(app.echeck(|c| echeck::expire_due(c, much_later, 100)).expect("nothing left"), 0);
+    let gone = app.echeck(|c| echeck::check(c, &again.code, Party::Operator)).expect("check");
+    assert_eq!(gone.state_at(much_later), CheckState::Expired);
+    assert_eq!(app.credit_account(&buyer.id).held, 0);
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn the_same_request_twice_is_one_check_and_one_hold() {
+    let (app, buyer, _) = setup().await;
+    let first = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 5_000, "same"), at(0))).expect("issued");
+    let second = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 5_000, "same"), at(0))).expect("again");
+    assert_eq!(first.code, second.code);
+    assert_eq!(app.credit_account(&buyer.id).held, 5_000);
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 6_000, "same"), at(0)))),
+        Refusal::KeyReused
+    );
+
+    let account = app.credit_account(&buyer.id).id;
+    let m = Movement { account, amount: 7_000, reason: "cash at the desk".into(), idempotency_key: "dep-1".into() };
+    let a = app.echeck(|c| echeck::deposit(c, &m, None, at(0))).expect("deposit");
+    let b = app.echeck(|c| echeck::deposit(c, &m, None, at(0))).expect("deposit again");
+    assert_eq!(a.id, b.id);
+    assert_eq!(app.credit_account(&buyer.id).balance, 7_000);
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn unregistered_or_suspended_offices_and_carriers_and_bad_amounts_are_refused() {
+    let (app, buyer, _) = setup().await;
+    let admin = app.admin().await;
+    let issue = |req: IssueRequest| app.echeck(move |c| echeck::issue(c, &req, at(0)));
+    assert_eq!(refusal(issue(request(&buyer, "NOWHERE", 100, "a"))), Refusal::OfficeUnknown);
+    assert_eq!(
+        refusal(issue(IssueRequest { carrier_code: "SLOW".into(), ..request(&buyer, "NORTH", 100, "b") })),
+        Refusal::CarrierUnknown
+    );
+    assert_eq!(refusal(issue(request(&buyer, "NORTH", 0, "c"))), Refusal::AmountNotPositive);
+    assert_eq!(refusal(issue(request(&buyer, "NORTH", -5, "d"))), Refusal::AmountNotPositive);
+    assert_eq!(refusal(issue(request(&buyer, "NORTH", i64::MAX, "e"))), Refusal::AmountTooLarge);
+    assert_eq!(
+        refusal(issue(request(&buyer, "NORTH", 50_001, "f"))),
+        Refusal::InsufficientCredit { available: 50_000, currency: "EUR".into() }
+    );
+
+    app.echeck(|c| echeck::set_office_suspended(c, &admin.id, "NORTH", true, "unpaid fees", at(0))).expect("suspend");
+    assert_eq!(refusal(issue(request(&buyer, "NORTH", 100, "g"))), Refusal::OfficeSuspended);
+    app.echeck(|c| echeck::set_office_suspended(c, &admin.id, "NORTH", false, "paid", at(0))).expect("reinstate");
+    app.echeck(|c| echeck::set_carrier_suspended(c, &admin.id, "FAST", true, "lost parcels", at(0))).expect("suspend");
+    assert_eq!(refusal(issue(request(&buyer, "NORTH", 100, "h"))), Refusal::CarrierSuspended);
+    app.echeck(|c| echeck::set_carrier_suspended(c, &admin.id, "FAST", false, "fixed", at(0))).expect("reinstate");
+    issue(request(&buyer, "NORTH", 100, "i")).expect("issued once both are active again");
+
+    for bad in ["", "nonsense", "0000-0000-0000"] {
+        let office = app.echeck(|c| echeck::office(c, "NORTH")).expect("office").id;
+        assert_eq!(refusal(app.echeck(|c| echeck::validate(c, bad, &office, 100, at(0)))), Refusal::UnknownCheck);
+    }
+    assert_eq!(app.credit_account(&buyer.id).held, 100, "refusals left nothing behind");
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn delivery_is_recorded_once_by_the_checks_carrier() {
+    let (app, buyer, office) = setup().await;
+    let other = app.carrier("OTHER");
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 1_000, "k"), at(0))).expect("issued");
+    app.echeck(|c| echeck::demand_payment(c, &check.code, &office.id, None, None, at(0))).expect("paid");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::record_delivery(c, &check.code, &other.id, "done", None, at(1)))),
+        Refusal::UnknownCheck
+    );
+    let fast = app.echeck(|c| echeck::carrier(c, "FAST")).expect("carrier");
+    let done = app
+        .echeck(|c| echeck::record_delivery(c, &check.code, &fast.id, "handed to the buyer", None, at(1)))
+        .expect("recorded");
+    assert!(done.delivered_at.is_some());
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::record_delivery(c, &check.code, &fast.id, "again", None, at(2)))),
+        Refusal::DeliveryRecorded
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_takes_only_own_money_and_credit_lines_cover_what_is_used() {
+    let (app, buyer, _) = setup().await;
+    let admin = app.admin().await;
+    app.deposit(&buyer.id, 10_000);
+    let account = app.credit_account(&buyer.id).id;
+    let m = |amount: i64, key: &str| Movement {
+        account: account.clone(),
+        amount,
+        reason: "payout".into(),
+        idempotency_key: key.into(),
+    };
+    let too_much = m(10_001, "w1");
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::withdraw(c, &too_much, Some(&admin.id), at(0)))),
+        Refusal::WithdrawalTooLarge { withdrawable: 10_000, currency: "EUR".into() }
+    );
+    let fine = m(4_000, "w2");
+    app.echeck(|c| echeck::withdraw(c, &fine, Some(&admin.id), at(0))).expect("withdrawn");
+    app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 30_000, "k"), at(0))).expect("issued");
+    // 6,000 own money, 30,000 held: the line must cover 24,000.
+    let id = account.clone();
+    assert_eq!(
+        refusal(app.echeck(|c| echeck::set_credit_line(c, &id, 23_999, &admin.id, at(0)))),
+        Refusal::CreditLineTooLow { minimum: 24_000, currency: "EUR".into() }
+    );
+    app.echeck(|c| echeck::set_credit_line(c, &id, 24_000, &admin.id, at(0))).expect("lowered");
+    assert_eq!(app.credit_account(&buyer.id).available(), 0);
+    app.assert_books_balance();
+}
+
+/// Many buyers' requests at once against one account: the holds accepted never exceed its credit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_checks_never_exceed_the_available_credit() {
+    let (app, buyer, _) = setup().await;
+    app.deposit(&buyer.id, 7_000); // available: 57,000
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..40)
+            .map(|i| {
+                let (db, req) = (app.db.clone(), request(&buyer, "NORTH", 2_500, &format!("race-{i}")));
+                scope.spawn(move || db.write_blocking(|c| echeck::issue(c, &req, at(0))))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let mut accepted = 0;
+    for result in results {
+        match result {
+            Ok(_) => accepted += 1,
+            Err(EcheckError::Refused(Refusal::InsufficientCredit { .. })) => {}
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(accepted, 57_000 / 2_500, "exactly as many as the credit covers");
+    let account = app.credit_account(&buyer.id);
+    assert_eq!(account.held, accepted * 2_500);
+    assert!(account.available() >= 0);
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn racing_requests_with_one_key_make_one_check() {
+    let (app, buyer, _) = setup().await;
+    let codes: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                let (db, req) = (app.db.clone(), request(&buyer, "NORTH", 4_000, "double-click"));
+                scope.spawn(move || db.write_blocking(|c| echeck::issue(c, &req, at(0))).expect("issued").code)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    assert!(codes.iter().all(|c| *c == codes[0]), "one check: {codes:?}");
+    assert_eq!(app.credit_account(&buyer.id).held, 4_000);
+    app.assert_books_balance();
+}
+
+mod randomized {
+    //! Long random sequences of deposits, withdrawals, issues, validations, posts, voids, credit
+    //! line changes and expiry rounds, run by several threads at once; after every step the books
+    //! must balance: sum zero, no account under its floor, holds equal to pending transfers,
+    //! balances equal to their entries, checks in step with their transfers.
+
+    use std::sync::Mutex;
+
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    use super::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Deposit { buyer: usize, amount: i64 },
+        Withdraw { buyer: usize, amount: i64 },
+        Issue { buyer: usize, amount: i64, key: u8 },
+        Validate { slot: usize, right_amount: bool },
+        Post { slot: usize, part: Option<i64> },
+        Void { slot: usize },
+        CreditLine { buyer: usize, line: i64 },
+        Expire { hours: i64 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let buyer = 0..3usize;
+        let amount = prop_oneof![1..5_000i64, 5_000..60_000i64];
+        prop_oneof![
+            1 => (buyer.clone(), amount.clone()).prop_map(|(buyer, amount)| Op::Deposit { buyer, amount }),
+            1 => (buyer.clone(), amount.clone()).prop_map(|(buyer, amount)| Op::Withdraw { buyer, amount }),
+            4 => (buyer.clone(), amount, 0..6u8).prop_map(|(buyer, amount, key)| Op::Issue { buyer, amount, key }),
+            1 => (any::<usize>(), any::<bool>()).prop_map(|(slot, right_amount)| Op::Validate { slot, right_amount }),
+            3 => (any::<usize>(), proptest::option::of(1..40_000i64)).prop_map(|(slot, part)| Op::Post { slot, part }),
+            2 => any::<usize>().prop_map(|slot| Op::Void { slot }),
+            1 => (buyer, 0..80_000i64).prop_map(|(buyer, line)| Op::CreditLine { buyer, line }),
+            1 => (0..800i64).prop_map(|hours| Op::Expire { hours }),
+        ]
+    }
+
+    struct World {
+        db: shop::db::Db,
+        buyers: Vec<Person>,
+        accounts: Vec<echeck::LedgerAccountId>,
+        office: echeck::OfficeId,
+        admin: Person,
+        /// Codes and amounts of the checks issued so far, for the steps that use one.
+        checks: Mutex<Vec<(String, i64)>>,
+    }
+
+    impl World {
+        fn step(&self, op: &Op, thread: usize, n: usize) -> Result<(), EcheckError> {
+            let key = format!("{thread}-{n}-{}", hex::encode(rand::random::<[u8; 6]>()));
+            let pick = |slot: usize| {
+                let checks = self.checks.lock().expect("lock");
+                (!checks.is_empty()).then(|| checks[slot % checks.len()].clone())
+            };
+            let result = self.db.write_blocking(|c| -> Result<(), EcheckError> {
+                let time = at((n as i64) * 3);
+                match op {
+                    Op::Deposit { buyer, amount } => {
+                        let m = Movement {
+                            account: self.accounts[*buyer].clone(),
+                            amount: *amount,
+                            reason: "r".into(),
+                            idempotency_key: key,
+                        };
+                        echeck::deposit(c, &m, None, time).map(drop)
+                    }
+                    Op::Withdraw { buyer, amount } => {
+                        let m = Movement {
+                            account: self.accounts[*buyer].clone(),
+                            amount: *amount,
+                            reason: "r".into(),
+                            idempotency_key: key,
+                        };
+                        echeck::withdraw(c, &m, None, time).map(drop)
+                    }
+                    Op::Issue { buyer, amount, key } => {
+                        let req = request(&self.buyers[*buyer], "NORTH", *amount, &format!("t{thread}-{key}"));
+                        let check = echeck::issue(c, &req, time)?;
+                        self.checks.lock().expect("lock").push((check.code, check.amount));
+                        Ok(())
+                    }
+                    Op::Validate { slot, right_amount } => match pick(*slot) {
+                        Some((code, amount)) => {
+                            let amount = if *right_amount { amount } else { amount + 1 };
+                            echeck::validate(c, &code, &self.office, amount, time).map(drop)
+                        }
+                        None => Ok(()),
+                    },
+                    Op::Post { slot, part } => match pick(*slot) {
+                        Some((code, _)) => echeck::demand_payment(c, &code, &self.office, *part, None, time).map(drop),
+                        None => Ok(()),
+                    },
+                    Op::Void { slot } => match pick(*slot) {
+                        Some((code, _)) => echeck::void(c, &code, Party::Operator, None, "random", time).map(drop),
+                        None => Ok(()),
+                    },
+                    Op::CreditLine { buyer, line } => {
+                        echeck::set_credit_line(c, &self.accounts[*buyer], *line, &self.admin.id, time)
+                    }
+                    Op::Expire { hours } => echeck::expire_due(c, at(*hours), 50).map(drop),
+                }
+            });
+            match result {
+                Ok(()) | Err(EcheckError::Refused(_)) => Ok(()),
+                Err(other) => Err(other),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn random_concurrent_sequences_keep_the_books_balanced() {
+        let (app, first, office) = setup().await;
+        let buyers = vec![first, app.shopper().await, app.shopper().await];
+        let accounts = buyers.iter().map(|b| app.credit_account(&b.id).id).collect();
+        let admin = app.admin().await;
+        let world =
+            World { db: app.db.clone(), buyers, accounts, office: office.id, admin, checks: Mutex::new(Vec::new()) };
+        let cases = std::env::var("ECHECK_RANDOM_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
+        let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+        let strategy = proptest::collection::vec(proptest::collection::vec(op(), 10..30), 3);
+        let outcome = runner.run(&strategy, |threads| {
+            let failures: Vec<String> = std::thread::scope(|scope| {
+                let handles: Vec<_> = threads
+                    .iter()
+                    .enumerate()
+                    .map(|(t, ops)| {
+                        let world = &world;
+                        scope.spawn(move || -> Result<(), String> {
+                            for (n, op) in ops.iter().enumerate() {
+                                world.step(op, t, n).map_err(|e| format!("{op:?} failed: {e:?}"))?;
+                                let books = world.db.read_blocking(echeck::books).map_err(|e| e.to_string())?;
+                                if !books.balanced() {
+                                    return Err(format!("after {op:?}: {books:?}"));
+                                }
+                            }
+                            Ok(())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().map_err(|_| "panic".to_owned()).and_then(|r| r).err())
+                    .collect()
+            });
+            if failures.is_empty() { Ok(()) } else { Err(TestCaseError::fail(failures.join("\n"))) }
+        });
+        if let Err(e) = outcome {
+            panic!("{e}");
+        }
+        app.assert_books_balance();
+        let issued = world.checks.lock().expect("lock").len();
+        assert!(issued > 0, "the sequences issued checks");
+    }
+}
