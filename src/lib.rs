@@ -181,6 +181,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(web::pages::configure)
             .configure(accounts::configure)
             .configure(catalog::configure)
+            .configure(echeck::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)

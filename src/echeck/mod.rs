@@ -4,9 +4,12 @@
 
 mod model;
 mod repo;
+mod routes;
 pub mod rules;
 mod service;
+mod views;
 
 pub use model::*;
+pub use routes::configure;
 pub use rules::Refusal;
 pub use service::*;

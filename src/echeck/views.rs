@@ -1,0 +1,290 @@
+//! Templates of the e-check pages and the helpers they use to show money and states.
+
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::model::*;
+use super::service::{Books, CheckLine, Overview, StatementLine};
+use crate::money;
+use crate::web::forms::FieldErrors;
+use crate::web::layout::Layout;
+
+pub fn pages(total: i64, per_page: i64) -> i64 {
+    ((total + per_page - 1) / per_page).max(1)
+}
+
+impl CheckState {
+    /// The CSS class of the state's tag.
+    pub fn tone(self) -> &'static str {
+        match self {
+            CheckState::Issued => "",
+            CheckState::Paid => "good",
+            CheckState::Voided | CheckState::Expired => "bad",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CheckState::Issued => "issued, held",
+            CheckState::Paid => "paid",
+            CheckState::Voided => "voided, released",
+            CheckState::Expired => "expired, released",
+        }
+    }
+}
+
+impl CheckLine {
+    pub fn expires(&self) -> String {
+        when(self.check.expires_at)
+    }
+}
+
+impl StatementLine {
+    pub fn amount_text(&self, currency: &str) -> String {
+        let sign = if self.entry.amount > 0 { "+" } else { "" };
+        format!("{sign}{}", money::format(self.entry.amount, currency))
+    }
+
+    pub fn balance_text(&self, currency: &str) -> String {
+        money::format(self.entry.balance_after, currency)
+    }
+
+    pub fn date(&self) -> String {
+        when(self.entry.at)
+    }
+}
+
+impl LedgerAccount {
+    pub fn money(&self, amount: impl std::borrow::Borrow<i64>) -> String {
+        money::format(*amount.borrow(), &self.currency)
+    }
+}
+
+impl Transfer {
+    pub fn created(&self) -> String {
+        when(self.created_at)
+    }
+}
+
+/// A time as pages show it (UTC).
+pub fn when(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[derive(Template)]
+#[template(path = "echeck/overview.html")]
+pub struct OverviewPage {
+    pub l: Layout,
+    pub o: Overview,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl OverviewPage {
+    pub fn m(&self, amount: impl std::borrow::Borrow<i64>) -> String {
+        money::format(*amount.borrow(), &self.o.account.currency)
+    }
+}
+
+/// The validation form of /sell/payments as typed, and its answer.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ValidateForm {
+    #[serde(default)]
+    pub check: String,
+    #[serde(default)]
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "echeck/sell_payments.html")]
+pub struct SellPaymentsPage {
+    pub l: Layout,
+    pub office: Option<Office>,
+    pub checks: Vec<CheckLine>,
+    pub page: i64,
+    pub pages: i64,
+    pub form: ValidateForm,
+    pub errors: FieldErrors,
+    /// What validation found: Ok(message) for a good check.
+    pub verdict: Option<Result<String, String>>,
+}
+
+/// One account in the administrators' list, with who owns it.
+pub struct AccountRow {
+    pub account: LedgerAccount,
+    pub owner: String,
+}
+
+#[derive(Template)]
+#[template(path = "echeck/admin.html")]
+pub struct AdminPage {
+    pub l: Layout,
+    pub books: Books,
+    pub settings: Settings,
+    pub line: String,
+    pub hours: String,
+    pub errors: FieldErrors,
+    pub accounts: Vec<AccountRow>,
+    pub page: i64,
+    pub pages: i64,
+    pub find: String,
+}
+
+impl AdminPage {
+    pub fn m(&self, amount: impl std::borrow::Borrow<i64>) -> String {
+        money::format(*amount.borrow(), &self.settings.currency)
+    }
+}
+
+/// The forms on an account's page: credit line, deposit, withdrawal.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct MoneyForm {
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub key: String,
+}
+
+#[derive(Template)]
+#[template(path = "echeck/admin_account.html")]
+pub struct AdminAccountPage {
+    pub l: Layout,
+    pub account: LedgerAccount,
+    pub owner: String,
+    pub statement: Vec<StatementLine>,
+    pub page: i64,
+    pub pages: i64,
+    pub line: String,
+    pub deposit: MoneyForm,
+    pub withdrawal: MoneyForm,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "echeck/admin_ledger.html")]
+pub struct LedgerPage {
+    pub l: Layout,
+    pub transfers: Vec<Transfer>,
+    pub currency: String,
+    pub page: i64,
+    pub pages: i64,
+}
+
+impl LedgerPage {
+    pub fn m(&self, amount: impl std::borrow::Borrow<i64>) -> String {
+        money::format(*amount.borrow(), &self.currency)
+    }
+}
+
+/// A registry entry as the list shows it: selling office or carrier.
+pub struct RegistryRow {
+    pub code: String,
+    pub name: String,
+    pub phone: String,
+    pub active: bool,
+}
+
+impl From<&Office> for RegistryRow {
+    fn from(o: &Office) -> Self {
+        Self { code: o.code.clone(), name: o.name.clone(), phone: o.phone.clone(), active: o.is_active() }
+    }
+}
+
+impl From<&Carrier> for RegistryRow {
+    fn from(c: &Carrier) -> Self {
+        Self { code: c.code.clone(), name: c.name.clone(), phone: c.phone.clone(), active: c.is_active() }
+    }
+}
+
+/// Which registry a page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registry {
+    Offices,
+    Carriers,
+}
+
+impl Registry {
+    pub fn path(self) -> &'static str {
+        match self {
+            Registry::Offices => "/admin/echeck/offices",
+            Registry::Carriers => "/admin/echeck/carriers",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Registry::Offices => "Selling offices",
+            Registry::Carriers => "Carriers",
+        }
+    }
+
+    pub fn one(self) -> &'static str {
+        match self {
+            Registry::Offices => "selling office",
+            Registry::Carriers => "carrier",
+        }
+    }
+
+    pub fn has_bank(self) -> bool {
+        self == Registry::Offices
+    }
+
+    /// The role staff of this registry must have.
+    pub fn staff_role(self) -> crate::accounts::Role {
+        match self {
+            Registry::Offices => crate::accounts::Role::Salesperson,
+            Registry::Carriers => crate::accounts::Role::Carrier,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "echeck/admin_registry.html")]
+pub struct RegistryPage {
+    pub l: Layout,
+    pub registry: Registry,
+    pub rows: Vec<RegistryRow>,
+    pub form: RegistryForm,
+    pub errors: FieldErrors,
+}
+
+/// A member of an office's or carrier's staff, as the administrators see them.
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "echeck/admin_registry_item.html")]
+pub struct RegistryItemPage {
+    pub l: Layout,
+    pub registry: Registry,
+    pub code: String,
+    pub active: bool,
+    pub form: RegistryForm,
+    pub errors: FieldErrors,
+    pub staff: Vec<StaffRow>,
+    pub staff_email: String,
+    pub history: Vec<RegistryEvent>,
+}
+
+impl RegistryItemPage {
+    pub fn staff_label(&self) -> String {
+        format!("Add a {} by e-mail", self.registry.staff_role().label().to_lowercase())
+    }
+}
+
+impl Check {
+    pub fn amount_input(&self) -> String {
+        money::to_input(self.amount)
+    }
+}
+
+impl RegistryEvent {
+    pub fn when(&self) -> String {
+        when(self.at)
+    }
+}
