@@ -11,6 +11,7 @@ use crate::db::schema::{
     characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, product_fits,
     product_numbers, product_words, products,
 };
+use crate::db::sql::{Bind, Sql};
 
 // ---- kinds ----
 
@@ -64,7 +65,7 @@ pub fn makers_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec
         .push(" UNION ALL SELECT (SELECT MIN(p.maker) FROM products p WHERE p.kind_id = ")
         .bind(Bind::Text(kind.to_string()))
         .push(" AND p.maker > m.maker) FROM m WHERE m.maker IS NOT NULL) SELECT maker FROM m WHERE maker IS NOT NULL");
-    Ok(sql.run::<Maker>(conn)?.into_iter().map(|m| m.maker).collect())
+    Ok(sql.load::<Maker>(conn)?.into_iter().map(|m| m.maker).collect())
 }
 
 /// The words products of a kind use for a characteristic (for characteristics without a list).
@@ -168,7 +169,7 @@ pub fn shown_values_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<V
     )
     .bind(Bind::Text(id.to_string()))
     .push(" ORDER BY 1");
-    let rows: Vec<ShownRow> = sql.run(conn)?;
+    let rows: Vec<ShownRow> = sql.load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| Shown {
@@ -441,86 +442,6 @@ pub fn consumable_offers_for(conn: &mut DbConnection, maker: &str, model: &str) 
 
 // ---- the search ----
 
-enum Bind {
-    Text(String),
-    Int(i64),
-    Float(f64),
-}
-
-enum Part {
-    Sql(String),
-    Bind(Bind),
-}
-
-/// A query assembled at run time (the search's filters vary) that diesel may still cache: the
-/// SQL text of one combination of filters is always the same, and the values go in as real bind
-/// parameters, written in each backend's own placeholder syntax. (`diesel::sql_query` would
-/// mark itself uncacheable and be parsed and planned again on every request.)
-#[derive(Default)]
-struct Sql {
-    parts: Vec<Part>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
-        match self.parts.last_mut() {
-            Some(Part::Sql(text)) => text.push_str(s),
-            _ => self.parts.push(Part::Sql(s.to_owned())),
-        }
-        self
-    }
-
-    fn bind(&mut self, b: Bind) -> &mut Self {
-        self.parts.push(Part::Bind(b));
-        self
-    }
-}
-
-impl<DB> diesel::query_builder::QueryFragment<DB> for Sql
-where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<Text>
-        + diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Double>,
-    String: diesel::serialize::ToSql<Text, DB>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    f64: diesel::serialize::ToSql<Double, DB>,
-{
-    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        for part in &self.parts {
-            match part {
-                Part::Sql(text) => out.push_sql(text),
-                Part::Bind(Bind::Text(v)) => out.push_bind_param::<Text, String>(v)?,
-                Part::Bind(Bind::Int(v)) => out.push_bind_param::<BigInt, i64>(v)?,
-                Part::Bind(Bind::Float(v)) => out.push_bind_param::<Double, f64>(v)?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl diesel::query_builder::QueryId for Sql {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl diesel::query_builder::Query for Sql {
-    type SqlType = diesel::sql_types::Untyped;
-}
-
-impl<Conn> RunQueryDsl<Conn> for Sql {}
-
-impl Sql {
-    fn run<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
-    where
-        T: diesel::deserialize::QueryableByName<diesel::sqlite::Sqlite>
-            + diesel::deserialize::QueryableByName<diesel::pg::Pg>
-            + 'static,
-    {
-        crate::load_on_backend!(conn, self)
-    }
-}
-
 /// A filter with the kind and characteristics resolved to their IDs.
 pub struct ResolvedFilter<'a> {
     pub filter: &'a Filter,
@@ -633,7 +554,7 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
     // The LIMIT is a constant: a bound LIMIT makes SQLite recompile the statement on every
     // execution (see `db::unique`).
     sql.push(&format!(" LIMIT {} OFFSET ", PAGE_SIZE + 1)).bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
-    sql.run(conn)
+    sql.load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -649,7 +570,7 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
     from_where(f, &mut sql);
     sql.push(&format!(" LIMIT {}) AS matching", COUNT_CAP + 1));
 
-    Ok(sql.run::<Count>(conn)?.first().map_or(0, |c| c.n))
+    Ok(sql.load::<Count>(conn)?.first().map_or(0, |c| c.n))
 }
 
 /// Best sellers across the shop.
@@ -659,5 +580,5 @@ pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<Card
     sql.push(CARD_COLUMNS)
         .push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL")
         .push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
-    sql.run(conn)
+    sql.load(conn)
 }

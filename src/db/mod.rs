@@ -6,6 +6,7 @@ mod connection;
 pub mod meta;
 pub mod migrations;
 pub mod schema;
+pub mod sql;
 pub mod types;
 
 use std::sync::{Arc, Mutex};

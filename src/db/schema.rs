@@ -310,9 +310,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    echeck_events (id) {
-        id -> Text,
+    echeck_events (check_id, id) {
         check_id -> Text,
+        id -> Text,
         actor_id -> Nullable<Text>,
         kind -> Text,
         detail -> Text,
@@ -340,9 +340,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    ledger_entries (id) {
-        id -> Text,
+    ledger_entries (account_id, id) {
         account_id -> Text,
+        id -> Text,
         transfer_id -> Text,
         amount -> BigInt,
         balance_after -> BigInt,

@@ -289,7 +289,7 @@ pub const PENDING: &str = "pending";
 pub const POSTED: &str = "posted";
 pub const VOIDED: &str = "voided";
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = ledger_transfers)]
 pub struct Transfer {
     pub id: TransferId,

@@ -9,6 +9,7 @@ use crate::db::schema::{
     carrier_staff, carriers, echeck_events, echeck_settings, echecks, ledger_accounts, ledger_entries,
     ledger_transfers, office_staff, registry_events, selling_offices,
 };
+use crate::db::sql::Sql;
 use crate::db::{DbConnection, unique};
 
 // ---- settings ----
@@ -59,18 +60,22 @@ pub fn insert_account(conn: &mut DbConnection, row: &LedgerAccount) -> QueryResu
 /// Holds `amount` if the account has it available; 0 rows means the credit check failed. The
 /// condition is checked on the row as updated, so concurrent holds can never overdraw it.
 pub fn reserve(conn: &mut DbConnection, id: &LedgerAccountId, amount: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    use crate::db::schema::ledger_accounts::dsl::{balance, credit_line, held, updated_at};
-    crate::on_backend!(conn, c => diesel::update(ledger_accounts::table.find(id))
-        .filter((balance + credit_line - held).ge(amount))
-        .set((held.eq(held + amount), updated_at.eq(at)))
-        .execute(c))
+    let mut q = Sql::new("UPDATE ledger_accounts SET held = held + ");
+    q.int(amount).push(", updated_at = ").time(at);
+    q.push(" WHERE id = ").text(id.as_str()).push(" AND balance + credit_line - held >= ").int(amount);
+    q.execute(conn)
 }
 
 pub fn release(conn: &mut DbConnection, id: &LedgerAccountId, amount: i64, at: NaiveDateTime) -> QueryResult<usize> {
-    use crate::db::schema::ledger_accounts::dsl::{held, updated_at};
-    crate::on_backend!(conn, c => diesel::update(ledger_accounts::table.find(id))
-        .set((held.eq(held - amount), updated_at.eq(at)))
-        .execute(c))
+    let mut q = Sql::new("UPDATE ledger_accounts SET held = held - ");
+    q.int(amount).push(", updated_at = ").time(at).push(" WHERE id = ").text(id.as_str());
+    q.execute(conn)
+}
+
+#[derive(QueryableByName)]
+struct Balance {
+    #[diesel(sql_type = BigInt)]
+    balance: i64,
 }
 
 /// Debits `amount` and releases `unhold` of its holds; None when that would take the account
@@ -84,25 +89,19 @@ pub fn debit(
     own_money_only: bool,
     at: NaiveDateTime,
 ) -> QueryResult<Option<i64>> {
-    use crate::db::schema::ledger_accounts::dsl::{balance, credit_line, external, held, updated_at};
-    let floor = external.eq(true).or((balance + credit_line - held).ge(amount - unhold));
-    let least = if own_money_only { amount } else { i64::MIN };
-    let rows: Vec<i64> = crate::on_backend!(conn, c => diesel::update(ledger_accounts::table.find(id))
-        .filter(floor)
-        .filter(external.eq(true).or(balance.ge(least)))
-        .set((balance.eq(balance - amount), held.eq(held - unhold), updated_at.eq(at)))
-        .returning(balance)
-        .load(c))?;
-    Ok(rows.into_iter().next())
+    let mut q = Sql::new("UPDATE ledger_accounts SET balance = balance - ");
+    q.int(amount).push(", held = held - ").int(unhold).push(", updated_at = ").time(at);
+    q.push(" WHERE id = ").text(id.as_str());
+    q.push(" AND (external OR (balance + credit_line - held >= ").int(amount - unhold);
+    q.push(" AND balance >= ").int(if own_money_only { amount } else { i64::MIN }).push(")) RETURNING balance");
+    Ok(q.load::<Balance>(conn)?.into_iter().next().map(|b| b.balance))
 }
 
 /// Credits `amount`; returns the balance after.
 pub fn credit(conn: &mut DbConnection, id: &LedgerAccountId, amount: i64, at: NaiveDateTime) -> QueryResult<i64> {
-    use crate::db::schema::ledger_accounts::dsl::{balance, updated_at};
-    crate::on_backend!(conn, c => diesel::update(ledger_accounts::table.find(id))
-        .set((balance.eq(balance + amount), updated_at.eq(at)))
-        .returning(balance)
-        .get_result(c))
+    let mut q = Sql::new("UPDATE ledger_accounts SET balance = balance + ");
+    q.int(amount).push(", updated_at = ").time(at).push(" WHERE id = ").text(id.as_str()).push(" RETURNING balance");
+    q.load::<Balance>(conn)?.into_iter().next().map(|b| b.balance).ok_or(diesel::result::Error::NotFound)
 }
 
 /// Sets the credit line unless it would leave spent or held money uncovered.
@@ -152,15 +151,10 @@ pub fn post_check_transfer(
     posted: i64,
     now: NaiveDateTime,
 ) -> QueryResult<Option<Transfer>> {
-    use crate::db::schema::ledger_transfers::dsl::{check_id, expires_at, finished_at, posted_amount, state};
-    let rows: Vec<Transfer> = crate::on_backend!(conn, c => diesel::update(ledger_transfers::table)
-        .filter(check_id.eq(check))
-        .filter(state.eq(PENDING))
-        .filter(expires_at.gt(now))
-        .set((state.eq(POSTED), posted_amount.eq(posted), finished_at.eq(now)))
-        .returning(Transfer::as_returning())
-        .load(c))?;
-    Ok(rows.into_iter().next())
+    let mut q = Sql::new("UPDATE ledger_transfers SET state = 'posted', posted_amount = ");
+    q.int(posted).push(", finished_at = ").time(now).push(" WHERE check_id = ").text(check.as_str());
+    q.push(" AND state = 'pending' AND expires_at > ").time(now).push(" RETURNING *");
+    Ok(q.load::<Transfer>(conn)?.into_iter().next())
 }
 
 /// Voids the pending transfers among `ids`; returns those it voided (others were finished already).
@@ -178,43 +172,32 @@ pub fn check_transfer(conn: &mut DbConnection, check: &CheckId) -> QueryResult<O
     unique(ledger_transfers::table.filter(ledger_transfers::check_id.eq(check)).select(Transfer::as_select()), conn)
 }
 
-/// The account's pending holds that have lapsed by `now`.
+/// The account's pending holds that have lapsed by `now`. (`state = 'pending'` is written as a
+/// literal so the partial index of pending holds applies: a bound value would not prove the
+/// index's condition to the planner.)
 pub fn lapsed_holds_of(
     conn: &mut DbConnection,
     account: &LedgerAccountId,
     now: NaiveDateTime,
 ) -> QueryResult<Vec<Transfer>> {
-    crate::load_on_backend!(
-        conn,
-        ledger_transfers::table
-            .filter(ledger_transfers::debit_account_id.eq(account))
-            .filter(ledger_transfers::state.eq(PENDING))
-            .filter(ledger_transfers::expires_at.le(now))
-            .select(Transfer::as_select())
-    )
+    let mut q = Sql::new("SELECT * FROM ledger_transfers WHERE state = 'pending' AND debit_account_id = ");
+    q.text(account.as_str()).push(" AND expires_at <= ").time(now);
+    q.load(conn)
 }
 
 /// Pending holds past their expiry, oldest first. On PostgreSQL they are locked, and rows
 /// another instance is expiring right now are skipped rather than waited for.
 pub fn due_holds(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Transfer>> {
-    macro_rules! due {
-        () => {
-            ledger_transfers::table
-                .filter(ledger_transfers::state.eq(PENDING))
-                .filter(ledger_transfers::expires_at.le(now))
-                .order(ledger_transfers::expires_at)
-                .limit(limit)
-                .select(Transfer::as_select())
-        };
+    let mut q = Sql::new("SELECT * FROM ledger_transfers WHERE state = 'pending' AND expires_at <= ");
+    q.time(now).push(&format!(" ORDER BY expires_at LIMIT {}", limit.max(1)));
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        q.push(" FOR UPDATE SKIP LOCKED");
     }
-    match conn {
-        DbConnection::Postgresql(c) => due!().for_update().skip_locked().load(c),
-        DbConnection::Sqlite(c) => due!().load(c),
-    }
+    q.load(conn)
 }
 
-pub fn insert_entries(conn: &mut DbConnection, rows: &[Entry]) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(ledger_entries::table).values(rows).execute(c))
+pub fn insert_entry(conn: &mut DbConnection, row: &Entry) -> QueryResult<usize> {
+    crate::on_backend!(conn, c => diesel::insert_into(ledger_entries::table).values(row).execute(c))
 }
 
 /// One page of an account's statement, newest first, each entry with its transfer.
@@ -281,10 +264,14 @@ pub fn set_check_state(
     paid: Option<i64>,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::update(echecks::table.find(id))
-        .filter(echecks::state.eq(from.as_str()))
-        .set((echecks::state.eq(to.as_str()), echecks::paid_amount.eq(paid), echecks::updated_at.eq(at)))
-        .execute(c))
+    let mut q = Sql::new("UPDATE echecks SET state = ");
+    q.text(to.as_str()).push(", paid_amount = ");
+    match paid {
+        Some(amount) => q.int(amount),
+        None => q.push("NULL"),
+    };
+    q.push(", updated_at = ").time(at).push(" WHERE id = ").text(id.as_str()).push(" AND state = ").text(from.as_str());
+    q.execute(conn)
 }
 
 pub fn set_delivery(conn: &mut DbConnection, id: &CheckId, report: &str, at: NaiveDateTime) -> QueryResult<usize> {
@@ -306,15 +293,15 @@ pub fn events_of(conn: &mut DbConnection, check: &CheckId) -> QueryResult<Vec<Ch
         .load(conn)
 }
 
-/// The buyer's issued checks whose hold still stands, soonest to lapse first.
-pub fn open_checks_of(conn: &mut DbConnection, buyer: &LedgerAccountId, now: NaiveDateTime) -> QueryResult<Vec<Check>> {
-    echecks::table
-        .filter(echecks::buyer_account_id.eq(buyer))
-        .filter(echecks::state.eq(CheckState::Issued.as_str()))
-        .filter(echecks::expires_at.gt(now))
-        .order(echecks::expires_at)
-        .select(Check::as_select())
-        .load(conn)
+/// The account's pending holds that still stand, soonest to lapse first.
+pub fn standing_holds_of(
+    conn: &mut DbConnection,
+    account: &LedgerAccountId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Transfer>> {
+    let mut q = Sql::new("SELECT * FROM ledger_transfers WHERE state = 'pending' AND debit_account_id = ");
+    q.text(account.as_str()).push(" AND expires_at > ").time(now).push(" ORDER BY expires_at");
+    q.load(conn)
 }
 
 pub fn checks_of_office(
@@ -555,11 +542,11 @@ pub fn accounts_with_wrong_balance(conn: &mut DbConnection) -> QueryResult<Vec<S
 pub fn transfers_with_wrong_entries(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     names(
         conn,
-        "SELECT t.id FROM ledger_transfers t WHERE \
-         (t.state = 'posted' AND ((SELECT COUNT(*) FROM ledger_entries e WHERE e.transfer_id = t.id) <> 2 \
-           OR (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.transfer_id = t.id) <> 0 \
-           OR (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.transfer_id = t.id AND e.amount > 0) <> t.posted_amount)) \
-         OR (t.state <> 'posted' AND EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transfer_id = t.id))",
+        "SELECT t.id FROM ledger_transfers t LEFT JOIN (SELECT transfer_id, COUNT(*) AS n, SUM(amount) AS net, \
+         SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS credited FROM ledger_entries GROUP BY transfer_id) e \
+         ON e.transfer_id = t.id WHERE \
+         (t.state = 'posted' AND (e.n IS NULL OR e.n <> 2 OR e.net <> 0 OR e.credited <> t.posted_amount)) \
+         OR (t.state <> 'posted' AND e.n IS NOT NULL)",
     )
 }
 

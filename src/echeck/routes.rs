@@ -131,7 +131,11 @@ async fn payments_page(
     if n > pages {
         return Err(AppError::NotFound);
     }
-    let status = if verdict.as_ref().is_some_and(Result::is_err) { StatusCode::UNPROCESSABLE_ENTITY } else { form_status(&errors) };
+    let status = if verdict.as_ref().is_some_and(Result::is_err) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        form_status(&errors)
+    };
     render_status(status, &SellPaymentsPage { l, office, checks, page: n, pages, form, errors, verdict })
 }
 
@@ -212,8 +216,14 @@ async fn demand(
         },
     };
     let (code, actor) = (path.into_inner(), seller.user.id.clone());
-    match state.db.write(move |c| echeck::demand_payment(c, &code, &office.id, asked, Some(&actor), echeck::now())).await {
-        Ok(check) => flash::ok(&session, &format!("Check {} paid: {} credited to your office.", check.code, check.paid_text())),
+    match state
+        .db
+        .write(move |c| echeck::demand_payment(c, &code, &office.id, asked, Some(&actor), echeck::now()))
+        .await
+    {
+        Ok(check) => {
+            flash::ok(&session, &format!("Check {} paid: {} credited to your office.", check.code, check.paid_text()))
+        }
         Err(EcheckError::Refused(r)) => flash::error(&session, &format!("Payment not demanded: {r}")),
         Err(e) => return Err(e.into()),
     }
@@ -308,7 +318,12 @@ async fn admin_page(
     )
 }
 
-async fn admin(state: State, _admin: Admin, page: FormPage, query: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+async fn admin(
+    state: State,
+    _admin: Admin,
+    page: FormPage,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     admin_page(&state, page.l, page_of(&query), None).await
 }
 
@@ -375,7 +390,12 @@ async fn find_account(
     }
 }
 
-async fn ledger(state: State, _admin: Admin, page: Page, query: web::Query<PageQuery>) -> Result<HttpResponse, AppError> {
+async fn ledger(
+    state: State,
+    _admin: Admin,
+    page: Page,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
     let n = page_of(&query);
     let (transfers, total, currency) = state
         .db
@@ -565,7 +585,11 @@ async fn move_money(
     let comes_back = |errors: FieldErrors| {
         let mut forms = AccountForms { errors, ..AccountForms::fresh() };
         let again = MoneyForm { key: key.clone(), ..typed.clone() };
-        if is_deposit { forms.deposit = again } else { forms.withdrawal = again }
+        if is_deposit {
+            forms.deposit = again
+        } else {
+            forms.withdrawal = again
+        }
         forms
     };
     let Some(amount) = amount.filter(|_| errors.is_empty()) else {
@@ -586,12 +610,21 @@ async fn move_money(
     match result {
         Ok(t) => {
             let what = if is_deposit { "Deposit" } else { "Withdrawal" };
-            flash::ok(&session, &format!("{what} of {} recorded.", crate::money::format(t.amount, &state.config.currency)));
+            flash::ok(
+                &session,
+                &format!("{what} of {} recorded.", crate::money::format(t.amount, &state.config.currency)),
+            );
             Ok(see_other(&format!("/admin/echeck/accounts/{id}")))
         }
         Err(EcheckError::Refused(r)) => {
-            account_page(&state, page.l, id, 1, comes_back(FieldErrors::with(&format!("{prefix}_amount"), r.to_string())))
-                .await
+            account_page(
+                &state,
+                page.l,
+                id,
+                1,
+                comes_back(FieldErrors::with(&format!("{prefix}_amount"), r.to_string())),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -140,6 +140,9 @@ fn open_account(
 /// The shopper's account, opened with the default credit line if they have none yet
 /// (at registration, and for users who became shoppers later).
 pub fn open_shopper_account(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<LedgerAccount> {
+    if let Some(existing) = shopper_account(conn, user)? {
+        return Ok(existing);
+    }
     let settings = settings(conn)?;
     open_account(conn, AccountKind::Shopper, user.as_str(), &settings, at)
 }
@@ -153,6 +156,9 @@ pub fn account(conn: &mut DbConnection, id: &LedgerAccountId) -> Result<LedgerAc
 }
 
 fn office_account(conn: &mut DbConnection, office: &OfficeId, at: NaiveDateTime) -> Result<LedgerAccount> {
+    if let Some(existing) = account_of_office(conn, office)? {
+        return Ok(existing);
+    }
     let settings = settings(conn)?;
     open_account(conn, AccountKind::Office, office.as_str(), &settings, at)
 }
@@ -205,10 +211,6 @@ pub fn issue(conn: &mut DbConnection, req: &IssueRequest, at: NaiveDateTime) -> 
     let same = |c: &Check| {
         c.office_id == office.id && c.carrier_id == carrier.id && c.amount == req.amount && c.reference == req.reference
     };
-    if let Some(existing) = repo::check_by_key(conn, &buyer.id, &req.idempotency_key)? {
-        return if same(&existing) { Ok(existing) } else { Err(Refusal::KeyReused.into()) };
-    }
-    release_lapsed_holds(conn, &buyer.id, at)?;
     let hold_hours = settings(conn)?.hold_hours;
     let check = loop {
         let check = Check {
@@ -232,13 +234,16 @@ pub fn issue(conn: &mut DbConnection, req: &IssueRequest, at: NaiveDateTime) -> 
         if repo::insert_check(conn, &check)? == 1 {
             break check;
         }
-        // A racing request with the same key won (PostgreSQL waited for it to commit), or the
-        // code was taken (one in 2^60): answer as the winner did, or draw another code.
+        // The key was used before (or by a racing request, whose commit PostgreSQL waited for),
+        // or the code was taken (one in 2^60): answer as the first did, or draw another code.
         if let Some(existing) = repo::check_by_key(conn, &buyer.id, &req.idempotency_key)? {
             return if same(&existing) { Ok(existing) } else { Err(Refusal::KeyReused.into()) };
         }
     };
-    if repo::reserve(conn, &buyer.id, req.amount, at)? == 0 {
+    // Lapsed holds no longer count: when they are what stands in the way, release them and ask again.
+    if repo::reserve(conn, &buyer.id, req.amount, at)? == 0
+        && (release_lapsed_holds(conn, &buyer.id, at)? == 0 || repo::reserve(conn, &buyer.id, req.amount, at)? == 0)
+    {
         let available = account(conn, &buyer.id)?.available();
         return Err(Refusal::InsufficientCredit { available: available.max(0), currency: buyer.currency }.into());
     }
@@ -466,7 +471,8 @@ fn post_entries(
         balance_after: after,
         at,
     };
-    repo::insert_entries(conn, &[entry(debited, -amount, debit_after), entry(credited, amount, credit_after)])?;
+    repo::insert_entry(conn, &entry(debited, -amount, debit_after))?;
+    repo::insert_entry(conn, &entry(credited, amount, credit_after))?;
     Ok(())
 }
 
@@ -971,7 +977,10 @@ impl Overview {
 
 pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: NaiveDateTime) -> Result<Overview> {
     let lapsed = repo::lapsed_holds_of(conn, &account.id, at)?.iter().map(|t| t.amount).sum();
-    let open = repo::open_checks_of(conn, &account.id, at)?;
+    let holds = repo::standing_holds_of(conn, &account.id, at)?;
+    let ids: Vec<CheckId> = holds.iter().filter_map(|t| t.check_id.clone()).collect();
+    let mut open = repo::checks_by_ids(conn, &ids)?;
+    open.sort_by_key(|c| c.expires_at);
     let open = check_lines(conn, open, at)?;
     let (statement, total_entries) = statement(conn, &account.id, page)?;
     Ok(Overview { account, lapsed, open, statement, total_entries })

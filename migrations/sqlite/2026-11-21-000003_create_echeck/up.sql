@@ -103,17 +103,17 @@ CREATE TABLE echecks (
     UNIQUE (buyer_account_id, idempotency_key)
 );
 CREATE INDEX echecks_by_office ON echecks (office_id, created_at);
-CREATE INDEX echecks_by_buyer ON echecks (buyer_account_id, state, expires_at);
 
+-- Keyed by check first: a check's history is one range, and writing it touches one b-tree.
 CREATE TABLE echeck_events (
-    id TEXT PRIMARY KEY NOT NULL,
     check_id TEXT NOT NULL REFERENCES echecks (id),
+    id TEXT NOT NULL,
     actor_id TEXT,
     kind TEXT NOT NULL,
     detail TEXT NOT NULL,
-    at TIMESTAMP NOT NULL
-);
-CREATE INDEX echeck_events_by_check ON echeck_events (check_id, at);
+    at TIMESTAMP NOT NULL,
+    PRIMARY KEY (check_id, id)
+) WITHOUT ROWID;
 
 -- A movement of money from one account to another. pending: a hold on the debit account;
 -- posted: moved (posted_amount, at most amount; the rest of a hold goes back); voided: released.
@@ -125,8 +125,8 @@ CREATE TABLE ledger_transfers (
     posted_amount BIGINT,
     state TEXT NOT NULL,
     kind TEXT NOT NULL,
-    check_id TEXT UNIQUE REFERENCES echecks (id),
-    idempotency_key TEXT UNIQUE,
+    check_id TEXT REFERENCES echecks (id),
+    idempotency_key TEXT,
     reason TEXT NOT NULL,
     actor_id TEXT,
     expires_at TIMESTAMP,
@@ -135,16 +135,20 @@ CREATE TABLE ledger_transfers (
     CHECK (debit_account_id <> credit_account_id),
     CHECK (posted_amount IS NULL OR (posted_amount > 0 AND posted_amount <= amount))
 );
-CREATE INDEX ledger_transfers_by_state ON ledger_transfers (state, expires_at);
-CREATE INDEX ledger_transfers_by_debit ON ledger_transfers (debit_account_id, state);
+CREATE UNIQUE INDEX ledger_transfers_by_check ON ledger_transfers (check_id) WHERE check_id IS NOT NULL;
+CREATE UNIQUE INDEX ledger_transfers_by_key ON ledger_transfers (idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- Only pending transfers (holds) are indexed by expiry: the index stays as small as the number of
+-- open holds, and posting a hold takes it out. Queries name the state as a literal to use them.
+CREATE INDEX pending_holds_by_expiry ON ledger_transfers (expires_at) WHERE state = 'pending';
+CREATE INDEX pending_holds_by_account ON ledger_transfers (debit_account_id, expires_at) WHERE state = 'pending';
 
 -- The two sides of each posted transfer, with the account's balance after it: the statement.
 CREATE TABLE ledger_entries (
-    id TEXT PRIMARY KEY NOT NULL,
     account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+    id TEXT NOT NULL,
     transfer_id TEXT NOT NULL REFERENCES ledger_transfers (id),
     amount BIGINT NOT NULL,
     balance_after BIGINT NOT NULL,
-    at TIMESTAMP NOT NULL
-);
-CREATE INDEX ledger_entries_by_account ON ledger_entries (account_id, id);
+    at TIMESTAMP NOT NULL,
+    PRIMARY KEY (account_id, id)
+) WITHOUT ROWID;
