@@ -151,6 +151,87 @@ pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) 
     Ok(added)
 }
 
+/// The demo e-check site: a selling office per demo salesperson, two carriers (the demo carrier
+/// works for the first), and a deposit and one paid check on the demo shopper's account.
+pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
+    use crate::echeck::{self, IssueRequest, Movement, RegistryForm};
+    let mut staff = vec![user_id(accounts, Role::Salesperson).await?];
+    staff.extend(extra_sellers(accounts).await?.into_iter().map(Some));
+    let carrier = user_id(accounts, Role::Carrier).await?;
+    let shopper = user_id(accounts, Role::Shopper).await?;
+    accounts
+        .db()
+        .write(move |c| {
+            let now = echeck::now();
+            let offices =
+                [("NORTH", "North Office Supplies"), ("EAST", "East Computer Store"), ("WEST", "West Print Centre")];
+            for (i, (code, name)) in offices.iter().enumerate() {
+                let form = RegistryForm {
+                    code: (*code).into(),
+                    name: (*name).into(),
+                    address: format!("{} Commerce Road\n10115 Sampletown", 3 + i * 10),
+                    phone: format!("+1 555 0{}00", 4 + i),
+                    fax: format!("+1 555 0{}01", 4 + i),
+                    bank: "Sampletown Savings Bank".into(),
+                    bank_account: format!("SSB-{:06}", 1000 + i),
+                };
+                if echeck::offices(c)?.iter().all(|o| o.code != *code) {
+                    echeck::register_office(c, None, &form, now)?;
+                }
+                if let Some(Some(user)) = staff.get(i) {
+                    echeck::add_office_staff(
+                        c,
+                        None,
+                        code,
+                        &user.parse().map_err(|_| echeck::EcheckError::NotFound)?,
+                        now,
+                    )?;
+                }
+            }
+            for (code, name) in [("SWIFT", "Swift Couriers"), ("PARCEL", "Parcel Partners")] {
+                if echeck::carriers(c)?.iter().all(|k| k.code != code) {
+                    let form = RegistryForm {
+                        code: code.into(),
+                        name: name.into(),
+                        address: "41 Freight Avenue\n10115 Sampletown".into(),
+                        phone: "+1 555 0900".into(),
+                        ..RegistryForm::default()
+                    };
+                    echeck::register_carrier(c, None, &form, now)?;
+                }
+            }
+            if let Some(user) = carrier.and_then(|id| id.parse().ok()) {
+                echeck::add_carrier_staff(c, None, "SWIFT", &user, now)?;
+            }
+            if let Some(buyer) = shopper.and_then(|id| id.parse::<crate::accounts::UserId>().ok()) {
+                let account = echeck::open_shopper_account(c, &buyer, now)?;
+                let deposit = Movement {
+                    account: account.id,
+                    amount: 20_000,
+                    reason: "Bank transfer (demo)".into(),
+                    idempotency_key: "demo-deposit".into(),
+                };
+                echeck::deposit(c, &deposit, None, now)?;
+                let req = IssueRequest {
+                    buyer,
+                    office_code: "NORTH".into(),
+                    carrier_code: "SWIFT".into(),
+                    amount: 4_990,
+                    currency: account.currency.clone(),
+                    reference: "demo order".into(),
+                    idempotency_key: "demo-check".into(),
+                };
+                let check = echeck::issue(c, &req, now)?;
+                if check.paid_amount.is_none() {
+                    echeck::demand_payment(c, &check.code, &check.office_id, None, None, now)?;
+                }
+            }
+            Ok::<_, echeck::EcheckError>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo e-check data: {e}"))
+}
+
 /// Keeps the logins where the operator can find them again.
 pub fn save(data_dir: &Path, logins: &[DemoLogin]) -> std::io::Result<()> {
     let fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();

@@ -144,6 +144,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let demo_logins = if first_start && config.demo {
         let logins = demo::seed(&accounts).await?;
         demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
+        demo::seed_echeck(&accounts).await?;
         logins
     } else {
         Vec::new()

@@ -65,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let accounts = shop::accounts(&db, &config)?;
             let logins = shop::demo::seed(&accounts).await?;
             print_logins(&config, &logins)?;
+            shop::demo::seed_echeck(&accounts).await?;
             let empty = shop::catalog::kinds(&mut *db.pool_connection()?)?.is_empty();
             let count = products.unwrap_or(if empty { shop::demo::DEMO_PRODUCTS } else { 0 });
             if count > 0 {

@@ -196,8 +196,15 @@ pub fn due_holds(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> Que
     q.load(conn)
 }
 
-pub fn insert_entry(conn: &mut DbConnection, row: &Entry) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(ledger_entries::table).values(row).execute(c))
+/// The two entries of a posted transfer, in one statement.
+pub fn insert_entries(conn: &mut DbConnection, pair: [&Entry; 2]) -> QueryResult<usize> {
+    let mut q = Sql::new("INSERT INTO ledger_entries (account_id, id, transfer_id, amount, balance_after, at) VALUES ");
+    for (i, e) in pair.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.text(e.account_id.as_str()).push(", ").text(e.id.as_str()).push(", ").text(e.transfer_id.as_str());
+        q.push(", ").int(e.amount).push(", ").int(e.balance_after).push(", ").time(e.at).push(")");
+    }
+    q.execute(conn)
 }
 
 /// One page of an account's statement, newest first, each entry with its transfer.

@@ -471,8 +471,7 @@ fn post_entries(
         balance_after: after,
         at,
     };
-    repo::insert_entry(conn, &entry(debited, -amount, debit_after))?;
-    repo::insert_entry(conn, &entry(credited, amount, credit_after))?;
+    repo::insert_entries(conn, [&entry(debited, -amount, debit_after), &entry(credited, amount, credit_after)])?;
     Ok(())
 }
 

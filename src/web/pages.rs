@@ -42,6 +42,11 @@ fn role_page(role: Role) -> (&'static str, Vec<Section>) {
                     title: "Customer prices",
                     about: "Prices agreed with single customers.",
                 },
+                Section {
+                    href: "/sell/payments",
+                    title: "Payments",
+                    about: "E-checks made out to your office: check them, demand payment after shipping, void.",
+                },
             ],
         ),
         Role::Maker => ("Approve orders of your goods where your company requires approval.", vec![]),
@@ -50,11 +55,28 @@ fn role_page(role: Role) -> (&'static str, Vec<Section>) {
         Role::Pickup => ("Hand over parcels for anonymous orders against order ID and pickup PIN.", vec![]),
         Role::Admin => (
             "Operate the shop: people and their roles, and the shop's settings.",
-            vec![Section {
-                href: "/admin/users",
-                title: "Users",
-                about: "Find users, grant and revoke roles, suspend accounts.",
-            }],
+            vec![
+                Section {
+                    href: "/admin/users",
+                    title: "Users",
+                    about: "Find users, grant and revoke roles, suspend accounts.",
+                },
+                Section {
+                    href: "/admin/echeck",
+                    title: "E-check site",
+                    about: "The books and their invariants, credit lines, deposits and withdrawals, the ledger.",
+                },
+                Section {
+                    href: "/admin/echeck/offices",
+                    title: "Selling offices",
+                    about: "Register, edit and suspend selling offices; their staff.",
+                },
+                Section {
+                    href: "/admin/echeck/carriers",
+                    title: "Carriers",
+                    about: "Register, edit and suspend distributing companies; their staff.",
+                },
+            ],
         ),
     }
 }

@@ -465,3 +465,217 @@ mod randomized {
         assert!(issued > 0, "the sequences issued checks");
     }
 }
+
+// ---- the pages ----
+
+/// The token of the first form on a page.
+fn csrf(page: &Page) -> String {
+    page.input_value("csrf_token").expect("a form with a CSRF token")
+}
+
+#[tokio::test]
+async fn a_shopper_sees_credit_open_checks_and_a_statement() {
+    let (app, buyer, _) = setup().await;
+    app.deposit(&buyer.id, 12_345);
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 20_000, "o1"), at(0))).expect("issued");
+    let b = app.logged_in(&buyer).await;
+    let page = b.get("/echeck").await;
+    assert_eq!(page.status, 200);
+    assert!(page.contains("500.00 EUR"), "credit line");
+    assert!(page.contains("<strong id=\"available\">423.45 EUR</strong>"), "{}", page.body);
+    assert!(page.contains(&check.code) && page.contains("Office NORTH"));
+    assert!(page.contains("Deposit: test deposit") && page.contains("+123.45 EUR"));
+    assert_eq!(b.get("/echeck?page=abc").await.status, 400);
+    assert_eq!(b.get("/echeck?page=7").await.status, 404);
+    assert_eq!(b.get("/sell/payments").await.status, 403);
+    assert_eq!(b.get("/admin/echeck").await.status, 403);
+}
+
+#[tokio::test]
+async fn a_salesperson_checks_a_check_demands_payment_and_voids_through_the_page() {
+    let (app, buyer, _) = setup().await;
+    let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;
+    let s = app.logged_in(&seller).await;
+    assert!(s.get("/sell/payments").await.contains("You are not on the staff of a selling office"));
+    app.echeck(|c| echeck::add_office_staff(c, None, "NORTH", &seller.id, at(0))).expect("staff");
+
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 20_000, "o1"), at(0))).expect("issued");
+    let other = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 5_000, "o2"), at(0))).expect("issued");
+    let page = s.get("/sell/payments").await;
+    assert!(page.contains(&check.code) && page.contains("issued, held"));
+
+    let ok = s
+        .submit(
+            "/sell/payments",
+            "/sell/payments/validate",
+            &[("check", &check.code.to_lowercase()), ("amount", "200")],
+        )
+        .await;
+    assert_eq!(ok.status, 200);
+    assert!(ok.contains("is genuine and open") && ok.contains("You may ship."), "{}", ok.body);
+    let wrong =
+        s.submit("/sell/payments", "/sell/payments/validate", &[("check", &check.code), ("amount", "199.99")]).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.contains("This check is not for this amount."));
+    let bad = s.submit("/sell/payments", "/sell/payments/validate", &[("check", "abc"), ("amount", "-1")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.field_error("check").is_some() && bad.field_error("amount").is_some());
+    assert_eq!(bad.input_value("check").as_deref(), Some("abc"), "the values typed come back");
+
+    // A check of another office is answered like a check that does not exist.
+    let south = app.office("SOUTH");
+    let foreign = app
+        .echeck(|c| {
+            echeck::issue(
+                c,
+                &IssueRequest { office_code: "SOUTH".into(), ..request(&buyer, "SOUTH", 1_000, "o3") },
+                at(0),
+            )
+        })
+        .expect("issued");
+    assert_eq!(south.code, "SOUTH");
+    let hidden =
+        s.submit("/sell/payments", "/sell/payments/validate", &[("check", &foreign.code), ("amount", "10")]).await;
+    assert!(hidden.contains("No check with this ID is open to you."), "{}", hidden.body);
+
+    let page = s.get("/sell/payments").await;
+    let paid = s
+        .post_raw(&format!("/sell/payments/{}/demand", check.code), &[("csrf_token", &csrf(&page)), ("amount", "150")])
+        .await;
+    assert!(paid.contains("paid: 150.00 EUR credited to your office"), "{}", paid.body);
+    let again = s
+        .post_raw(&format!("/sell/payments/{}/demand", check.code), &[("csrf_token", &csrf(&paid)), ("amount", "")])
+        .await;
+    assert!(again.contains("This check has been paid already."));
+    let unexplained = s
+        .post_raw(&format!("/sell/payments/{}/void", other.code), &[("csrf_token", &csrf(&again)), ("reason", " ")])
+        .await;
+    assert!(unexplained.contains("Give a reason"));
+    let voided = s
+        .post_raw(
+            &format!("/sell/payments/{}/void", other.code),
+            &[("csrf_token", &csrf(&unexplained)), ("reason", "out of stock")],
+        )
+        .await;
+    assert!(voided.contains("voided; the buyer"), "{}", voided.body);
+
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.held), (-15_000, 1_000));
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn an_admin_runs_the_registries_and_the_books_through_the_pages() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let buyer = app.shopper().await;
+    let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;
+    let a = app.logged_in(&admin).await;
+
+    // Register a selling office: missing fields come back next to their fields.
+    let bad =
+        a.submit("/admin/echeck/offices", "/admin/echeck/offices", &[("code", "n"), ("name", "North Office")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.field_error("code").is_some() && bad.field_error("address").is_some() && bad.field_error("bank").is_some()
+    );
+    assert_eq!(bad.input_value("name").as_deref(), Some("North Office"));
+    let fields = [
+        ("code", "north"),
+        ("name", "North Office"),
+        ("address", "1 North Road"),
+        ("phone", "+1 555 0101"),
+        ("fax", "+1 555 0102"),
+        ("bank", "First Bank"),
+        ("bank_account", "FB-0001"),
+    ];
+    let office = a.submit("/admin/echeck/offices", "/admin/echeck/offices", &fields).await;
+    assert!(office.path().ends_with("/admin/echeck/offices/NORTH"), "{}", office.path());
+    let taken = a.submit("/admin/echeck/offices", "/admin/echeck/offices", &fields).await;
+    assert!(taken.field_error("code").is_some_and(|e| e.contains("registered already")));
+    let staff =
+        a.submit("/admin/echeck/offices/NORTH", "/admin/echeck/offices/NORTH/staff", &[("email", &buyer.email)]).await;
+    assert!(staff.field_error("email").is_some(), "a shopper is no salesperson");
+    let staff =
+        a.submit("/admin/echeck/offices/NORTH", "/admin/echeck/offices/NORTH/staff", &[("email", &seller.email)]).await;
+    assert!(staff.contains("Selma Seller"), "{}", staff.body);
+    let suspended =
+        a.submit("/admin/echeck/offices/NORTH", "/admin/echeck/offices/NORTH/suspend", &[("reason", "audit")]).await;
+    assert!(suspended.contains("suspended") && suspended.contains("audit"));
+    let carrier = a
+        .submit(
+            "/admin/echeck/carriers",
+            "/admin/echeck/carriers",
+            &[("code", "FAST"), ("name", "Fast Freight"), ("address", "9 Dock"), ("phone", "+1 555 0300")],
+        )
+        .await;
+    assert!(carrier.path().ends_with("/admin/echeck/carriers/FAST"));
+    assert_eq!(a.get("/admin/echeck/nothing").await.status, 404);
+
+    // Find the shopper's account, pay money in and out.
+    let account = a.get(&format!("/admin/echeck/find?email={}", buyer.email)).await;
+    assert!(account.path().starts_with("/admin/echeck/accounts/"), "{}", account.path());
+    let here = account.path();
+    let key = account.input_value("key").expect("idempotency key");
+    let zero = a
+        .post_raw(
+            &format!("{here}/deposit"),
+            &[("csrf_token", &csrf(&account)), ("key", &key), ("deposit_amount", "0"), ("deposit_reason", "")],
+        )
+        .await;
+    assert_eq!(zero.status, 422);
+    assert!(zero.field_error("deposit_amount").is_some() && zero.field_error("deposit_reason").is_some());
+    let form = [
+        ("csrf_token", csrf(&account)),
+        ("key", key.clone()),
+        ("deposit_amount", "12.50".into()),
+        ("deposit_reason", "bank transfer".into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = a.post_raw(&format!("{here}/deposit"), &form).await;
+    assert!(done.contains("Deposit of 12.50 EUR recorded."), "{}", done.body);
+    a.post_raw(&format!("{here}/deposit"), &form).await;
+    assert_eq!(app.credit_account(&buyer.id).balance, 1_250, "the resubmitted form made one deposit");
+    let too_much = a
+        .post_raw(
+            &format!("{here}/withdraw"),
+            &[
+                ("csrf_token", &csrf(&done)),
+                ("key", &key_of(&done, 1)),
+                ("withdrawal_amount", "13"),
+                ("withdrawal_reason", "payout"),
+            ],
+        )
+        .await;
+    assert!(
+        too_much.field_error("withdrawal_amount").is_some_and(|e| e.contains("At most 12.50 EUR")),
+        "{}",
+        too_much.body
+    );
+    let line =
+        a.post_raw(&format!("{here}/credit-line"), &[("csrf_token", &csrf(&done)), ("credit_line", "100")]).await;
+    assert!(line.contains("Credit line set."));
+    assert_eq!(app.credit_account(&buyer.id).credit_line, 10_000);
+
+    let books = a.get("/admin/echeck").await;
+    assert!(books.contains("The books balance"), "{}", books.body);
+    assert!(a.get("/admin/echeck/ledger").await.contains("bank transfer"));
+    let settings = a
+        .submit("/admin/echeck", "/admin/echeck/settings", &[("default_credit_line", "abc"), ("hold_hours", "0")])
+        .await;
+    assert_eq!(settings.status, 422);
+    assert!(settings.field_error("default_credit_line").is_some() && settings.field_error("hold_hours").is_some());
+    let settings = a
+        .submit("/admin/echeck", "/admin/echeck/settings", &[("default_credit_line", "250"), ("hold_hours", "48")])
+        .await;
+    assert!(settings.contains("Settings saved."));
+    let newcomer = app.shopper().await;
+    assert_eq!(app.credit_account(&newcomer.id).credit_line, 25_000, "new shoppers get the new line");
+}
+
+/// The n-th hidden idempotency key of a page (deposit first, withdrawal second).
+fn key_of(page: &Page, n: usize) -> String {
+    let marker = "name=\"key\" value=\"";
+    let start = page.body.match_indices(marker).nth(n).expect("key field").0 + marker.len();
+    page.body[start..].split('"').next().expect("key").to_owned()
+}
