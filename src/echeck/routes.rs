@@ -299,7 +299,10 @@ async fn admin_page(
             let (accounts, total) = echeck::accounts_page(c, n)?;
             let rows = accounts
                 .into_iter()
-                .map(|account| Ok(AccountRow { owner: owner_label(c, &account)?, account }))
+                .map(|account| {
+                    let lapsed = echeck::lapsed_held(c, &account.id, echeck::now())?;
+                    Ok(AccountRow { owner: owner_label(c, &account)?, lapsed, account })
+                })
                 .collect::<Result<Vec<_>, EcheckError>>()?;
             Ok::<_, EcheckError>((echeck::books(c)?, echeck::settings(c)?, rows, total))
         })
@@ -444,13 +447,14 @@ async fn account_page(
     n: i64,
     forms: AccountForms,
 ) -> Result<HttpResponse, AppError> {
-    let (account, owner, statement, total) = state
+    let (account, owner, lapsed, statement, total) = state
         .db
         .read(move |c| {
             let account = echeck::account(c, &id)?;
             let owner = owner_label(c, &account)?;
+            let lapsed = echeck::lapsed_held(c, &account.id, echeck::now())?;
             let (statement, total) = echeck::statement(c, &account.id, n)?;
-            Ok::<_, EcheckError>((account, owner, statement, total))
+            Ok::<_, EcheckError>((account, owner, lapsed, statement, total))
         })
         .await?;
     let pages = pages(total, echeck::STATEMENT_PAGE);
@@ -465,6 +469,7 @@ async fn account_page(
             l,
             account,
             owner,
+            lapsed,
             statement,
             page: n,
             pages,

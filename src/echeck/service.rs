@@ -974,8 +974,14 @@ impl Overview {
     }
 }
 
+/// What the account's holds that lapsed by `at` still hold until the worker releases them;
+/// pages subtract it, so a lapsed hold shows as released at once.
+pub fn lapsed_held(conn: &mut DbConnection, account: &LedgerAccountId, at: NaiveDateTime) -> Result<i64> {
+    Ok(repo::lapsed_holds_of(conn, account, at)?.iter().map(|t| t.amount).sum())
+}
+
 pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: NaiveDateTime) -> Result<Overview> {
-    let lapsed = repo::lapsed_holds_of(conn, &account.id, at)?.iter().map(|t| t.amount).sum();
+    let lapsed = lapsed_held(conn, &account.id, at)?;
     let holds = repo::standing_holds_of(conn, &account.id, at)?;
     let ids: Vec<CheckId> = holds.iter().filter_map(|t| t.check_id.clone()).collect();
     let mut open = repo::checks_by_ids(conn, &ids)?;

@@ -109,10 +109,21 @@ pub struct SellPaymentsPage {
     pub verdict: Option<Result<String, String>>,
 }
 
-/// One account in the administrators' list, with who owns it.
+/// One account in the administrators' list, with who owns it and its lapsed holds.
 pub struct AccountRow {
     pub account: LedgerAccount,
     pub owner: String,
+    pub lapsed: i64,
+}
+
+impl AccountRow {
+    pub fn held(&self) -> i64 {
+        self.account.held - self.lapsed
+    }
+
+    pub fn available(&self) -> i64 {
+        super::rules::available(self.account.balance, self.account.credit_line, self.held())
+    }
 }
 
 #[derive(Template)]
@@ -153,6 +164,7 @@ pub struct AdminAccountPage {
     pub l: Layout,
     pub account: LedgerAccount,
     pub owner: String,
+    pub lapsed: i64,
     pub statement: Vec<StatementLine>,
     pub page: i64,
     pub pages: i64,
@@ -160,6 +172,16 @@ pub struct AdminAccountPage {
     pub deposit: MoneyForm,
     pub withdrawal: MoneyForm,
     pub errors: FieldErrors,
+}
+
+impl AdminAccountPage {
+    pub fn held(&self) -> i64 {
+        self.account.held - self.lapsed
+    }
+
+    pub fn available(&self) -> i64 {
+        super::rules::available(self.account.balance, self.account.credit_line, self.held())
+    }
 }
 
 #[derive(Template)]

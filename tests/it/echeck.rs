@@ -679,3 +679,23 @@ fn key_of(page: &Page, n: usize) -> String {
     let start = page.body.match_indices(marker).nth(n).expect("key field").0 + marker.len();
     page.body[start..].split('"').next().expect("key").to_owned()
 }
+
+/// A failure after some of an operation's statements (a crash, a refusal of the caller's own
+/// step) leaves nothing behind: each operation is one transaction with whatever surrounds it.
+#[tokio::test]
+async fn a_failure_midway_leaves_no_half_transfer() {
+    let (app, buyer, office) = setup().await;
+    let failed: Result<(), EcheckError> = app.echeck(|c| {
+        let check = echeck::issue(c, &request(&buyer, "NORTH", 9_000, "k"), at(0))?;
+        echeck::demand_payment(c, &check.code, &office.id, Some(4_000), None, at(0))?;
+        Err(EcheckError::NotFound) // the order placing this check failed after paying it
+    });
+    assert!(failed.is_err());
+    let account = app.credit_account(&buyer.id);
+    assert_eq!((account.balance, account.held), (0, 0));
+    let seller = app.echeck(|c| echeck::account_of_office(c, &office.id)).expect("query").expect("account");
+    assert_eq!(seller.balance, 0);
+    let again = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 9_000, "k"), at(0))).expect("issued anew");
+    assert_eq!(again.state_at(at(0)), CheckState::Issued, "the key was not used up by the rolled-back attempt");
+    app.assert_books_balance();
+}
