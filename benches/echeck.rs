@@ -52,8 +52,8 @@ fn prepare(db: &Db) -> (echeck::OfficeId, Vec<UserId>) {
                 phone: "2".into(),
                 ..Default::default()
             };
-            echeck::register_carrier(c, None, &carrier, now)?;
-            echeck::register_office(c, None, &office, now)
+            echeck::register::<echeck::Carrier>(c, None, &carrier, now)?;
+            echeck::register::<echeck::Office>(c, None, &office, now)
         })
         .expect("registries");
     let buyers: Vec<UserId> = (0..BUYERS).map(|_| UserId::new()).collect();

@@ -176,10 +176,10 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     bank_account: format!("SSB-{:06}", 1000 + i),
                 };
                 if echeck::offices(c)?.iter().all(|o| o.code != *code) {
-                    echeck::register_office(c, None, &form, now)?;
+                    echeck::register::<echeck::Office>(c, None, &form, now)?;
                 }
                 if let Some(Some(user)) = staff.get(i) {
-                    echeck::add_office_staff(
+                    echeck::add_staff::<echeck::Office>(
                         c,
                         None,
                         code,
@@ -197,11 +197,11 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                         phone: "+1 555 0900".into(),
                         ..RegistryForm::default()
                     };
-                    echeck::register_carrier(c, None, &form, now)?;
+                    echeck::register::<echeck::Carrier>(c, None, &form, now)?;
                 }
             }
             if let Some(user) = carrier.and_then(|id| id.parse().ok()) {
-                echeck::add_carrier_staff(c, None, "SWIFT", &user, now)?;
+                echeck::add_staff::<echeck::Carrier>(c, None, "SWIFT", &user, now)?;
             }
             if let Some(buyer) = shopper.and_then(|id| id.parse::<crate::accounts::UserId>().ok()) {
                 let account = echeck::open_shopper_account(c, &buyer, now)?;

@@ -35,8 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/echeck/ledger", web::get().to(ledger))
         .route("/admin/echeck/accounts/{id}", web::get().to(admin_account))
         .route("/admin/echeck/accounts/{id}/credit-line", web::post().to(set_credit_line))
-        .route("/admin/echeck/accounts/{id}/deposit", web::post().to(deposit))
-        .route("/admin/echeck/accounts/{id}/withdraw", web::post().to(withdraw))
+        .route("/admin/echeck/accounts/{id}/{movement}", web::post().to(move_money))
         .route("/admin/echeck/{registry}", web::get().to(registry_list))
         .route("/admin/echeck/{registry}", web::post().to(registry_register))
         .route("/admin/echeck/{registry}/{code}", web::get().to(registry_item))
@@ -541,42 +540,23 @@ struct MovementForm {
     key: String,
 }
 
-async fn deposit(
-    state: State,
-    session: Session,
-    admin: Admin,
-    page: FormPage,
-    path: web::Path<String>,
-    form: web::Form<MovementForm>,
-) -> Result<HttpResponse, AppError> {
-    let f = form.into_inner();
-    let typed = MoneyForm { amount: f.deposit_amount, reason: f.deposit_reason, key: f.key };
-    move_money(state, session, admin, page, path, typed, true).await
-}
-
-async fn withdraw(
-    state: State,
-    session: Session,
-    admin: Admin,
-    page: FormPage,
-    path: web::Path<String>,
-    form: web::Form<MovementForm>,
-) -> Result<HttpResponse, AppError> {
-    let f = form.into_inner();
-    let typed = MoneyForm { amount: f.withdrawal_amount, reason: f.withdrawal_reason, key: f.key };
-    move_money(state, session, admin, page, path, typed, false).await
-}
-
+/// A deposit (`/deposit`) or a withdrawal (`/withdraw`) recorded on an account.
 async fn move_money(
     state: State,
     session: Session,
     admin: Admin,
     page: FormPage,
-    path: web::Path<String>,
-    typed: MoneyForm,
-    is_deposit: bool,
+    path: web::Path<(String, String)>,
+    form: web::Form<MovementForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = account_id(&path)?;
+    let (id, movement) = path.into_inner();
+    let id = account_id(&id)?;
+    let f = form.into_inner();
+    let (is_deposit, typed) = match movement.as_str() {
+        "deposit" => (true, MoneyForm { amount: f.deposit_amount, reason: f.deposit_reason, key: f.key }),
+        "withdraw" => (false, MoneyForm { amount: f.withdrawal_amount, reason: f.withdrawal_reason, key: f.key }),
+        _ => return Err(AppError::NotFound),
+    };
     let prefix = if is_deposit { "deposit" } else { "withdrawal" };
     let mut errors = FieldErrors::new();
     let amount = rules::parse_amount(&typed.amount).map_err(|e| errors.add(&format!("{prefix}_amount"), e)).ok();
@@ -677,8 +657,8 @@ async fn registry_register(
     let result = state
         .db
         .write(move |c| match reg {
-            Registry::Offices => echeck::register_office(c, Some(&actor), &f, echeck::now()).map(|o| o.code),
-            Registry::Carriers => echeck::register_carrier(c, Some(&actor), &f, echeck::now()).map(|o| o.code),
+            Registry::Offices => echeck::register::<Office>(c, Some(&actor), &f, echeck::now()).map(|o| o.code),
+            Registry::Carriers => echeck::register::<Carrier>(c, Some(&actor), &f, echeck::now()).map(|o| o.code),
         })
         .await;
     match result {
@@ -780,8 +760,8 @@ async fn registry_update(
     let result = state
         .db
         .write(move |c| match reg {
-            Registry::Offices => echeck::update_office(c, &actor, &c2, &f, echeck::now()).map(drop),
-            Registry::Carriers => echeck::update_carrier(c, &actor, &c2, &f, echeck::now()).map(drop),
+            Registry::Offices => echeck::update::<Office>(c, &actor, &c2, &f, echeck::now()).map(drop),
+            Registry::Carriers => echeck::update::<Carrier>(c, &actor, &c2, &f, echeck::now()).map(drop),
         })
         .await;
     match result {
@@ -810,8 +790,10 @@ async fn set_suspended(
     state
         .db
         .write(move |c| match reg {
-            Registry::Offices => echeck::set_office_suspended(c, &actor, &c2, suspend, reason.trim(), echeck::now()),
-            Registry::Carriers => echeck::set_carrier_suspended(c, &actor, &c2, suspend, reason.trim(), echeck::now()),
+            Registry::Offices => echeck::set_suspended::<Office>(c, &actor, &c2, suspend, reason.trim(), echeck::now()),
+            Registry::Carriers => {
+                echeck::set_suspended::<Carrier>(c, &actor, &c2, suspend, reason.trim(), echeck::now())
+            }
         })
         .await?;
     flash::ok(&session, if suspend { "Suspended: it is named in no new check." } else { "Reinstated." });
@@ -862,8 +844,8 @@ async fn registry_add_staff(
             let user = accounts::find_user_by_email(c, &e2).map_err(|_| EcheckError::NotFound)?;
             let Some(user) = user.filter(|u| u.has_role(reg.staff_role())) else { return Ok(false) };
             match reg {
-                Registry::Offices => echeck::add_office_staff(c, Some(&actor), &c2, &user.id, echeck::now())?,
-                Registry::Carriers => echeck::add_carrier_staff(c, Some(&actor), &c2, &user.id, echeck::now())?,
+                Registry::Offices => echeck::add_staff::<Office>(c, Some(&actor), &c2, &user.id, echeck::now())?,
+                Registry::Carriers => echeck::add_staff::<Carrier>(c, Some(&actor), &c2, &user.id, echeck::now())?,
             }
             Ok::<_, EcheckError>(true)
         })
@@ -889,8 +871,8 @@ async fn registry_remove_staff(
     state
         .db
         .write(move |c| match reg {
-            Registry::Offices => echeck::remove_office_staff(c, &actor, &c2, &user, echeck::now()),
-            Registry::Carriers => echeck::remove_carrier_staff(c, &actor, &c2, &user, echeck::now()),
+            Registry::Offices => echeck::remove_staff::<Office>(c, &actor, &c2, &user, echeck::now()),
+            Registry::Carriers => echeck::remove_staff::<Carrier>(c, &actor, &c2, &user, echeck::now()),
         })
         .await?;
     flash::ok(&session, "Removed from the staff.");

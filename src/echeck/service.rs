@@ -664,73 +664,166 @@ fn code_taken() -> EcheckError {
     EcheckError::Invalid(FieldErrors::with("code", "This code is registered already."))
 }
 
-pub fn offices(conn: &mut DbConnection) -> Result<Vec<Office>> {
-    Ok(repo::offices(conn)?)
+/// What selling offices and carriers have in common as entries of a registry: registered from a
+/// form, edited, suspended and reinstated, with staff. One implementation of each operation
+/// serves both; only the table differs.
+pub trait Registered: Sized {
+    /// Offices name their bank; carriers have none here.
+    const WITH_BANK: bool;
+    fn by_code(conn: &mut DbConnection, code: &str) -> diesel::QueryResult<Option<Self>>;
+    fn insert(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize>;
+    fn save(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize>;
+    fn from_form(f: RegistryForm, at: NaiveDateTime) -> Self;
+    /// The row with the form's details (its code and its history unchanged).
+    fn with_form(self, f: RegistryForm, at: NaiveDateTime) -> Self;
+    fn with_suspension(self, suspended_at: Option<NaiveDateTime>, at: NaiveDateTime) -> Self;
+    fn key(&self) -> &str;
+    fn code(&self) -> &str;
+    fn active(&self) -> bool;
+    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()>;
+    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize>;
+    /// What else registering sets up (a selling office gets its account).
+    fn opened(_conn: &mut DbConnection, _row: &Self, _at: NaiveDateTime) -> Result<()> {
+        Ok(())
+    }
 }
 
-pub fn office(conn: &mut DbConnection, code: &str) -> Result<Office> {
-    repo::office_by_code(conn, &code.to_ascii_uppercase())?.ok_or(EcheckError::NotFound)
+impl Registered for Office {
+    const WITH_BANK: bool = true;
+    fn by_code(conn: &mut DbConnection, code: &str) -> diesel::QueryResult<Option<Self>> {
+        repo::office_by_code(conn, code)
+    }
+    fn insert(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize> {
+        repo::insert_office(conn, row)
+    }
+    fn save(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize> {
+        repo::update_office(conn, row)
+    }
+    fn from_form(f: RegistryForm, at: NaiveDateTime) -> Self {
+        let blank = Office {
+            id: OfficeId::new(),
+            code: f.code.clone(),
+            name: String::new(),
+            address: String::new(),
+            phone: String::new(),
+            fax: String::new(),
+            bank: String::new(),
+            bank_account: String::new(),
+            suspended_at: None,
+            created_at: at,
+            updated_at: at,
+        };
+        blank.with_form(f, at)
+    }
+    fn with_form(self, f: RegistryForm, at: NaiveDateTime) -> Self {
+        let RegistryForm { name, address, phone, fax, bank, bank_account, .. } = f;
+        Office { name, address, phone, fax, bank, bank_account, updated_at: at, ..self }
+    }
+    fn with_suspension(self, suspended_at: Option<NaiveDateTime>, at: NaiveDateTime) -> Self {
+        Office { suspended_at, updated_at: at, ..self }
+    }
+    fn key(&self) -> &str {
+        self.id.as_str()
+    }
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn active(&self) -> bool {
+        self.is_active()
+    }
+    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
+        repo::set_office_staff(conn, user, &row.id, at)
+    }
+    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize> {
+        repo::remove_office_staff(conn, user, &row.id)
+    }
+    fn opened(conn: &mut DbConnection, row: &Self, at: NaiveDateTime) -> Result<()> {
+        office_account(conn, &row.id, at).map(drop)
+    }
 }
 
-/// Registers a selling office and opens its account.
-pub fn register_office(
+impl Registered for Carrier {
+    const WITH_BANK: bool = false;
+    fn by_code(conn: &mut DbConnection, code: &str) -> diesel::QueryResult<Option<Self>> {
+        repo::carrier_by_code(conn, code)
+    }
+    fn insert(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize> {
+        repo::insert_carrier(conn, row)
+    }
+    fn save(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<usize> {
+        repo::update_carrier(conn, row)
+    }
+    fn from_form(f: RegistryForm, at: NaiveDateTime) -> Self {
+        let RegistryForm { code, name, address, phone, .. } = f;
+        Carrier { id: CarrierId::new(), code, name, address, phone, suspended_at: None, created_at: at, updated_at: at }
+    }
+    fn with_form(self, f: RegistryForm, at: NaiveDateTime) -> Self {
+        let RegistryForm { name, address, phone, .. } = f;
+        Carrier { name, address, phone, updated_at: at, ..self }
+    }
+    fn with_suspension(self, suspended_at: Option<NaiveDateTime>, at: NaiveDateTime) -> Self {
+        Carrier { suspended_at, updated_at: at, ..self }
+    }
+    fn key(&self) -> &str {
+        self.id.as_str()
+    }
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn active(&self) -> bool {
+        self.is_active()
+    }
+    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
+        repo::set_carrier_staff(conn, user, &row.id, at)
+    }
+    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize> {
+        repo::remove_carrier_staff(conn, user, &row.id)
+    }
+}
+
+fn find<T: Registered>(conn: &mut DbConnection, code: &str) -> Result<T> {
+    T::by_code(conn, &code.trim().to_ascii_uppercase())?.ok_or(EcheckError::NotFound)
+}
+
+/// Registers a selling office or a carrier.
+pub fn register<T: Registered>(
     conn: &mut DbConnection,
     actor: Option<&UserId>,
     form: &RegistryForm,
     at: NaiveDateTime,
-) -> Result<Office> {
-    let f = check_registry_form(form, true)?;
-    if repo::office_by_code(conn, &f.code)?.is_some() {
+) -> Result<T> {
+    let f = check_registry_form(form, T::WITH_BANK)?;
+    if T::by_code(conn, &f.code)?.is_some() {
         return Err(code_taken());
     }
-    let office = Office {
-        id: OfficeId::new(),
-        code: f.code,
-        name: f.name,
-        address: f.address,
-        phone: f.phone,
-        fax: f.fax,
-        bank: f.bank,
-        bank_account: f.bank_account,
-        suspended_at: None,
-        created_at: at,
-        updated_at: at,
-    };
-    match repo::insert_office(conn, &office) {
+    let name = f.name.clone();
+    let row = T::from_form(f, at);
+    match T::insert(conn, &row) {
         Err(e) if crate::db::is_unique_violation(&e) => return Err(code_taken()),
         other => other?,
     };
-    office_account(conn, &office.id, at)?;
-    registry_event(conn, office.id.as_str(), actor, "registered", &office.name, at)?;
-    Ok(office)
+    T::opened(conn, &row, at)?;
+    registry_event(conn, row.key(), actor, "registered", &name, at)?;
+    Ok(row)
 }
 
-pub fn update_office(
+pub fn update<T: Registered>(
     conn: &mut DbConnection,
     actor: &UserId,
     code: &str,
     form: &RegistryForm,
     at: NaiveDateTime,
-) -> Result<Office> {
-    let current = office(conn, code)?;
-    let f = check_registry_form(&RegistryForm { code: current.code.clone(), ..form.clone() }, true)?;
-    let updated = Office {
-        name: f.name,
-        address: f.address,
-        phone: f.phone,
-        fax: f.fax,
-        bank: f.bank,
-        bank_account: f.bank_account,
-        updated_at: at,
-        ..current
-    };
-    repo::update_office(conn, &updated)?;
-    registry_event(conn, updated.id.as_str(), Some(actor), "edited", "", at)?;
+) -> Result<T> {
+    let current: T = find(conn, code)?;
+    let f = check_registry_form(&RegistryForm { code: current.code().to_owned(), ..form.clone() }, T::WITH_BANK)?;
+    let updated = current.with_form(f, at);
+    T::save(conn, &updated)?;
+    registry_event(conn, updated.key(), Some(actor), "edited", "", at)?;
     Ok(updated)
 }
 
-/// Suspends (Some reason) or reinstates (None) a selling office; suspended offices get no new checks.
-pub fn set_office_suspended(
+/// Suspends or reinstates a selling office or carrier; a suspended one is named in no new check.
+pub fn set_suspended<T: Registered>(
     conn: &mut DbConnection,
     actor: &UserId,
     code: &str,
@@ -738,13 +831,48 @@ pub fn set_office_suspended(
     reason: &str,
     at: NaiveDateTime,
 ) -> Result<()> {
-    let current = office(conn, code)?;
-    if current.is_active() != suspend {
+    let current: T = find(conn, code)?;
+    if current.active() != suspend {
         return Ok(());
     }
-    let id = current.id.clone();
-    repo::update_office(conn, &Office { suspended_at: suspend.then_some(at), updated_at: at, ..current })?;
-    registry_event(conn, id.as_str(), Some(actor), if suspend { "suspended" } else { "reinstated" }, reason, at)
+    let updated = current.with_suspension(suspend.then_some(at), at);
+    T::save(conn, &updated)?;
+    registry_event(conn, updated.key(), Some(actor), if suspend { "suspended" } else { "reinstated" }, reason, at)
+}
+
+/// Puts a user on the staff (moving them from any other office or carrier).
+pub fn add_staff<T: Registered>(
+    conn: &mut DbConnection,
+    actor: Option<&UserId>,
+    code: &str,
+    user: &UserId,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let row: T = find(conn, code)?;
+    T::set_staff(conn, user.as_str(), &row, at)?;
+    registry_event(conn, row.key(), actor, "staff_added", user.as_str(), at)
+}
+
+pub fn remove_staff<T: Registered>(
+    conn: &mut DbConnection,
+    actor: &UserId,
+    code: &str,
+    user: &UserId,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let row: T = find(conn, code)?;
+    if T::remove_staff(conn, user.as_str(), &row)? > 0 {
+        registry_event(conn, row.key(), Some(actor), "staff_removed", user.as_str(), at)?;
+    }
+    Ok(())
+}
+
+pub fn offices(conn: &mut DbConnection) -> Result<Vec<Office>> {
+    Ok(repo::offices(conn)?)
+}
+
+pub fn office(conn: &mut DbConnection, code: &str) -> Result<Office> {
+    find(conn, code)
 }
 
 pub fn carriers(conn: &mut DbConnection) -> Result<Vec<Carrier>> {
@@ -752,67 +880,7 @@ pub fn carriers(conn: &mut DbConnection) -> Result<Vec<Carrier>> {
 }
 
 pub fn carrier(conn: &mut DbConnection, code: &str) -> Result<Carrier> {
-    repo::carrier_by_code(conn, &code.to_ascii_uppercase())?.ok_or(EcheckError::NotFound)
-}
-
-pub fn register_carrier(
-    conn: &mut DbConnection,
-    actor: Option<&UserId>,
-    form: &RegistryForm,
-    at: NaiveDateTime,
-) -> Result<Carrier> {
-    let f = check_registry_form(form, false)?;
-    if repo::carrier_by_code(conn, &f.code)?.is_some() {
-        return Err(code_taken());
-    }
-    let carrier = Carrier {
-        id: CarrierId::new(),
-        code: f.code,
-        name: f.name,
-        address: f.address,
-        phone: f.phone,
-        suspended_at: None,
-        created_at: at,
-        updated_at: at,
-    };
-    match repo::insert_carrier(conn, &carrier) {
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(code_taken()),
-        other => other?,
-    };
-    registry_event(conn, carrier.id.as_str(), actor, "registered", &carrier.name, at)?;
-    Ok(carrier)
-}
-
-pub fn update_carrier(
-    conn: &mut DbConnection,
-    actor: &UserId,
-    code: &str,
-    form: &RegistryForm,
-    at: NaiveDateTime,
-) -> Result<Carrier> {
-    let current = carrier(conn, code)?;
-    let f = check_registry_form(&RegistryForm { code: current.code.clone(), ..form.clone() }, false)?;
-    let updated = Carrier { name: f.name, address: f.address, phone: f.phone, updated_at: at, ..current };
-    repo::update_carrier(conn, &updated)?;
-    registry_event(conn, updated.id.as_str(), Some(actor), "edited", "", at)?;
-    Ok(updated)
-}
-
-pub fn set_carrier_suspended(
-    conn: &mut DbConnection,
-    actor: &UserId,
-    code: &str,
-    suspend: bool,
-    reason: &str,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let current = carrier(conn, code)?;
-    if current.is_active() != suspend {
-        return Ok(());
-    }
-    let id = current.id.clone();
-    repo::update_carrier(conn, &Carrier { suspended_at: suspend.then_some(at), updated_at: at, ..current })?;
-    registry_event(conn, id.as_str(), Some(actor), if suspend { "suspended" } else { "reinstated" }, reason, at)
+    find(conn, code)
 }
 
 /// The selling office a salesperson works for.
@@ -823,59 +891,6 @@ pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office
 /// The carrier a carrier's user works for.
 pub fn carrier_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Carrier>> {
     Ok(repo::carrier_of_user(conn, user.as_str())?)
-}
-
-/// Puts a user on an office's staff (moving them from any other office).
-pub fn add_office_staff(
-    conn: &mut DbConnection,
-    actor: Option<&UserId>,
-    code: &str,
-    user: &UserId,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let office = office(conn, code)?;
-    repo::set_office_staff(conn, user.as_str(), &office.id, at)?;
-    registry_event(conn, office.id.as_str(), actor, "staff_added", user.as_str(), at)
-}
-
-pub fn remove_office_staff(
-    conn: &mut DbConnection,
-    actor: &UserId,
-    code: &str,
-    user: &UserId,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let office = office(conn, code)?;
-    if repo::remove_office_staff(conn, user.as_str(), &office.id)? > 0 {
-        registry_event(conn, office.id.as_str(), Some(actor), "staff_removed", user.as_str(), at)?;
-    }
-    Ok(())
-}
-
-pub fn add_carrier_staff(
-    conn: &mut DbConnection,
-    actor: Option<&UserId>,
-    code: &str,
-    user: &UserId,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let carrier = carrier(conn, code)?;
-    repo::set_carrier_staff(conn, user.as_str(), &carrier.id, at)?;
-    registry_event(conn, carrier.id.as_str(), actor, "staff_added", user.as_str(), at)
-}
-
-pub fn remove_carrier_staff(
-    conn: &mut DbConnection,
-    actor: &UserId,
-    code: &str,
-    user: &UserId,
-    at: NaiveDateTime,
-) -> Result<()> {
-    let carrier = carrier(conn, code)?;
-    if repo::remove_carrier_staff(conn, user.as_str(), &carrier.id)? > 0 {
-        registry_event(conn, carrier.id.as_str(), Some(actor), "staff_removed", user.as_str(), at)?;
-    }
-    Ok(())
 }
 
 pub fn office_staff(conn: &mut DbConnection, office: &OfficeId) -> Result<Vec<UserId>> {

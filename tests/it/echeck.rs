@@ -194,12 +194,16 @@ async fn unregistered_or_suspended_offices_and_carriers_and_bad_amounts_are_refu
         Refusal::InsufficientCredit { available: 50_000, currency: "EUR".into() }
     );
 
-    app.echeck(|c| echeck::set_office_suspended(c, &admin.id, "NORTH", true, "unpaid fees", at(0))).expect("suspend");
+    app.echeck(|c| echeck::set_suspended::<echeck::Office>(c, &admin.id, "NORTH", true, "unpaid fees", at(0)))
+        .expect("suspend");
     assert_eq!(refusal(issue(request(&buyer, "NORTH", 100, "g"))), Refusal::OfficeSuspended);
-    app.echeck(|c| echeck::set_office_suspended(c, &admin.id, "NORTH", false, "paid", at(0))).expect("reinstate");
-    app.echeck(|c| echeck::set_carrier_suspended(c, &admin.id, "FAST", true, "lost parcels", at(0))).expect("suspend");
+    app.echeck(|c| echeck::set_suspended::<echeck::Office>(c, &admin.id, "NORTH", false, "paid", at(0)))
+        .expect("reinstate");
+    app.echeck(|c| echeck::set_suspended::<echeck::Carrier>(c, &admin.id, "FAST", true, "lost parcels", at(0)))
+        .expect("suspend");
     assert_eq!(refusal(issue(request(&buyer, "NORTH", 100, "h"))), Refusal::CarrierSuspended);
-    app.echeck(|c| echeck::set_carrier_suspended(c, &admin.id, "FAST", false, "fixed", at(0))).expect("reinstate");
+    app.echeck(|c| echeck::set_suspended::<echeck::Carrier>(c, &admin.id, "FAST", false, "fixed", at(0)))
+        .expect("reinstate");
     issue(request(&buyer, "NORTH", 100, "i")).expect("issued once both are active again");
 
     for bad in ["", "nonsense", "0000-0000-0000"] {
@@ -497,7 +501,7 @@ async fn a_salesperson_checks_a_check_demands_payment_and_voids_through_the_page
     let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;
     let s = app.logged_in(&seller).await;
     assert!(s.get("/sell/payments").await.contains("You are not on the staff of a selling office"));
-    app.echeck(|c| echeck::add_office_staff(c, None, "NORTH", &seller.id, at(0))).expect("staff");
+    app.echeck(|c| echeck::add_staff::<echeck::Office>(c, None, "NORTH", &seller.id, at(0))).expect("staff");
 
     let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 20_000, "o1"), at(0))).expect("issued");
     let other = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 5_000, "o2"), at(0))).expect("issued");

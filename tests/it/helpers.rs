@@ -391,7 +391,8 @@ impl TestApp {
             bank: "Sample Bank".into(),
             bank_account: "DE00 1234".into(),
         };
-        self.echeck(|c| shop::echeck::register_office(c, None, &form, shop::echeck::now())).expect("office")
+        self.echeck(|c| shop::echeck::register::<shop::echeck::Office>(c, None, &form, shop::echeck::now()))
+            .expect("office")
     }
 
     /// A registered, active carrier.
@@ -403,7 +404,8 @@ impl TestApp {
             phone: "+1 555 0300".into(),
             ..Default::default()
         };
-        self.echeck(|c| shop::echeck::register_carrier(c, None, &form, shop::echeck::now())).expect("carrier")
+        self.echeck(|c| shop::echeck::register::<shop::echeck::Carrier>(c, None, &form, shop::echeck::now()))
+            .expect("carrier")
     }
 
     /// The shopper's e-check account as it is now.
