@@ -3,7 +3,8 @@
 //!
 //! `cargo bench --bench echeck` runs on a new SQLite file with synchronous=FULL and =NORMAL;
 //! with `SHOP_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` it also runs on a new
-//! PostgreSQL database created beside that one. `ECHECK_BENCH_SECONDS` sets each run's length (10).
+//! PostgreSQL database created beside that one. `ECHECK_BENCH_SECONDS` sets each run's length (10),
+//! `ECHECK_BENCH_SYNC` the SQLite modes (`FULL,NORMAL`), `ECHECK_BENCH_THREADS` the threads (`1,2`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -141,7 +142,8 @@ fn report(label: &str, db: &Db, seconds: u64) {
     let (office, buyers) = prepare(db);
     // Warm the statement caches and the file.
     run(db, &office, &buyers, 1, 1);
-    for threads in [1, 2] {
+    let counts = std::env::var("ECHECK_BENCH_THREADS").unwrap_or_else(|_| "1,2".into());
+    for threads in counts.split(',').filter_map(|t| t.trim().parse::<usize>().ok()) {
         let (rate, mut latencies) = run(db, &office, &buyers, threads, seconds);
         latencies.sort();
         println!(
