@@ -328,6 +328,16 @@ pub fn checks_of_office(
     Ok((rows, total))
 }
 
+/// The buyer's latest checks, whatever their state (found through the buyer's key index).
+pub fn recent_checks_of(conn: &mut DbConnection, buyer: &LedgerAccountId, limit: i64) -> QueryResult<Vec<Check>> {
+    echecks::table
+        .filter(echecks::buyer_account_id.eq(buyer))
+        .order(echecks::created_at.desc())
+        .limit(limit)
+        .select(Check::as_select())
+        .load(conn)
+}
+
 pub fn checks_by_ids(conn: &mut DbConnection, ids: &[CheckId]) -> QueryResult<Vec<Check>> {
     echecks::table.filter(echecks::id.eq_any(ids)).select(Check::as_select()).load(conn)
 }

@@ -975,6 +975,8 @@ pub struct Overview {
     /// Holds that have lapsed but that the worker has not released yet: shown as released.
     pub lapsed: i64,
     pub open: Vec<CheckLine>,
+    /// The latest checks in any state: paid, voided and expired ones too.
+    pub recent: Vec<CheckLine>,
     pub statement: Vec<StatementLine>,
     pub total_entries: i64,
 }
@@ -1002,8 +1004,10 @@ pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: 
     let mut open = repo::checks_by_ids(conn, &ids)?;
     open.sort_by_key(|c| c.expires_at);
     let open = check_lines(conn, open, at)?;
+    let recent = repo::recent_checks_of(conn, &account.id, 10)?;
+    let recent = check_lines(conn, recent, at)?;
     let (statement, total_entries) = statement(conn, &account.id, page)?;
-    Ok(Overview { account, lapsed, open, statement, total_entries })
+    Ok(Overview { account, lapsed, open, recent, statement, total_entries })
 }
 
 pub const CHECKS_PAGE: i64 = 25;

@@ -37,6 +37,10 @@ impl CheckLine {
     pub fn expires(&self) -> String {
         when(self.check.expires_at)
     }
+
+    pub fn issued(&self) -> String {
+        when(self.check.created_at)
+    }
 }
 
 impl StatementLine {
@@ -300,6 +304,11 @@ impl RegistryItemPage {
 }
 
 impl Check {
+    /// Paid, but less than its amount (the rest went back to the buyer).
+    pub fn is_part_paid(&self) -> bool {
+        self.paid_amount.is_some_and(|p| p != self.amount)
+    }
+
     pub fn amount_input(&self) -> String {
         money::to_input(self.amount)
     }

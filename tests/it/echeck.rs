@@ -488,6 +488,10 @@ async fn a_shopper_sees_credit_open_checks_and_a_statement() {
     assert!(page.contains("500.00 EUR"), "credit line");
     assert!(page.contains("<strong id=\"available\">423.45 EUR</strong>"), "{}", page.body);
     assert!(page.contains(&check.code) && page.contains("Office NORTH"));
+    app.echeck(|c| echeck::void(c, &check.code, Party::Operator, None, "cancelled", at(0))).expect("voided");
+    let page = b.get("/echeck").await;
+    assert!(page.contains("voided, released") && page.contains(&check.code), "the latest checks show voided ones");
+    assert!(page.contains("<strong id=\"available\">623.45 EUR</strong>"), "{}", page.body);
     assert!(page.contains("Deposit: test deposit") && page.contains("+123.45 EUR"));
     assert_eq!(b.get("/echeck?page=abc").await.status, 400);
     assert_eq!(b.get("/echeck?page=7").await.status, 404);
