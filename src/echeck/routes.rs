@@ -276,10 +276,7 @@ fn owner_label(c: &mut DbConnection, account: &LedgerAccount) -> Result<String, 
             },
             None => account.owner_key.clone(),
         },
-        Some(AccountKind::Office) => {
-            let offices = echeck::offices(c)?;
-            offices.into_iter().find(|o| o.id.as_str() == account.owner_key).map(|o| o.name).unwrap_or_default()
-        }
+        Some(AccountKind::Office) => echeck::office_owning(c, account)?.map(|o| o.name).unwrap_or_default(),
         Some(AccountKind::Platform) => "The platform".into(),
         Some(AccountKind::Bank) => "The bank (money in and out)".into(),
         None => account.owner_key.clone(),
@@ -704,7 +701,14 @@ fn load_item(c: &mut DbConnection, reg: Registry, code: &str) -> Result<Item, Ec
             rows.push(StaffRow { id: u.id.to_string(), name: u.personal.full_name.clone(), email: u.email.clone() });
         }
     }
-    Ok(Item { form, active, staff: rows, history: echeck::history_of(c, &id)? })
+    // Staff changes name the user by ID; the history shows who it was.
+    let mut history = echeck::history_of(c, &id)?;
+    for event in history.iter_mut().filter(|e| e.kind.starts_with("staff_")) {
+        if let Some(u) = event.detail.parse().ok().and_then(|uid| accounts::find_user(c, &uid).ok().flatten()) {
+            event.detail = format!("{} <{}>", u.personal.full_name, u.email);
+        }
+    }
+    Ok(Item { form, active, staff: rows, history })
 }
 
 async fn item_page(

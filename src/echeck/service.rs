@@ -875,6 +875,12 @@ pub fn office(conn: &mut DbConnection, code: &str) -> Result<Office> {
     find(conn, code)
 }
 
+/// The office an office account belongs to (its owner key is the office's ID).
+pub fn office_owning(conn: &mut DbConnection, account: &LedgerAccount) -> Result<Option<Office>> {
+    let Ok(id) = account.owner_key.parse::<OfficeId>() else { return Ok(None) };
+    Ok(repo::offices_by_ids(conn, &[id])?.into_iter().next())
+}
+
 pub fn carriers(conn: &mut DbConnection) -> Result<Vec<Carrier>> {
     Ok(repo::carriers(conn)?)
 }

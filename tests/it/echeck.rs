@@ -607,6 +607,7 @@ async fn an_admin_runs_the_registries_and_the_books_through_the_pages() {
     let staff =
         a.submit("/admin/echeck/offices/NORTH", "/admin/echeck/offices/NORTH/staff", &[("email", &seller.email)]).await;
     assert!(staff.contains("Selma Seller"), "{}", staff.body);
+    assert!(staff.contains(&format!("staff_added (Selma Seller &#60;{}&#62;)", seller.email)), "{}", staff.body);
     let suspended =
         a.submit("/admin/echeck/offices/NORTH", "/admin/echeck/offices/NORTH/suspend", &[("reason", "audit")]).await;
     assert!(suspended.contains("suspended") && suspended.contains("audit"));
@@ -667,6 +668,7 @@ async fn an_admin_runs_the_registries_and_the_books_through_the_pages() {
 
     let books = a.get("/admin/echeck").await;
     assert!(books.contains("The books balance"), "{}", books.body);
+    assert!(books.contains(">North Office</a>") && books.contains(&format!("Sam Shopper &#60;{}&#62;", buyer.email)));
     assert!(a.get("/admin/echeck/ledger").await.contains("bank transfer"));
     let settings = a
         .submit("/admin/echeck", "/admin/echeck/settings", &[("default_credit_line", "abc"), ("hold_hours", "0")])
