@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::db::DbConnection;
 use crate::db::schema::{account_events, sessions, user_roles, users};
+use crate::db::sql::Sql;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -163,13 +164,21 @@ pub fn update_session(
     state: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(id_hash))
-        .set((sessions::user_id.eq(user_id), sessions::state.eq(state), sessions::last_seen_at.eq(now)))
-        .execute(conn)
+    // db::Sql rather than diesel's update, which is parsed again on every execution: sessions are
+    // written on most requests of a logged-in user.
+    let mut q = Sql::new("UPDATE sessions SET user_id = ");
+    match user_id {
+        Some(id) => q.text(id.as_str()),
+        None => q.push("NULL"),
+    };
+    q.push(", state = ").text(state).push(", last_seen_at = ").time(now).push(" WHERE id_hash = ").text(id_hash);
+    q.execute(conn)
 }
 
 pub fn touch_session(conn: &mut DbConnection, id_hash: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(id_hash)).set(sessions::last_seen_at.eq(now)).execute(conn)
+    let mut q = Sql::new("UPDATE sessions SET last_seen_at = ");
+    q.time(now).push(" WHERE id_hash = ").text(id_hash);
+    q.execute(conn)
 }
 
 pub fn delete_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<usize> {
