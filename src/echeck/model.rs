@@ -271,7 +271,6 @@ pub enum TransferKind {
     Deposit,
     Withdrawal,
     Check,
-    Payment,
 }
 
 impl TransferKind {
@@ -280,7 +279,6 @@ impl TransferKind {
             TransferKind::Deposit => "deposit",
             TransferKind::Withdrawal => "withdrawal",
             TransferKind::Check => "check",
-            TransferKind::Payment => "payment",
         }
     }
 }

@@ -292,22 +292,10 @@ pub fn insert_check_event(conn: &mut DbConnection, row: &CheckEvent) -> QueryRes
     crate::on_backend!(conn, c => diesel::insert_into(echeck_events::table).values(row).execute(c))
 }
 
-pub fn events_of(conn: &mut DbConnection, check: &CheckId) -> QueryResult<Vec<CheckEvent>> {
-    echeck_events::table
-        .filter(echeck_events::check_id.eq(check))
-        .order(echeck_events::id)
-        .select(CheckEvent::as_select())
-        .load(conn)
-}
-
-/// The account's pending holds that still stand, soonest to lapse first.
-pub fn standing_holds_of(
-    conn: &mut DbConnection,
-    account: &LedgerAccountId,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<Transfer>> {
+/// All the account's pending holds, lapsed or standing, soonest to lapse first.
+pub fn pending_holds_of(conn: &mut DbConnection, account: &LedgerAccountId) -> QueryResult<Vec<Transfer>> {
     let mut q = Sql::new("SELECT * FROM ledger_transfers WHERE state = 'pending' AND debit_account_id = ");
-    q.text(account.as_str()).push(" AND expires_at > ").time(now).push(" ORDER BY expires_at");
+    q.text(account.as_str()).push(" ORDER BY expires_at");
     q.load(conn)
 }
 

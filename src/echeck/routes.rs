@@ -40,9 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/echeck/{registry}", web::post().to(registry_register))
         .route("/admin/echeck/{registry}/{code}", web::get().to(registry_item))
         .route("/admin/echeck/{registry}/{code}", web::post().to(registry_update))
-        .route("/admin/echeck/{registry}/{code}/suspend", web::post().to(registry_suspend))
-        .route("/admin/echeck/{registry}/{code}/reinstate", web::post().to(registry_reinstate))
         .route("/admin/echeck/{registry}/{code}/staff", web::post().to(registry_add_staff))
+        .route("/admin/echeck/{registry}/{code}/{action}", web::post().to(set_suspended))
         .route("/admin/echeck/{registry}/{code}/staff/{user}/remove", web::post().to(registry_remove_staff));
 }
 
@@ -780,15 +779,20 @@ async fn registry_update(
     }
 }
 
+/// `/suspend` or `/reinstate` a selling office or carrier.
 async fn set_suspended(
     state: State,
     session: Session,
     admin: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(String, String, String)>,
     form: web::Form<ReasonForm>,
-    suspend: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (reg, code) = path.into_inner();
+    let (reg, code, action) = path.into_inner();
+    let suspend = match action.as_str() {
+        "suspend" => true,
+        "reinstate" => false,
+        _ => return Err(AppError::NotFound),
+    };
     let reg = registry(&reg)?;
     let (c2, actor, reason) = (code.clone(), admin.user.id.clone(), form.into_inner().reason);
     state
@@ -802,26 +806,6 @@ async fn set_suspended(
         .await?;
     flash::ok(&session, if suspend { "Suspended: it is named in no new check." } else { "Reinstated." });
     Ok(see_other(&format!("{}/{}", reg.path(), code.to_uppercase())))
-}
-
-async fn registry_suspend(
-    state: State,
-    session: Session,
-    admin: Admin,
-    path: web::Path<(String, String)>,
-    form: web::Form<ReasonForm>,
-) -> Result<HttpResponse, AppError> {
-    set_suspended(state, session, admin, path, form, true).await
-}
-
-async fn registry_reinstate(
-    state: State,
-    session: Session,
-    admin: Admin,
-    path: web::Path<(String, String)>,
-    form: web::Form<ReasonForm>,
-) -> Result<HttpResponse, AppError> {
-    set_suspended(state, session, admin, path, form, false).await
 }
 
 #[derive(serde::Deserialize)]

@@ -533,18 +533,6 @@ pub fn withdraw(conn: &mut DbConnection, m: &Movement, actor: Option<&UserId>, a
     move_money(conn, &m.account, &bank.id, m, TransferKind::Withdrawal, actor, at)
 }
 
-/// A payment between two accounts of the books (e.g. a salesperson paying the platform).
-pub fn pay(
-    conn: &mut DbConnection,
-    from: &LedgerAccountId,
-    to: &LedgerAccountId,
-    m: &Movement,
-    actor: Option<&UserId>,
-    at: NaiveDateTime,
-) -> Result<Transfer> {
-    move_money(conn, from, to, m, TransferKind::Payment, actor, at)
-}
-
 fn move_money(
     conn: &mut DbConnection,
     from: &LedgerAccountId,
@@ -962,7 +950,6 @@ pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, page: i64) 
                     let what = match transfer.kind.as_str() {
                         "deposit" => "Deposit",
                         "withdrawal" => "Withdrawal",
-                        "payment" => "Payment",
                         other => other,
                     };
                     if transfer.reason.is_empty() { what.to_owned() } else { format!("{what}: {}", transfer.reason) }
@@ -1004,14 +991,17 @@ pub fn lapsed_held(conn: &mut DbConnection, account: &LedgerAccountId, at: Naive
 }
 
 pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: NaiveDateTime) -> Result<Overview> {
-    let lapsed = lapsed_held(conn, &account.id, at)?;
-    let holds = repo::standing_holds_of(conn, &account.id, at)?;
-    let ids: Vec<CheckId> = holds.iter().filter_map(|t| t.check_id.clone()).collect();
-    let mut open = repo::checks_by_ids(conn, &ids)?;
-    open.sort_by_key(|c| c.expires_at);
-    let open = check_lines(conn, open, at)?;
-    let recent = repo::recent_checks_of(conn, &account.id, 10)?;
-    let recent = check_lines(conn, recent, at)?;
+    let (lapsed, standing): (Vec<Transfer>, Vec<Transfer>) =
+        repo::pending_holds_of(conn, &account.id)?.into_iter().partition(|t| t.expires_at.is_some_and(|e| e <= at));
+    let lapsed = lapsed.iter().map(|t| t.amount).sum();
+    let ids: Vec<CheckId> = standing.iter().filter_map(|t| t.check_id.clone()).collect();
+    let mut checks = repo::checks_by_ids(conn, &ids)?;
+    checks.sort_by_key(|c| c.expires_at);
+    let open_count = checks.len();
+    checks.extend(repo::recent_checks_of(conn, &account.id, 10)?);
+    // One look-up of office and carrier names for both lists.
+    let mut open = check_lines(conn, checks, at)?;
+    let recent = open.split_off(open_count);
     let (statement, total_entries) = statement(conn, &account.id, page)?;
     Ok(Overview { account, lapsed, open, recent, statement, total_entries })
 }
@@ -1027,10 +1017,6 @@ pub fn office_checks(
 ) -> Result<(Vec<CheckLine>, i64)> {
     let (checks, total) = repo::checks_of_office(conn, office, CHECKS_PAGE, (page.max(1) - 1) * CHECKS_PAGE)?;
     Ok((check_lines(conn, checks, at)?, total))
-}
-
-pub fn check_history(conn: &mut DbConnection, check: &CheckId) -> Result<Vec<CheckEvent>> {
-    Ok(repo::events_of(conn, check)?)
 }
 
 /// A check by its ID, for whoever may see it.
