@@ -29,6 +29,10 @@ fn settings(dir: &std::path::Path) -> Settings {
         demo: false,
         currency: "EUR".into(),
         bench_fixed_page: None,
+        mail_from: "Shop <shop@localhost>".into(),
+        mail_poll_millis: 1000,
+        mail_retry_seconds: 30,
+        order_confirm_hours: 48,
         log: "warn".into(),
     }
 }

@@ -65,6 +65,18 @@ pub struct Settings {
     /// database (the ceiling of the server's own stack). Unset: no such page.
     #[arg(long = "bench-fixed-page", env = "SHOP_BENCH_FIXED_PAGE")]
     pub bench_fixed_page: Option<PathBuf>,
+    /// The sender of the shop's e-mails.
+    #[arg(long = "mail-from", env = "SHOP_MAIL_FROM", default_value = "Shop <shop@localhost>")]
+    pub mail_from: String,
+    /// How often the mail worker looks for e-mails to send, in milliseconds.
+    #[arg(long = "mail-poll-millis", env = "SHOP_MAIL_POLL_MILLIS", default_value_t = 1000)]
+    pub mail_poll_millis: u64,
+    /// The wait before the first retry of an e-mail that could not be sent; it doubles each time.
+    #[arg(long = "mail-retry-seconds", env = "SHOP_MAIL_RETRY_SECONDS", default_value_t = 30)]
+    pub mail_retry_seconds: u64,
+    /// An order whose price is not confirmed within this many hours is cancelled automatically.
+    #[arg(long = "order-confirm-hours", env = "SHOP_ORDER_CONFIRM_HOURS", default_value_t = 48)]
+    pub order_confirm_hours: u64,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -89,6 +101,10 @@ pub struct Config {
     pub demo: bool,
     pub currency: String,
     pub bench_fixed_page: Option<Vec<u8>>,
+    pub mail_from: lettre::message::Mailbox,
+    pub mail_poll: Duration,
+    pub mail_retry: Duration,
+    pub order_confirm: Duration,
 }
 
 impl Config {
@@ -126,6 +142,10 @@ impl Config {
             login_attempts_per_address: s.login_attempts_per_address.max(1),
             demo: s.demo,
             currency: currency(&s.currency)?,
+            mail_from: s.mail_from.parse().context("SHOP_MAIL_FROM is not an e-mail address")?,
+            mail_poll: Duration::from_millis(s.mail_poll_millis.clamp(10, 60_000)),
+            mail_retry: Duration::from_secs(s.mail_retry_seconds.max(1)),
+            order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
                 None => None,

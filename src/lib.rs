@@ -3,12 +3,14 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod echeck;
 pub mod error;
 pub mod money;
+pub mod notify;
 pub mod web;
 
 use std::net::{SocketAddr, TcpListener};
@@ -183,6 +185,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(accounts::configure)
             .configure(catalog::configure)
             .configure(echeck::configure)
+            .configure(notify::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)
@@ -190,6 +193,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     .listen(listener)?
     .run();
 
+    notify::spawn_worker(db.clone(), config.clone())?;
     spawn_housekeeping(db.clone(), accounts, config);
     Ok(Application { server, addr, db, demo_logins })
 }

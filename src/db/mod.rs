@@ -221,3 +221,8 @@ macro_rules! on_backend {
         }
     };
 }
+
+/// The time as the database stores it: UTC, without a zone.
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

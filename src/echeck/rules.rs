@@ -4,7 +4,6 @@
 use std::fmt;
 
 use chrono::NaiveDateTime;
-use rand::Rng;
 
 use super::model::CheckState;
 use crate::money;
@@ -126,32 +125,15 @@ pub fn expires_at(now: NaiveDateTime, hold_hours: i32) -> NaiveDateTime {
     now + chrono::Duration::hours(i64::from(hold_hours.max(1)))
 }
 
-/// Letters and digits that cannot be mistaken for one another when read aloud or typed
-/// (Crockford's base 32: no I, L, O, U).
-const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const CODE_LEN: usize = 12;
-
 /// A new check ID: 12 characters in three groups of four, 60 random bits ("7QK2-MX9P-4TZR").
 pub fn new_check_code() -> String {
-    let mut rng = rand::rng();
-    let raw: String = (0..CODE_LEN).map(|_| char::from(CODE_ALPHABET[rng.random_range(0..32)])).collect();
-    format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12])
+    crate::codes::random(3, 4)
 }
 
 /// A check ID as typed (any case, with or without dashes or spaces, O for 0, I or L for 1) in its
 /// stored form, or None when it cannot be one.
 pub fn normalize_check_code(input: &str) -> Option<String> {
-    let raw: String = input
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' ' | '\t'))
-        .map(|c| match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
-            other => other,
-        })
-        .collect();
-    let ok = raw.len() == CODE_LEN && raw.bytes().all(|b| CODE_ALPHABET.contains(&b));
-    ok.then(|| format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
+    crate::codes::normalize(input, 3, 4)
 }
 
 /// What a check in `state` allows.

@@ -1,7 +1,6 @@
 //! Templates of the e-check pages and the helpers they use to show money and states.
 
 use askama::Template;
-use chrono::NaiveDateTime;
 
 use super::model::*;
 use super::service::{Books, CheckLine, Overview, StatementLine};
@@ -70,10 +69,7 @@ impl Transfer {
     }
 }
 
-/// A time as pages show it (UTC).
-pub fn when(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use crate::web::when;
 
 #[derive(Template)]
 #[template(path = "echeck/overview.html")]

@@ -34,6 +34,11 @@ pub type State = web::Data<AppState>;
 /// The largest form the shop accepts; enough for any of its forms, small enough to refuse junk.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
+/// A time as pages and e-mails show it (UTC).
+pub fn when(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// Renders a page with status 200.
 pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
     render_status(StatusCode::OK, page)

@@ -73,6 +73,10 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         demo: false,
         currency: "EUR".into(),
         bench_fixed_page: None,
+        mail_from: "Test Shop <shop@shop.test>".into(),
+        mail_poll_millis: 50,
+        mail_retry_seconds: 1,
+        order_confirm_hours: 48,
         log: "warn".into(),
     }
 }

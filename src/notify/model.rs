@@ -1,0 +1,43 @@
+//! Rows of the outbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::schema::outbox;
+
+crate::id_type!(
+    /// One e-mail in the outbox.
+    MailId
+);
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct Mail {
+    pub id: MailId,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// What the e-mail announces, for the admin page ("order 7QK2M-X9P4T confirmed").
+    pub topic: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// An e-mail to write to the outbox.
+#[derive(Clone, Debug)]
+pub struct NewMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub topic: String,
+}

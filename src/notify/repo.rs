@@ -1,0 +1,90 @@
+//! Queries on the outbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::*;
+use crate::db::DbConnection;
+use crate::db::schema::outbox;
+use crate::db::sql::Sql;
+
+pub fn insert(conn: &mut DbConnection, rows: &[Mail]) -> QueryResult<usize> {
+    let mut n = 0;
+    for row in rows {
+        n += crate::on_backend!(conn, c => diesel::insert_into(outbox::table).values(row).execute(c))?;
+    }
+    Ok(n)
+}
+
+/// Claims up to `limit` due e-mails for `worker` until `until`: unsent, due, and not claimed by a
+/// worker whose claim still runs. On PostgreSQL rows another instance is claiming right now are
+/// skipped, not waited for; SQLite has one writer, so claims never overlap there.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Mail>> {
+    let mut q = Sql::new("UPDATE outbox SET claimed_by = ");
+    q.text(worker).push(", claimed_until = ").time(until);
+    q.push(" WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ").time(now);
+    q.push(" AND (claimed_until IS NULL OR claimed_until <= ").time(now);
+    q.push(&format!(") ORDER BY next_attempt_at LIMIT {}", limit.max(1)));
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        q.push(" FOR UPDATE SKIP LOCKED");
+    }
+    q.push(") RETURNING *");
+    let mut mails: Vec<Mail> = q.load(conn)?;
+    mails.sort_by_key(|m| m.next_attempt_at);
+    Ok(mails)
+}
+
+/// Records a sent e-mail, if the claim is still `worker`'s.
+pub fn mark_sent(conn: &mut DbConnection, id: &MailId, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = Sql::new("UPDATE outbox SET state = 'sent', sent_at = ");
+    q.time(now).push(", attempts = attempts + 1, last_error = NULL, claimed_by = NULL, claimed_until = NULL");
+    q.push(" WHERE id = ").text(id.as_str()).push(" AND claimed_by = ").text(worker);
+    q.execute(conn)
+}
+
+/// Records a failed attempt: the next one at `next`, or given up (`state` failed).
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: &MailId,
+    worker: &str,
+    error: &str,
+    state: &str,
+    next: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut q = Sql::new("UPDATE outbox SET state = ");
+    q.text(state).push(", attempts = attempts + 1, last_error = ").text(error);
+    q.push(", next_attempt_at = ").time(next).push(", claimed_by = NULL, claimed_until = NULL");
+    q.push(" WHERE id = ").text(id.as_str()).push(" AND claimed_by = ").text(worker);
+    q.execute(conn)
+}
+
+pub fn by_id(conn: &mut DbConnection, id: &MailId) -> QueryResult<Option<Mail>> {
+    crate::db::unique(outbox::table.find(id).select(Mail::as_select()), conn)
+}
+
+/// A page of the outbox, newest first, optionally of one state.
+pub fn page(conn: &mut DbConnection, state: Option<&str>, offset: i64, limit: i64) -> QueryResult<Vec<Mail>> {
+    let mut q = outbox::table.select(Mail::as_select()).order(outbox::created_at.desc()).into_boxed();
+    if let Some(state) = state {
+        q = q.filter(outbox::state.eq(state.to_owned()));
+    }
+    q.offset(offset).limit(limit).load(conn)
+}
+
+/// How many e-mails are in each state.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
+}
+
+/// Makes a given-up or waiting e-mail due now.
+pub fn retry_now(conn: &mut DbConnection, id: &MailId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(outbox::table.find(id).filter(outbox::state.ne(SENT)))
+        .set((outbox::state.eq(PENDING), outbox::next_attempt_at.eq(now)))
+        .execute(conn)
+}

@@ -1,0 +1,92 @@
+//! The outbox's operations: other modules write e-mails inside their own transaction; the worker
+//! claims, sends and records; admins look and send again.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+
+use super::model::*;
+use super::{repo, rules};
+use crate::db::{DbConnection, DbError};
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// Writes e-mails to the outbox, in the caller's transaction: they are sent only if it commits.
+pub fn enqueue(conn: &mut DbConnection, mails: &[NewMail], at: NaiveDateTime) -> Result<()> {
+    let rows: Vec<Mail> = mails
+        .iter()
+        .map(|m| Mail {
+            id: MailId::new(),
+            recipient: m.to.clone(),
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            topic: m.topic.clone(),
+            state: PENDING.to_owned(),
+            attempts: 0,
+            next_attempt_at: at,
+            last_error: None,
+            claimed_by: None,
+            claimed_until: None,
+            created_at: at,
+            sent_at: None,
+        })
+        .collect();
+    if !rows.is_empty() {
+        repo::insert(conn, &rows)?;
+    }
+    Ok(())
+}
+
+/// Claims due e-mails for `worker` for `lease`; nobody else sends them meanwhile.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    at: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Mail>> {
+    let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
+    Ok(repo::claim(conn, worker, at, until, limit)?)
+}
+
+pub fn sent(conn: &mut DbConnection, id: &MailId, worker: &str, at: NaiveDateTime) -> Result<()> {
+    repo::mark_sent(conn, id, worker, at)?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried after a growing wait, given up after `MAX_ATTEMPTS`.
+pub fn failed(
+    conn: &mut DbConnection,
+    mail: &Mail,
+    worker: &str,
+    error: &str,
+    retry_base: Duration,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let attempts = mail.attempts + 1;
+    let state = if rules::gives_up(attempts) { FAILED } else { PENDING };
+    let wait = chrono::Duration::from_std(rules::backoff(retry_base, attempts)).unwrap_or(chrono::Duration::hours(6));
+    let error: String = error.chars().take(500).collect();
+    repo::mark_failed(conn, &mail.id, worker, &error, state, at + wait)?;
+    Ok(())
+}
+
+pub const OUTBOX_PAGE: i64 = 50;
+
+/// How many e-mails are in each state.
+pub type Counts = Vec<(String, i64)>;
+
+/// The outbox page: e-mails newest first (of one state if given), and how many are in each state.
+pub fn outbox(conn: &mut DbConnection, state: Option<&str>, page: i64) -> Result<(Vec<Mail>, Counts)> {
+    let mails = repo::page(conn, state, (page - 1).max(0) * OUTBOX_PAGE, OUTBOX_PAGE)?;
+    Ok((mails, repo::counts(conn)?))
+}
+
+pub fn mail(conn: &mut DbConnection, id: &MailId) -> Result<Option<Mail>> {
+    Ok(repo::by_id(conn, id)?)
+}
+
+/// Sends an unsent e-mail at the next round of the worker, also one given up. True if found.
+pub fn retry_now(conn: &mut DbConnection, id: &MailId, at: NaiveDateTime) -> Result<bool> {
+    Ok(repo::retry_now(conn, id, at)? == 1)
+}

@@ -1,0 +1,50 @@
+//! The admin's view of the outbox.
+
+use askama::Template;
+
+use super::model::*;
+use crate::web::layout::Layout;
+use crate::web::when;
+
+impl Mail {
+    /// Where the e-mail stands, as the admin reads it.
+    pub fn status(&self) -> String {
+        match (self.state.as_str(), self.attempts) {
+            (SENT, _) => format!("sent {}", self.sent_at.map(when).unwrap_or_default()),
+            (FAILED, n) => format!("given up after {n} attempts"),
+            (_, 0) => "waiting".to_owned(),
+            (_, n) => format!("retrying after {n} failed attempts, next {}", when(self.next_attempt_at)),
+        }
+    }
+
+    pub fn tone(&self) -> &'static str {
+        match (self.state.as_str(), self.attempts) {
+            (SENT, _) => "good",
+            (FAILED, _) => "bad",
+            (_, 0) => "",
+            _ => "warn",
+        }
+    }
+
+    pub fn created(&self) -> String {
+        when(self.created_at)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notify/outbox.html")]
+pub struct OutboxPage {
+    pub l: Layout,
+    pub mails: Vec<Mail>,
+    pub counts: Vec<(String, i64)>,
+    pub state: String,
+    pub page: i64,
+    pub has_next: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notify/mail.html")]
+pub struct MailPage {
+    pub l: Layout,
+    pub mail: Mail,
+}

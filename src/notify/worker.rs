@@ -1,0 +1,109 @@
+//! The worker that sends the outbox: it claims due e-mails, sends them outside any transaction,
+//! and records each result. Several instances may run on one database.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{Message, SmtpTransport, Transport};
+
+use super::model::Mail;
+use super::service;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+
+/// How long a claim lasts: longer than any send takes, short enough that a crashed worker's
+/// e-mails go out soon after.
+const LEASE: Duration = Duration::from_secs(120);
+const BATCH: i64 = 20;
+
+/// Where e-mails go.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(SmtpTransport),
+    /// `.eml` files, one per e-mail, named by its ID.
+    Folder(PathBuf),
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
+        Ok(match &config.smtp_url {
+            Some(url) => Mailer::Smtp(
+                SmtpTransport::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            ),
+            None => Mailer::Folder(config.data_dir.join("outbox")),
+        })
+    }
+
+    /// Sends one e-mail; the error is what the admin page shows.
+    pub fn send(&self, from: &Mailbox, host: &str, mail: &Mail) -> Result<(), String> {
+        let to: Mailbox = mail.recipient.parse().map_err(|e| format!("bad recipient address: {e}"))?;
+        let message = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .message_id(Some(format!("<{}@{host}>", mail.id)))
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match self {
+            Mailer::Smtp(transport) => transport.send(&message).map(|_| ()).map_err(|e| e.to_string()),
+            Mailer::Folder(dir) => write_eml(dir, &mail.id.to_string(), &message.formatted()),
+        }
+    }
+}
+
+/// Writes the file under a temporary name first, so a reader never sees half an e-mail.
+fn write_eml(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, dir.join(format!("{name}.eml"))).map_err(|e| format!("cannot write the e-mail: {e}"))
+}
+
+/// Starts the worker on the current runtime; it runs as long as the runtime does.
+pub fn spawn_worker(db: Db, config: Arc<Config>) -> anyhow::Result<()> {
+    let mailer = Mailer::from_config(&config)?;
+    let worker = format!("worker-{}", hex::encode(rand::random::<[u8; 8]>()));
+    let host = config.public_url.host_str().unwrap_or("localhost").to_owned();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(config.mail_poll);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = round(&db, &config, &mailer, &worker, &host).await {
+                tracing::warn!(error = %e, "the mail worker could not finish a round");
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Claims a batch and sends it; repeats while there is more due.
+async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<(), DbError> {
+    loop {
+        let me = worker.to_owned();
+        let batch = db.write(move |c| service::claim(c, &me, crate::db::now(), LEASE, BATCH)).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        for mail in batch {
+            let (m, from, h) = (mailer.clone(), config.mail_from.clone(), host.to_owned());
+            let (sent, mail) = tokio::task::spawn_blocking(move || (m.send(&from, &h, &mail), mail))
+                .await
+                .map_err(|_| DbError::Cancelled)?;
+            let (me, retry, id) = (worker.to_owned(), config.mail_retry, mail.id.clone());
+            match sent {
+                Ok(()) => db.write(move |c| service::sent(c, &id, &me, crate::db::now())).await?,
+                Err(error) => {
+                    tracing::warn!(mail = %mail.id, error = %error, "an e-mail could not be sent; it will be retried");
+                    db.write(move |c| service::failed(c, &mail, &me, &error, retry, crate::db::now())).await?
+                }
+            }
+        }
+    }
+}
