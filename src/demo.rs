@@ -153,6 +153,26 @@ pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) 
 
 /// The demo e-check site: a selling office per demo salesperson, two carriers (the demo carrier
 /// works for the first), and a deposit and one paid check on the demo shopper's account.
+/// The order flow's demo: one maker whose goods need its approval, with the demo maker acting
+/// for it.
+pub async fn seed_orders(accounts: &Accounts) -> anyhow::Result<()> {
+    let maker = user_id(accounts, Role::Maker).await?;
+    accounts
+        .db()
+        .write(move |c| {
+            let now = crate::db::now();
+            crate::orders::set_maker(c, "Kawase", true, now)?;
+            if let Some(user) = maker.and_then(|id| id.parse::<crate::accounts::UserId>().ok())
+                && let Some(found) = crate::accounts::find_user(c, &user)?
+            {
+                crate::orders::add_maker_staff(c, "Kawase", &found.email, now)?;
+            }
+            Ok::<_, crate::orders::OrderError>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo order data: {e}"))
+}
+
 pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
     use crate::echeck::{self, IssueRequest, Movement, RegistryForm};
     let mut staff = vec![user_id(accounts, Role::Salesperson).await?];

@@ -11,6 +11,7 @@ pub mod echeck;
 pub mod error;
 pub mod money;
 pub mod notify;
+pub mod orders;
 pub mod web;
 
 use std::net::{SocketAddr, TcpListener};
@@ -147,6 +148,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         let logins = demo::seed(&accounts).await?;
         demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
         demo::seed_echeck(&accounts).await?;
+        demo::seed_orders(&accounts).await?;
         logins
     } else {
         Vec::new()
@@ -186,6 +188,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(catalog::configure)
             .configure(echeck::configure)
             .configure(notify::configure)
+            .configure(orders::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)
@@ -199,9 +202,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
 }
 
 /// Ends expired sessions and forgets idle throttle counters, every few minutes; releases the
-/// holds of checks not paid in time, every minute (pages show them released at once anyway).
+/// holds of checks not paid in time and cancels orders nobody confirmed in time, every minute
+/// (pages show lapsed holds released at once anyway).
 fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
-    let checks_db = db.clone();
+    let (checks_db, confirm_within) = (db.clone(), config.order_confirm);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
@@ -210,6 +214,11 @@ fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
                 Ok(n) if n > 0 => tracing::info!(checks = n, "released the holds of expired checks"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
+            }
+            match checks_db.write(move |c| orders::cancel_unconfirmed(c, confirm_within, db::now(), 100)).await {
+                Ok(n) if n > 0 => tracing::info!(orders = n, "cancelled orders nobody confirmed in time"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not cancel unconfirmed orders"),
             }
         }
     });

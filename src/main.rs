@@ -66,6 +66,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let logins = shop::demo::seed(&accounts).await?;
             print_logins(&config, &logins)?;
             shop::demo::seed_echeck(&accounts).await?;
+            shop::demo::seed_orders(&accounts).await?;
             let empty = shop::catalog::kinds(&mut *db.pool_connection()?)?.is_empty();
             let count = products.unwrap_or(if empty { shop::demo::DEMO_PRODUCTS } else { 0 });
             if count > 0 {

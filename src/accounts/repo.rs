@@ -1,11 +1,11 @@
-//! Queries on the accounts tables (users, user_roles, account_events, sessions). Private to the module.
+//! Queries on the accounts tables (users, user_roles, account_events, sessions, delivery_addresses). Private to the module.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::*;
 use crate::db::DbConnection;
-use crate::db::schema::{account_events, sessions, user_roles, users};
+use crate::db::schema::{account_events, delivery_addresses, sessions, user_roles, users};
 use crate::db::sql::Sql;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -202,4 +202,38 @@ pub fn delete_sessions_before(
 
 pub fn count_sessions_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<i64> {
     sessions::table.filter(sessions::user_id.eq(id)).count().get_result(conn)
+}
+
+// ---- delivery addresses ----
+
+pub fn delivery_address_id(conn: &mut DbConnection, user: &UserId, address: &str) -> QueryResult<Option<String>> {
+    crate::db::unique(
+        delivery_addresses::table
+            .filter(delivery_addresses::user_id.eq(user.as_str()))
+            .filter(delivery_addresses::address.eq(address))
+            .select(delivery_addresses::id),
+        conn,
+    )
+}
+
+pub fn insert_delivery_address(
+    conn: &mut DbConnection,
+    id: &str,
+    user: &UserId,
+    address: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    crate::on_backend!(conn, c => diesel::insert_into(delivery_addresses::table)
+        .values((
+            delivery_addresses::id.eq(id),
+            delivery_addresses::user_id.eq(user.as_str()),
+            delivery_addresses::address.eq(address),
+            delivery_addresses::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(c))
+}
+
+pub fn delivery_address(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+    crate::db::unique(delivery_addresses::table.find(id).select(delivery_addresses::address), conn)
 }

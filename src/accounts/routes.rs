@@ -84,6 +84,7 @@ async fn register(
     match state.accounts.register(registration).await {
         Ok(id) => {
             auth::log_in(&session, &id)?;
+            crate::orders::merge_visitor_cart(&state, &session, &id).await?;
             flash::ok(&session, "Welcome! Your account is ready.");
             Ok(see_other("/account"))
         }
@@ -136,6 +137,7 @@ async fn login(
     let (status, error) = match state.accounts.log_in(&form.email, form.password, client).await {
         Ok(id) => {
             auth::log_in(&session, &id)?;
+            crate::orders::merge_visitor_cart(&state, &session, &id).await?;
             return Ok(see_other(safe_next(&form.next).unwrap_or("/")));
         }
         Err(AccountError::BadCredentials) => (StatusCode::UNAUTHORIZED, BAD_LOGIN.to_owned()),

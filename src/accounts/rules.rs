@@ -89,6 +89,31 @@ pub fn check_personal(personal: &PersonalData, errors: &mut FieldErrors) {
     }
 }
 
+/// A delivery address as typed: the same checks as the postal address.
+pub fn check_address(address: &str) -> Result<(), String> {
+    check_text(address, 500, "delivery address", true)
+}
+
+/// Text compared the way people mean it: case, and runs of spaces and line breaks, do not count.
+fn loose(text: &str) -> String {
+    text.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// A phone number's digits only ("+1 (555) 010-0200" is "15550100200").
+fn digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Whether personal data given now names the same person as the data registered: compared after
+/// ignoring case, spacing and the punctuation of phone numbers. All three must match.
+pub fn same_person(registered: &PersonalData, given: &PersonalData) -> bool {
+    let phone = digits(&given.phone);
+    !phone.is_empty()
+        && loose(&registered.full_name) == loose(&given.full_name)
+        && loose(&registered.postal_address) == loose(&given.postal_address)
+        && digits(&registered.phone) == phone
+}
+
 /// Personal data as stored: surrounding spaces dropped, line ends unified.
 pub fn tidy_personal(personal: &PersonalData) -> PersonalData {
     PersonalData {
@@ -219,5 +244,24 @@ mod tests {
         assert!(session_expired(t0, at(12 * 60), at(12 * 60 + 1), idle, absolute));
         assert!(!session_needs_touch(at(0), at(1)));
         assert!(session_needs_touch(at(0), at(2)));
+    }
+}
+
+#[cfg(test)]
+mod person_tests {
+    use super::*;
+
+    fn person(name: &str, address: &str, phone: &str) -> PersonalData {
+        PersonalData { full_name: name.into(), postal_address: address.into(), phone: phone.into() }
+    }
+
+    #[test]
+    fn the_same_person_however_written() {
+        let registered = person("Ann Lee", "1 Test Street\nTestville", "+1 555 0100");
+        assert!(same_person(&registered, &person(" ann  LEE ", "1 test street testville", "+1 (555) 01-00")));
+        assert!(!same_person(&registered, &person("Ann Leigh", "1 Test Street\nTestville", "+1 555 0100")));
+        assert!(!same_person(&registered, &person("Ann Lee", "2 Test Street\nTestville", "+1 555 0100")));
+        assert!(!same_person(&registered, &person("Ann Lee", "1 Test Street\nTestville", "+1 555 0101")));
+        assert!(!same_person(&person("", "", ""), &person("", "", "")));
     }
 }

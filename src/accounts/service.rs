@@ -50,6 +50,30 @@ pub fn now() -> NaiveDateTime {
 
 // ---- functions on the caller's connection ----
 
+/// The ID of a delivery address of the user's (kept once per distinct address): orders keep this
+/// ID, so the address itself stays with the accounts.
+pub fn delivery_address_id(conn: &mut DbConnection, user: &UserId, address: &str, at: NaiveDateTime) -> Result<String> {
+    let address = address.trim().replace("\r\n", "\n");
+    rules::check_address(&address).map_err(|e| AccountError::Invalid(FieldErrors::with("address", e)))?;
+    if let Some(id) = repo::delivery_address_id(conn, user, &address)? {
+        return Ok(id);
+    }
+    let id = uuid::Uuid::now_v7().hyphenated().to_string();
+    repo::insert_delivery_address(conn, &id, user, &address, at)?;
+    // A racing request may have stored the same address first.
+    repo::delivery_address_id(conn, user, &address)?.ok_or(AccountError::NotFound)
+}
+
+/// A delivery address by its ID, for the buyer's, the seller's and the carrier's pages.
+pub fn delivery_address(conn: &mut DbConnection, id: &str) -> Result<Option<String>> {
+    Ok(repo::delivery_address(conn, id)?)
+}
+
+/// Whether `given` is the personal data this user registered (see `rules::same_person`).
+pub fn is_same_person(conn: &mut DbConnection, id: &UserId, given: &PersonalData) -> Result<bool> {
+    Ok(find_user(conn, id)?.is_some_and(|u| rules::same_person(&u.personal, given)))
+}
+
 /// The user with their roles, or None.
 pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<Option<User>> {
     let Some(row) = repo::user_by_id(conn, id)? else { return Ok(None) };

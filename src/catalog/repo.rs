@@ -266,6 +266,32 @@ pub fn withdraw_offer(conn: &mut DbConnection, id: &OfferId, now: NaiveDateTime)
         .execute(conn)
 }
 
+/// Offers by code with their product and kind's name; unknown codes are left out.
+pub fn offers_in_full(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<(Offer, Product, String)>> {
+    offers::table
+        .inner_join(products::table.inner_join(kinds::table))
+        .filter(offers::code.eq_any(codes))
+        .select((Offer::as_select(), Product::as_select(), kinds::name))
+        .load(conn)
+}
+
+/// Takes `quantity` units off the offer's stock if that many are there and the offer stands;
+/// 1 when taken, 0 when not (sold out or withdrawn). Never below zero, whoever runs at once.
+pub fn take_stock(conn: &mut DbConnection, id: &OfferId, quantity: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = Sql::new("UPDATE offers SET stock = stock - ");
+    q.int(quantity).push(", sold = sold + ").int(quantity).push(", updated_at = ").time(now);
+    q.push(" WHERE id = ").text(id.as_str()).push(" AND withdrawn_at IS NULL AND stock >= ").int(quantity);
+    q.execute(conn)
+}
+
+/// Puts units back on the stock of an offer (an order was cancelled), also of a withdrawn one.
+pub fn return_stock(conn: &mut DbConnection, id: &OfferId, quantity: i64, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = Sql::new("UPDATE offers SET stock = stock + ");
+    q.int(quantity).push(", sold = sold - ").int(quantity).push(", updated_at = ").time(now);
+    q.push(" WHERE id = ").text(id.as_str());
+    q.execute(conn)
+}
+
 // ---- customer prices ----
 
 pub fn insert_customer_price(conn: &mut DbConnection, row: &CustomerPrice) -> QueryResult<usize> {

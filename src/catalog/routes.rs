@@ -110,8 +110,9 @@ async fn product(state: State, page: Page, path: web::Path<String>) -> Result<Ht
     }
     let viewer = viewer(&page.user);
     let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
+    let can_buy = page.user.as_ref().is_none_or(|u| u.has_role(crate::accounts::Role::Shopper));
     let p = state.db.read(move |c| service::product_page(c, &code.to_uppercase(), viewer.as_deref())).await?;
-    render(&ProductView { l: page.l, p, can_sell })
+    render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
 async fn consumables(state: State, user: CurrentUser, page: Page) -> Result<HttpResponse, AppError> {

@@ -593,6 +593,49 @@ pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -
     Ok(ProductPage { product, kind, shown, fits, offers, asked })
 }
 
+// ---- for orders ----
+
+/// An offer as a cart and an order need it: with its product, its kind's name and the price this
+/// shopper pays now.
+#[derive(Clone, Debug)]
+pub struct OfferToBuy {
+    pub offer: Offer,
+    pub product: Product,
+    pub kind_name: String,
+    pub price: i64,
+}
+
+/// The offers with these codes (withdrawn ones too, so a cart can say so), priced for `viewer`.
+pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&str>, codes: &[String]) -> Result<Vec<OfferToBuy>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = repo::offers_in_full(conn, codes)?;
+    let prices =
+        effective_prices(conn, viewer, &rows.iter().map(|(o, _, _)| (o.id.clone(), o.price)).collect::<Vec<_>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|(offer, product, kind_name)| OfferToBuy {
+            price: prices.get(&offer.id).copied().unwrap_or(offer.price),
+            offer,
+            product,
+            kind_name,
+        })
+        .collect())
+}
+
+/// Takes units off an offer's stock in the caller's transaction. False when fewer are left (or
+/// the offer was withdrawn): then nothing changed.
+pub fn take_stock(conn: &mut DbConnection, offer: &OfferId, quantity: i64, at: NaiveDateTime) -> Result<bool> {
+    Ok(quantity > 0 && repo::take_stock(conn, offer, quantity, at)? == 1)
+}
+
+/// Puts units back (a cancelled order's), in the caller's transaction.
+pub fn return_stock(conn: &mut DbConnection, offer: &OfferId, quantity: i64, at: NaiveDateTime) -> Result<()> {
+    repo::return_stock(conn, offer, quantity, at)?;
+    Ok(())
+}
+
 // ---- customer prices ----
 
 /// Whom an agreed price is for.

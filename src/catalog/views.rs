@@ -125,6 +125,8 @@ pub struct ProductView {
     pub p: ProductPage,
     /// The viewer may sell: the page offers to add their own offer of this product.
     pub can_sell: bool,
+    /// The viewer may buy: a visitor or a shopper.
+    pub can_buy: bool,
 }
 
 #[derive(Template)]

@@ -288,6 +288,19 @@ pub fn set_delivery(conn: &mut DbConnection, id: &CheckId, report: &str, at: Nai
         .execute(conn)
 }
 
+/// Names another carrier on a check still open.
+pub fn set_carrier(
+    conn: &mut DbConnection,
+    id: &CheckId,
+    carrier: &CarrierId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(echecks::table.find(id))
+        .filter(echecks::state.eq(CheckState::Issued.as_str()))
+        .set((echecks::carrier_id.eq(carrier), echecks::updated_at.eq(at)))
+        .execute(conn)
+}
+
 pub fn insert_check_event(conn: &mut DbConnection, row: &CheckEvent) -> QueryResult<usize> {
     crate::on_backend!(conn, c => diesel::insert_into(echeck_events::table).values(row).execute(c))
 }

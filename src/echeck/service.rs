@@ -373,6 +373,29 @@ pub fn void(
     Ok(Check { state: CheckState::Voided.as_str().into(), updated_at: at, ..check })
 }
 
+/// The seller hands the goods to another carrier than the check names (the buyer's choice): the
+/// check then names that one, whose delivery report it will take. Only while the check is open.
+pub fn change_carrier(
+    conn: &mut DbConnection,
+    code: &str,
+    office: &OfficeId,
+    carrier_code: &str,
+    actor: Option<&UserId>,
+    at: NaiveDateTime,
+) -> Result<Check> {
+    let check = check_for(conn, code, Party::Office(office))?;
+    rules::may_pay(check.state_at(at))?;
+    let carrier = active_carrier(conn, carrier_code)?;
+    if carrier.id == check.carrier_id {
+        return Ok(check);
+    }
+    if repo::set_carrier(conn, &check.id, &carrier.id, at)? != 1 {
+        return Err(refusal_now(conn, &check.id, at)?.into());
+    }
+    check_event(conn, &check.id, actor, "carrier changed", &carrier.code, at)?;
+    Ok(Check { carrier_id: carrier.id, updated_at: at, ..check })
+}
+
 /// The carrier's completion report, recorded on the check (seed 003: delivery completion).
 pub fn record_delivery(
     conn: &mut DbConnection,
@@ -878,6 +901,11 @@ pub fn carrier(conn: &mut DbConnection, code: &str) -> Result<Carrier> {
 }
 
 /// The selling office a salesperson works for.
+/// Offices by ID (unknown IDs are left out).
+pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<Office>> {
+    Ok(repo::offices_by_ids(conn, ids)?)
+}
+
 pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office>> {
     Ok(repo::office_of_user(conn, user.as_str())?)
 }

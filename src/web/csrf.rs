@@ -29,6 +29,11 @@ pub fn token(session: &Session) -> Result<String, AppError> {
     rotate(session)
 }
 
+/// The session's token if it has one, else "" (no session is started for it).
+pub fn existing(session: &Session) -> String {
+    session.get::<String>(KEY).ok().flatten().unwrap_or_default()
+}
+
 /// A new token (at login).
 pub fn rotate(session: &Session) -> Result<String, AppError> {
     let token = hex::encode(rand::random::<[u8; 32]>());

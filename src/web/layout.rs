@@ -58,7 +58,9 @@ pub struct FormPage {
 async fn build(req: HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<User>>), AppError> {
     let user = auth::current_user(&req).await?;
     let session = req.get_session();
-    let token = if with_form || user.is_some() { csrf::token(&session)? } else { String::new() };
+    // A visitor's session is made only by a page with a form; a page without one shows forms
+    // (add to cart) only to visitors who have a session already, others get a link to a form.
+    let token = if with_form || user.is_some() { csrf::token(&session)? } else { csrf::existing(&session) };
     let flashes = super::flash::take(&session);
     Ok((Layout::of(user.as_deref(), token, flashes), user))
 }

@@ -28,10 +28,26 @@ struct Dashboard {
 /// What each role is for (as DESIGN.md's table of roles says) and the sections it reaches.
 fn role_page(role: Role) -> (&'static str, Vec<Section>) {
     match role {
-        Role::Shopper => ("Buy goods, follow your orders, trade in used goods and collect points.", vec![]),
+        Role::Shopper => (
+            "Buy goods, follow your orders, trade in used goods and collect points.",
+            vec![
+                Section { href: "/cart", title: "Cart", about: "What you are about to order." },
+                Section { href: "/orders", title: "Orders", about: "Your orders, their state and their timeline." },
+                Section {
+                    href: "/echeck",
+                    title: "E-check credit",
+                    about: "Your balance, credit line and held amounts.",
+                },
+            ],
+        ),
         Role::Salesperson => (
             "Run your offers and the orders placed with your selling office.",
             vec![
+                Section {
+                    href: "/sell/orders",
+                    title: "Orders",
+                    about: "Confirm prices, ship with a carrier, cancel with a reason.",
+                },
                 Section {
                     href: "/sell/offers",
                     title: "Offers",
@@ -49,9 +65,23 @@ fn role_page(role: Role) -> (&'static str, Vec<Section>) {
                 },
             ],
         ),
-        Role::Maker => ("Approve orders of your goods where your company requires approval.", vec![]),
+        Role::Maker => (
+            "Approve orders of your goods where your company requires approval.",
+            vec![Section {
+                href: "/maker/approvals",
+                title: "Approvals",
+                about: "Orders of your goods waiting for your approval.",
+            }],
+        ),
         Role::Clerk => ("Receive, inspect and pay for traded-in goods; record returned cartridges.", vec![]),
-        Role::Carrier => ("See the shipments handed to you and report their delivery.", vec![]),
+        Role::Carrier => (
+            "See the shipments handed to you and report their delivery.",
+            vec![Section {
+                href: "/carrier/shipments",
+                title: "Shipments",
+                about: "Where to deliver what; report deliveries and cash collected.",
+            }],
+        ),
         Role::Pickup => ("Hand over parcels for anonymous orders against order ID and pickup PIN.", vec![]),
         Role::Admin => (
             "Operate the shop: people and their roles, and the shop's settings.",
@@ -60,6 +90,16 @@ fn role_page(role: Role) -> (&'static str, Vec<Section>) {
                     href: "/admin/users",
                     title: "Users",
                     about: "Find users, grant and revoke roles, suspend accounts.",
+                },
+                Section {
+                    href: "/admin/makers",
+                    title: "Makers",
+                    about: "Which makers approve orders of their goods, and who acts for them.",
+                },
+                Section {
+                    href: "/admin/outbox",
+                    title: "Outbox",
+                    about: "E-mails sent, waiting and failed, with the reason.",
                 },
                 Section {
                     href: "/admin/echeck",

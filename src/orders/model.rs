@@ -1,0 +1,143 @@
+//! Rows of carts, orders, their items, approvals and events.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::rules::OrderState;
+use crate::db::schema::{cart_items, makers, order_approvals, order_events, order_items, orders};
+
+crate::id_type!(
+    /// One order: the goods of one selling office bought at one checkout.
+    OrderId
+);
+crate::id_type!(
+    /// One entry in an order's timeline.
+    OrderEventId
+);
+
+/// A line of a cart, in the database (logged in) or in the session (visitors). The price seen
+/// when it was added is kept, to show a change before the order is placed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, Queryable, Selectable)]
+#[diesel(table_name = cart_items)]
+pub struct CartLine {
+    pub offer_code: String,
+    pub quantity: i64,
+    pub seen_price: i64,
+}
+
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+pub struct Order {
+    pub id: OrderId,
+    pub number: String,
+    pub buyer_id: String,
+    pub office_id: String,
+    pub state: String,
+    pub payment: String,
+    pub check_code: Option<String>,
+    pub carrier_code: String,
+    pub total: i64,
+    pub currency: String,
+    pub delivery_address_id: String,
+    pub delivery_wish: String,
+    pub needs_approval: bool,
+    pub cash_collected: Option<i64>,
+    pub idempotency_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Order {
+    pub fn state(&self) -> OrderState {
+        OrderState::parse(&self.state).unwrap_or(OrderState::Cancelled)
+    }
+
+    pub fn by_echeck(&self) -> bool {
+        self.payment == Payment::Echeck.as_str()
+    }
+}
+
+/// How an order is paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Payment {
+    Echeck,
+    Cash,
+}
+
+impl Payment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Payment::Echeck => "echeck",
+            Payment::Cash => "cash",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Payment> {
+        match s {
+            "echeck" => Some(Payment::Echeck),
+            "cash" => Some(Payment::Cash),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Payment::Echeck => "E-check",
+            Payment::Cash => "Cash on delivery",
+        }
+    }
+}
+
+/// What was bought, as it was when bought.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_items)]
+pub struct OrderItem {
+    pub order_id: OrderId,
+    pub offer_id: String,
+    pub offer_code: String,
+    pub seller_id: String,
+    pub kind: String,
+    pub maker: String,
+    pub model: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub list_price: i64,
+}
+
+impl OrderItem {
+    pub fn line_total(&self) -> i64 {
+        self.unit_price.saturating_mul(self.quantity)
+    }
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_approvals)]
+pub struct Approval {
+    pub order_id: OrderId,
+    pub maker: String,
+    pub state: String,
+    pub actor_id: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_events)]
+pub struct OrderEvent {
+    pub id: OrderEventId,
+    pub order_id: OrderId,
+    pub state: String,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub note: String,
+    pub at: NaiveDateTime,
+}
+
+/// A maker as the order flow knows it.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = makers)]
+pub struct Maker {
+    pub name: String,
+    pub requires_approval: bool,
+    pub updated_at: NaiveDateTime,
+}

@@ -1,0 +1,745 @@
+//! Handlers of the cart, checkout and order pages for shoppers, salespeople, makers, carriers
+//! and administrators.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use super::model::*;
+use super::rules::{OrderState, Refusal};
+use super::service::{self as orders, CheckoutForm, OrderError, OrderLine, Who};
+use super::views::*;
+use crate::accounts::UserId;
+use crate::db::DbError;
+use crate::echeck::{self, Carrier};
+use crate::error::AppError;
+use crate::web::auth::{Authorized, roles};
+use crate::web::forms::FieldErrors;
+use crate::web::layout::{FormPage, Layout, Page};
+use crate::web::{State, flash, form_status, render, render_status, see_other};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/cart", web::get().to(cart))
+        .route("/cart/add", web::get().to(add_form))
+        .route("/cart/add", web::post().to(add))
+        .route("/cart/{code}/quantity", web::post().to(change_quantity))
+        .route("/cart/{code}/remove", web::post().to(remove))
+        .route("/checkout", web::get().to(checkout_form))
+        .route("/checkout", web::post().to(checkout))
+        .route("/orders", web::get().to(my_orders))
+        .route("/orders/{number}", web::get().to(my_order))
+        .route("/orders/{number}/cancel", web::post().to(buyer_cancel))
+        .route("/sell/orders", web::get().to(sell_orders))
+        .route("/sell/orders/{number}", web::get().to(sell_order))
+        .route("/sell/orders/{number}/{action}", web::post().to(sell_action))
+        .route("/maker/approvals", web::get().to(approvals))
+        .route("/maker/approvals/{number}/{decision}", web::post().to(decide))
+        .route("/carrier/shipments", web::get().to(shipments))
+        .route("/carrier/shipments/{number}/delivered", web::post().to(delivered))
+        .route("/admin/makers", web::get().to(makers))
+        .route("/admin/makers", web::post().to(set_maker))
+        .route("/admin/makers/staff", web::post().to(add_maker_staff))
+        .route("/admin/makers/staff/{user}/remove", web::post().to(remove_maker_staff));
+}
+
+impl From<OrderError> for AppError {
+    fn from(e: OrderError) -> Self {
+        match e {
+            OrderError::NotFound => AppError::NotFound,
+            OrderError::Refused(r) => AppError::BadRequest(r.to_string()),
+            OrderError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
+            OrderError::AlreadyPlaced => AppError::BadRequest("These orders were placed already.".into()),
+            OrderError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// The status of a page that comes back with a refusal of a step: 409, the order's state
+/// stands in the way.
+const REFUSED: StatusCode = StatusCode::CONFLICT;
+
+fn now() -> chrono::NaiveDateTime {
+    crate::db::now()
+}
+
+// ---- carts: in the database for shoppers, in the session for visitors ----
+
+const SESSION_CART: &str = "cart";
+
+fn visitor_lines(session: &Session) -> Vec<CartLine> {
+    session.get::<Vec<CartLine>>(SESSION_CART).ok().flatten().unwrap_or_default()
+}
+
+fn keep_visitor_lines(session: &Session, lines: &[CartLine]) -> Result<(), AppError> {
+    if lines.is_empty() {
+        session.remove(SESSION_CART);
+    } else {
+        session.insert(SESSION_CART, lines)?;
+    }
+    Ok(())
+}
+
+/// At login: the visitor's cart joins the one kept for the account, and leaves the session.
+pub async fn merge_visitor_cart(state: &State, session: &Session, user: &UserId) -> Result<(), AppError> {
+    let lines = visitor_lines(session);
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let user = user.clone();
+    state.db.write(move |c| orders::merge_cart(c, &user, &lines, now())).await?;
+    session.remove(SESSION_CART);
+    Ok(())
+}
+
+/// Whose cart: a logged-in shopper's (kept in the database) or a visitor's (in the session).
+/// Users without the shopper role cannot buy.
+fn buyer_of(page_user: &Option<std::sync::Arc<crate::accounts::User>>) -> Result<Option<UserId>, AppError> {
+    match page_user {
+        None => Ok(None),
+        Some(user) if user.has_role(crate::accounts::Role::Shopper) => Ok(Some(user.id.clone())),
+        Some(_) => Err(AppError::Forbidden),
+    }
+}
+
+async fn cart_page(
+    state: &State,
+    session: &Session,
+    l: Layout,
+    buyer: Option<UserId>,
+    bad_line: Option<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let currency = state.config.currency.clone();
+    let visitor = visitor_lines(session);
+    let logged_in = buyer.is_some();
+    let cart = state
+        .db
+        .read(move |c| {
+            let lines = match &buyer {
+                Some(user) => orders::cart_lines(c, user)?,
+                None => visitor,
+            };
+            orders::price_cart(c, buyer.as_ref(), lines, &currency)
+        })
+        .await?;
+    let status = if bad_line.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render_status(status, &CartPage { l, cart, logged_in, bad_line })
+}
+
+async fn cart(state: State, session: Session, page: FormPage) -> Result<HttpResponse, AppError> {
+    let buyer = buyer_of(&page.user)?;
+    cart_page(&state, &session, page.l, buyer, None).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AddForm {
+    offer: String,
+    quantity: String,
+}
+
+/// The "add to cart" form on a page of its own: for visitors who have no session yet (the
+/// product page then links here rather than carry a form), and when an addition comes back.
+async fn add_page(
+    state: &State,
+    l: Layout,
+    buyer: Option<UserId>,
+    form: AddForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let code = form.offer.trim().to_owned();
+    let viewer = buyer.map(|b| b.to_string());
+    let offer = state
+        .db
+        .read(move |c| crate::catalog::offers_to_buy(c, viewer.as_deref(), &[code]))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    render_status(form_status(&errors), &AddPage { l, offer, quantity: form.quantity, errors })
+}
+
+async fn add_form(state: State, page: FormPage, query: web::Query<AddForm>) -> Result<HttpResponse, AppError> {
+    let buyer = buyer_of(&page.user)?;
+    let mut form = query.into_inner();
+    if form.quantity.is_empty() {
+        form.quantity = "1".into();
+    }
+    add_page(&state, page.l, buyer, form, FieldErrors::new()).await
+}
+
+async fn add(
+    state: State,
+    session: Session,
+    page: FormPage,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, AppError> {
+    let buyer = buyer_of(&page.user)?;
+    let form = form.into_inner();
+    let (code, quantity) = (form.offer.trim().to_owned(), form.quantity.clone());
+    let added = match buyer.clone() {
+        Some(user) => state.db.write(move |c| orders::add_to_cart(c, &user, &code, &quantity, now())).await,
+        None => {
+            let mut lines = visitor_lines(&session);
+            let result = state
+                .db
+                .read(move |c| orders::add(c, None, &mut lines, &code, &quantity).map(|line| (line, lines)))
+                .await;
+            result.and_then(|(line, lines)| {
+                keep_visitor_lines(&session, &lines).map_err(|_| OrderError::Db(DbError::Cancelled))?;
+                Ok(line)
+            })
+        }
+    };
+    match added {
+        Ok(line) => {
+            flash::ok(
+                &session,
+                &format!("Added to your cart; {} of offer {} in it now.", line.quantity, line.offer_code),
+            );
+            Ok(see_other("/cart"))
+        }
+        Err(OrderError::Invalid(errors)) => add_page(&state, page.l, buyer, form, errors).await,
+        Err(OrderError::Refused(r)) => {
+            add_page(&state, page.l, buyer, form, FieldErrors::with("quantity", r.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct QuantityForm {
+    quantity: String,
+}
+
+async fn change_quantity(
+    state: State,
+    session: Session,
+    page: FormPage,
+    code: web::Path<String>,
+    form: web::Form<QuantityForm>,
+) -> Result<HttpResponse, AppError> {
+    let buyer = buyer_of(&page.user)?;
+    let (code, typed) = (code.into_inner(), form.into_inner().quantity);
+    let (c2, q2) = (code.clone(), typed.clone());
+    let changed = match buyer.clone() {
+        Some(user) => state.db.write(move |c| orders::change_quantity(c, &user, &c2, &q2, now())).await,
+        None => {
+            let mut lines = visitor_lines(&session);
+            let result = state
+                .db
+                .read(move |c| orders::set_quantity(c, None, &mut lines, &c2, &q2).map(|line| (line, lines)))
+                .await;
+            result.and_then(|(line, lines)| {
+                keep_visitor_lines(&session, &lines).map_err(|_| OrderError::Db(DbError::Cancelled))?;
+                Ok(line)
+            })
+        }
+    };
+    match changed {
+        Ok(_) => {
+            flash::ok(&session, "Quantity changed.");
+            Ok(see_other("/cart"))
+        }
+        Err(OrderError::Invalid(errors)) => {
+            let message = errors.get("quantity").to_owned();
+            cart_page(&state, &session, page.l, buyer, Some((code, typed, message))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove(
+    state: State,
+    session: Session,
+    page: FormPage,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let code = code.into_inner();
+    match buyer_of(&page.user)? {
+        Some(user) => state.db.write(move |c| orders::remove_from_cart(c, &user, &code)).await?,
+        None => {
+            let mut lines = visitor_lines(&session);
+            lines.retain(|l| l.offer_code != code);
+            keep_visitor_lines(&session, &lines)?;
+        }
+    }
+    flash::ok(&session, "Removed from your cart.");
+    Ok(see_other("/cart"))
+}
+
+// ---- checkout ----
+
+type Shopper = Authorized<roles::Shopper>;
+
+async fn active_carriers(state: &State) -> Result<Vec<Carrier>, AppError> {
+    let all = state.db.read(echeck::carriers).await?;
+    Ok(all.into_iter().filter(Carrier::is_active).collect())
+}
+
+async fn checkout_page(
+    state: &State,
+    shopper: &Shopper,
+    l: Layout,
+    form: CheckoutForm,
+    errors: FieldErrors,
+    refusal: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (id, currency) = (shopper.user.id.clone(), state.config.currency.clone());
+    let plan = state.db.read(move |c| orders::checkout_plan(c, &id, &currency)).await?;
+    let carriers = active_carriers(state).await?;
+    let status = match (&refusal, errors.is_empty()) {
+        (Some(_), _) => REFUSED,
+        (None, ok) => {
+            if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        }
+    };
+    let form = CheckoutForm { quote: plan.cart.quote(), ..form };
+    let mut page = CheckoutPage::new(l, plan, form, carriers);
+    page.errors = errors;
+    page.refusal = refusal;
+    render_status(status, &page)
+}
+
+async fn checkout_form(state: State, shopper: Shopper, page: FormPage) -> Result<HttpResponse, AppError> {
+    let form = CheckoutForm {
+        address: shopper.user.personal.postal_address.clone(),
+        payment: Payment::Echeck.as_str().into(),
+        carrier: active_carriers(&state).await?.first().map(|c| c.code.clone()).unwrap_or_default(),
+        key: hex::encode(rand::random::<[u8; 16]>()),
+        ..Default::default()
+    };
+    checkout_page(&state, &shopper, page.l, form, FieldErrors::new(), None).await
+}
+
+async fn checkout(
+    state: State,
+    session: Session,
+    shopper: Shopper,
+    page: FormPage,
+    form: web::Form<CheckoutForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let (id, f) = (shopper.user.id.clone(), form.clone());
+    let placed = match state.db.write(move |c| orders::place_orders(c, &id, &f, now())).await {
+        Err(OrderError::AlreadyPlaced) => {
+            // A racing submit of the same form placed them; answer as it did.
+            let (id, key) = (shopper.user.id.clone(), form.key.clone());
+            state.db.read(move |c| orders::placed_with_key(c, &id, &key)).await?
+        }
+        Err(OrderError::Invalid(errors)) => {
+            return checkout_page(&state, &shopper, page.l, form, errors, None).await;
+        }
+        Err(OrderError::Refused(r)) => {
+            return checkout_page(&state, &shopper, page.l, form, FieldErrors::new(), Some(r.to_string())).await;
+        }
+        other => other?,
+    };
+    let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
+    match numbers.as_slice() {
+        [] => Err(AppError::BadRequest(Refusal::EmptyCart.to_string())),
+        [one] => {
+            flash::ok(&session, &format!("Thank you! Your order {one} is placed. The seller confirms the price next."));
+            Ok(see_other(&format!("/orders/{one}")))
+        }
+        many => {
+            flash::ok(
+                &session,
+                &format!("Thank you! Your orders {} are placed, one per selling office.", many.join(", ")),
+            );
+            Ok(see_other("/orders"))
+        }
+    }
+}
+
+// ---- shoppers' orders ----
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    page: Option<i64>,
+    #[serde(default)]
+    state: String,
+}
+
+fn page_of(query: &ListQuery) -> i64 {
+    query.page.unwrap_or(1).clamp(1, 100_000)
+}
+
+/// A list fetched one longer than a page: whether another page follows, and the page itself.
+fn split_page(mut lines: Vec<OrderLine>, page: i64) -> Result<(Vec<OrderLine>, bool), AppError> {
+    if lines.is_empty() && page > 1 {
+        return Err(AppError::NotFound);
+    }
+    let has_next = lines.len() as i64 > orders::ORDERS_PAGE;
+    lines.truncate(orders::ORDERS_PAGE as usize);
+    Ok((lines, has_next))
+}
+
+async fn my_orders(
+    state: State,
+    shopper: Shopper,
+    page: Page,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let n = page_of(&query);
+    let id = shopper.user.id.clone();
+    let lines = state.db.read(move |c| orders::orders_of_buyer(c, &id, n)).await?;
+    let (orders, has_next) = split_page(lines, n)?;
+    render(&MyOrdersPage { l: page.l, orders, page: n, has_next })
+}
+
+async fn my_order(
+    state: State,
+    shopper: Shopper,
+    page: FormPage,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = shopper.user.id.clone();
+    let d = state.db.read(move |c| orders::details(c, &number, Who::Buyer(&id))).await?;
+    render(&OrderPage::new(page.l, d, Viewer::Buyer))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ActionForm {
+    reason: String,
+    carrier: String,
+    cash: String,
+    report: String,
+}
+
+/// The order's page again, with what refused the form.
+async fn order_page_again(
+    state: &State,
+    l: Layout,
+    number: String,
+    who_id: UserId,
+    viewer: Viewer,
+    form: ActionForm,
+    err: OrderError,
+) -> Result<HttpResponse, AppError> {
+    let (errors, refusal) = match err {
+        OrderError::Invalid(errors) => (errors, None),
+        OrderError::Refused(r) => (FieldErrors::new(), Some(r.to_string())),
+        other => return Err(other.into()),
+    };
+    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    let d = state
+        .db
+        .read(move |c| {
+            let who = if viewer == Viewer::Seller { Who::Seller(&who_id) } else { Who::Buyer(&who_id) };
+            orders::details(c, &number, who)
+        })
+        .await?;
+    let mut page = OrderPage::new(l, d, viewer);
+    if viewer == Viewer::Seller {
+        page.carriers = active_carriers(state).await?;
+    }
+    page.errors = errors;
+    page.refusal = refusal;
+    page.reason = form.reason;
+    if !form.carrier.is_empty() {
+        page.carrier = form.carrier;
+    }
+    render_status(status, &page)
+}
+
+async fn buyer_cancel(
+    state: State,
+    session: Session,
+    shopper: Shopper,
+    page: FormPage,
+    number: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (number, form) = (number.into_inner(), form.into_inner());
+    let (id, n, reason) = (shopper.user.id.clone(), number.clone(), form.reason.clone());
+    match state.db.write(move |c| orders::cancel(c, &n, Who::Buyer(&id), &reason, now())).await {
+        Ok(order) => {
+            flash::ok(&session, &format!("Order {} is cancelled.", order.number));
+            Ok(see_other(&format!("/orders/{}", order.number)))
+        }
+        Err(e) => order_page_again(&state, page.l, number, shopper.user.id.clone(), Viewer::Buyer, form, e).await,
+    }
+}
+
+// ---- salespeople ----
+
+type Seller = Authorized<roles::Salesperson>;
+
+async fn sell_orders(
+    state: State,
+    seller: Seller,
+    page: Page,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let n = page_of(&query);
+    let filter = match query.state.as_str() {
+        "" => None,
+        s => {
+            Some(OrderState::parse(s).ok_or_else(|| AppError::BadRequest("There is no such state of orders.".into()))?)
+        }
+    };
+    let id = seller.user.id.clone();
+    let found = state.db.read(move |c| orders::orders_of_office(c, &id, filter, n)).await?;
+    let (office, lines) = match found {
+        Some((office, lines)) => (Some(office), lines),
+        None => (None, Vec::new()),
+    };
+    let (orders, has_next) = split_page(lines, n)?;
+    render(&SellOrdersPage {
+        l: page.l,
+        office,
+        orders,
+        state: query.state.clone(),
+        states: &OrderState::ALL,
+        page: n,
+        has_next,
+    })
+}
+
+async fn sell_order(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    number: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = seller.user.id.clone();
+    let d = state.db.read(move |c| orders::details(c, &number, Who::Seller(&id))).await?;
+    let mut page = OrderPage::new(page.l, d, Viewer::Seller);
+    page.carriers = active_carriers(&state).await?;
+    render(&page)
+}
+
+async fn sell_action(
+    state: State,
+    session: Session,
+    seller: Seller,
+    page: FormPage,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let ((number, action), form) = (path.into_inner(), form.into_inner());
+    let (id, n, f) = (seller.user.id.clone(), number.clone(), (form.reason.clone(), form.carrier.clone()));
+    let done = match action.as_str() {
+        "confirm" => "Price confirmed.",
+        "cancel" => "Order cancelled; the buyer is told why.",
+        "ship" => "Shipped: the carrier has the delivery instruction.",
+        _ => return Err(AppError::NotFound),
+    };
+    let result = state
+        .db
+        .write(move |c| match action.as_str() {
+            "confirm" => orders::confirm(c, &n, &id, now()),
+            "cancel" => orders::cancel(c, &n, Who::Seller(&id), &f.0, now()),
+            _ => orders::ship(c, &n, &id, &f.1, now()),
+        })
+        .await;
+    match result {
+        Ok(order) => {
+            flash::ok(&session, done);
+            Ok(see_other(&format!("/sell/orders/{}", order.number)))
+        }
+        Err(e) => order_page_again(&state, page.l, number, seller.user.id.clone(), Viewer::Seller, form, e).await,
+    }
+}
+
+// ---- makers ----
+
+type MakerUser = Authorized<roles::Maker>;
+
+async fn approvals_page(
+    state: &State,
+    maker: &MakerUser,
+    l: Layout,
+    errors: FieldErrors,
+    refusal: Option<String>,
+    failed: Option<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let id = maker.user.id.clone();
+    let found = state.db.read(move |c| orders::awaiting_approval(c, &id)).await?;
+    let (maker, orders) = match found {
+        Some((maker, orders)) => (Some(maker), orders),
+        None => (None, Vec::new()),
+    };
+    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    render_status(status, &ApprovalsPage { l, maker, orders, errors, refusal, failed })
+}
+
+async fn approvals(state: State, maker: MakerUser, page: FormPage) -> Result<HttpResponse, AppError> {
+    approvals_page(&state, &maker, page.l, FieldErrors::new(), None, None).await
+}
+
+async fn decide(
+    state: State,
+    session: Session,
+    maker: MakerUser,
+    page: FormPage,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (number, decision) = path.into_inner();
+    let reason = form.into_inner().reason;
+    let (id, n, r) = (maker.user.id.clone(), number.clone(), reason.clone());
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    let result = state
+        .db
+        .write(
+            move |c| if approve { orders::approve(c, &n, &id, now()) } else { orders::reject(c, &n, &id, &r, now()) },
+        )
+        .await;
+    match result {
+        Ok(order) => {
+            let text = if approve { "approved" } else { "rejected and cancelled" };
+            flash::ok(&session, &format!("Order {} {text}.", order.number));
+            Ok(see_other("/maker/approvals"))
+        }
+        Err(OrderError::Invalid(errors)) => {
+            approvals_page(&state, &maker, page.l, errors, None, Some((number, reason))).await
+        }
+        Err(OrderError::Refused(r)) => {
+            approvals_page(&state, &maker, page.l, FieldErrors::new(), Some(r.to_string()), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- carriers ----
+
+type CarrierUser = Authorized<roles::Carrier>;
+
+async fn shipments_page(
+    state: &State,
+    carrier: &CarrierUser,
+    l: Layout,
+    errors: FieldErrors,
+    refusal: Option<String>,
+    failed: Option<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let id = carrier.user.id.clone();
+    let found = state.db.read(move |c| orders::shipments(c, &id)).await?;
+    let (carrier, open, delivered) = match found {
+        Some(work) => (Some(work.carrier), work.open, work.delivered),
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    render_status(status, &ShipmentsPage { l, carrier, open, delivered, errors, refusal, failed })
+}
+
+async fn shipments(state: State, carrier: CarrierUser, page: FormPage) -> Result<HttpResponse, AppError> {
+    shipments_page(&state, &carrier, page.l, FieldErrors::new(), None, None).await
+}
+
+async fn delivered(
+    state: State,
+    session: Session,
+    carrier: CarrierUser,
+    page: FormPage,
+    number: web::Path<String>,
+    form: web::Form<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (number, form) = (number.into_inner(), form.into_inner());
+    let (id, n, cash, report) = (carrier.user.id.clone(), number.clone(), form.cash.clone(), form.report.clone());
+    match state.db.write(move |c| orders::deliver(c, &n, &id, &cash, &report, now())).await {
+        Ok(order) => {
+            flash::ok(&session, &format!("Delivery of order {} recorded.", order.number));
+            Ok(see_other("/carrier/shipments"))
+        }
+        Err(OrderError::Invalid(errors)) => {
+            let failed = Some((number, form.cash, form.report));
+            shipments_page(&state, &carrier, page.l, errors, None, failed).await
+        }
+        Err(OrderError::Refused(r)) => {
+            let failed = Some((number, form.cash, form.report));
+            shipments_page(&state, &carrier, page.l, FieldErrors::new(), Some(r.to_string()), failed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- administrators: makers ----
+
+type Admin = Authorized<roles::Admin>;
+
+async fn makers_page(
+    state: &State,
+    l: Layout,
+    errors: FieldErrors,
+    maker_name: String,
+    email: String,
+) -> Result<HttpResponse, AppError> {
+    let (makers, staff) = state.db.read(orders::makers).await?;
+    render_status(form_status(&errors), &MakersPage { l, makers, staff, errors, maker_name, email })
+}
+
+async fn makers(state: State, _admin: Admin, page: FormPage) -> Result<HttpResponse, AppError> {
+    makers_page(&state, page.l, FieldErrors::new(), String::new(), String::new()).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct MakerForm {
+    name: String,
+    requires_approval: Option<String>,
+    email: String,
+    maker: String,
+}
+
+async fn set_maker(
+    state: State,
+    session: Session,
+    _admin: Admin,
+    page: FormPage,
+    form: web::Form<MakerForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let (name, requires) = (form.name.clone(), form.requires_approval.is_some());
+    match state.db.write(move |c| orders::set_maker(c, &name, requires, now())).await {
+        Ok(()) => {
+            let how = if requires { "needs its approval" } else { "needs no approval" };
+            flash::ok(&session, &format!("Saved: an order of {} {how}.", form.name.trim()));
+            Ok(see_other("/admin/makers"))
+        }
+        Err(OrderError::Invalid(errors)) => makers_page(&state, page.l, errors, form.name, String::new()).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn add_maker_staff(
+    state: State,
+    session: Session,
+    _admin: Admin,
+    page: FormPage,
+    form: web::Form<MakerForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let (maker, email) = (form.maker.clone(), form.email.clone());
+    match state.db.write(move |c| orders::add_maker_staff(c, &maker, &email, now())).await {
+        Ok(()) => {
+            flash::ok(&session, &format!("{} now acts for {}.", form.email.trim(), form.maker));
+            Ok(see_other("/admin/makers"))
+        }
+        Err(OrderError::Invalid(errors)) => makers_page(&state, page.l, errors, String::new(), form.email).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_maker_staff(
+    state: State,
+    session: Session,
+    _admin: Admin,
+    user: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let user: UserId = user.into_inner().parse().map_err(|_| AppError::NotFound)?;
+    state.db.write(move |c| orders::remove_maker_staff(c, &user)).await?;
+    flash::ok(&session, "Removed from the maker's staff.");
+    Ok(see_other("/admin/makers"))
+}
