@@ -40,6 +40,14 @@ pub fn claim(
     Ok(mails)
 }
 
+/// Whether any e-mail is due (a read, so an idle worker never takes the write lock).
+pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        outbox::table.filter(outbox::state.eq(PENDING)).filter(outbox::next_attempt_at.le(now)),
+    ))
+    .get_result(conn)
+}
+
 /// Records a sent e-mail, if the claim is still `worker`'s.
 pub fn mark_sent(conn: &mut DbConnection, id: &MailId, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
     let mut q = Sql::new("UPDATE outbox SET state = 'sent', sent_at = ");

@@ -37,6 +37,11 @@ pub fn enqueue(conn: &mut DbConnection, mails: &[NewMail], at: NaiveDateTime) ->
     Ok(())
 }
 
+/// Whether any e-mail waits to be sent now.
+pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool> {
+    Ok(repo::any_due(conn, at)?)
+}
+
 /// Claims due e-mails for `worker` for `lease`; nobody else sends them meanwhile.
 pub fn claim(
     conn: &mut DbConnection,

@@ -85,10 +85,11 @@ pub fn spawn_worker(db: Db, config: Arc<Config>) -> anyhow::Result<()> {
 
 /// Claims a batch and sends it; repeats while there is more due.
 async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<(), DbError> {
-    loop {
+    while db.read(|c| service::any_due(c, crate::db::now())).await? {
         let me = worker.to_owned();
         let batch = db.write(move |c| service::claim(c, &me, crate::db::now(), LEASE, BATCH)).await?;
         if batch.is_empty() {
+            // Due, but claimed by another worker whose claim still runs.
             return Ok(());
         }
         for mail in batch {
@@ -106,4 +107,5 @@ async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, hos
             }
         }
     }
+    Ok(())
 }

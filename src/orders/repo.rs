@@ -142,6 +142,24 @@ pub fn set_state(
     q.execute(conn)
 }
 
+/// Fills in what placing found out after the order row went in: its check and whether it needs
+/// a maker's approval.
+pub fn complete_order(
+    conn: &mut DbConnection,
+    id: &OrderId,
+    check_code: Option<&str>,
+    needs_approval: bool,
+) -> QueryResult<usize> {
+    let mut q = Sql::new("UPDATE orders SET check_code = ");
+    match check_code {
+        Some(code) => q.text(code),
+        None => q.push("NULL"),
+    };
+    q.push(if needs_approval { ", needs_approval = TRUE" } else { ", needs_approval = FALSE" });
+    q.push(" WHERE id = ").text(id.as_str());
+    q.execute(conn)
+}
+
 pub fn set_needs_approval(conn: &mut DbConnection, id: &OrderId, needs: bool) -> QueryResult<usize> {
     diesel::update(orders::table.find(id)).set(orders::needs_approval.eq(needs)).execute(conn)
 }

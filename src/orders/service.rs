@@ -440,8 +440,32 @@ fn place_one(
     key: &str,
     at: NaiveDateTime,
 ) -> Result<Order> {
-    let id = OrderId::new();
-    let number = rules::new_order_number();
+    let mut order = Order {
+        id: OrderId::new(),
+        number: rules::new_order_number(),
+        buyer_id: buyer.to_string(),
+        office_id: group.office.id.to_string(),
+        state: OrderState::Placed.as_str().to_owned(),
+        payment: form.payment.as_str().to_owned(),
+        check_code: None,
+        carrier_code: form.carrier.code.clone(),
+        total: group.total(),
+        currency: group.currency(),
+        delivery_address_id: address.to_owned(),
+        delivery_wish: form.wish.clone(),
+        needs_approval: false,
+        cash_collected: None,
+        idempotency_key: key.to_owned(),
+        created_at: at,
+        updated_at: at,
+    };
+    // The order row goes in first: a racing submit of the same form waits here for this one
+    // and then finds its orders, before it has taken stock or credit.
+    match repo::insert_order(conn, &order) {
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(OrderError::AlreadyPlaced),
+        Err(e) => return Err(e.into()),
+    }
     let mut items = Vec::with_capacity(group.rows.len());
     for row in &group.rows {
         let Some(o) = &row.offer else { return Err(Refusal::Withdrawn { name: row.name().to_owned() }.into()) };
@@ -452,7 +476,7 @@ fn place_one(
             return Err(Refusal::SoldOut { name: row.name().to_owned(), left }.into());
         }
         items.push(OrderItem {
-            order_id: id.clone(),
+            order_id: order.id.clone(),
             offer_id: o.offer.id.to_string(),
             offer_code: o.offer.code.clone(),
             seller_id: o.offer.seller_id.clone(),
@@ -465,47 +489,21 @@ fn place_one(
             list_price: o.offer.price,
         });
     }
-    let total = group.total();
-    let check_code = match form.payment {
-        Payment::Echeck => {
-            let request = echeck::IssueRequest {
-                buyer: buyer.clone(),
-                office_code: group.office.code.clone(),
-                carrier_code: form.carrier.code.clone(),
-                amount: total,
-                currency: group.currency(),
-                reference: format!("order {number}"),
-                idempotency_key: format!("order:{key}:{}", group.office.code),
-            };
-            Some(echeck::issue(conn, &request, at)?.code)
-        }
-        Payment::Cash => None,
-    };
-    let order = Order {
-        id: id.clone(),
-        number,
-        buyer_id: buyer.to_string(),
-        office_id: group.office.id.to_string(),
-        state: OrderState::Placed.as_str().to_owned(),
-        payment: form.payment.as_str().to_owned(),
-        check_code,
-        carrier_code: form.carrier.code.clone(),
-        total,
-        currency: group.currency(),
-        delivery_address_id: address.to_owned(),
-        delivery_wish: form.wish.clone(),
-        needs_approval: !approving_makers(conn, &items)?.is_empty(),
-        cash_collected: None,
-        idempotency_key: key.to_owned(),
-        created_at: at,
-        updated_at: at,
-    };
-    match repo::insert_order(conn, &order) {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(OrderError::AlreadyPlaced),
-        Err(e) => return Err(e.into()),
-    }
     repo::insert_items(conn, &items)?;
+    order.needs_approval = !approving_makers(conn, &items)?.is_empty();
+    if form.payment == Payment::Echeck {
+        let request = echeck::IssueRequest {
+            buyer: buyer.clone(),
+            office_code: group.office.code.clone(),
+            carrier_code: form.carrier.code.clone(),
+            amount: order.total,
+            currency: order.currency.clone(),
+            reference: format!("order {}", order.number),
+            idempotency_key: format!("order:{key}:{}", group.office.code),
+        };
+        order.check_code = Some(echeck::issue(conn, &request, at)?.code);
+    }
+    repo::complete_order(conn, &order.id, order.check_code.as_deref(), order.needs_approval)?;
     let note = match &order.check_code {
         Some(code) => format!("Placed; paid by e-check {code}"),
         None => "Placed; cash on delivery".to_owned(),
@@ -587,7 +585,11 @@ fn order_for(conn: &mut DbConnection, number: &str, who: Who<'_>) -> Result<Orde
             Some(maker) => repo::approvals_of(conn, &order.id)?.iter().any(|a| a.maker == maker),
             None => false,
         },
-        Who::Carrier(user) => echeck::carrier_of(conn, user)?.is_some_and(|c| c.code == order.carrier_code),
+        // The carrier chosen at checkout sees the order once the goods are handed over.
+        Who::Carrier(user) => {
+            matches!(order.state(), OrderState::Shipped | OrderState::Delivered)
+                && echeck::carrier_of(conn, user)?.is_some_and(|c| c.code == order.carrier_code)
+        }
         Who::Shop => true,
     };
     if !theirs {

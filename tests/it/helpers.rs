@@ -98,9 +98,27 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with settings changed by `change`.
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
-    shop::init_logging("warn");
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, guard) = fresh_database(dir.path());
+    start(dir, url, guard, change).await
+}
+
+impl TestApp {
+    /// A second instance of the shop on the same database (as behind a load balancer), with its
+    /// own data folder and workers.
+    pub async fn another_instance(&self, change: impl FnOnce(&mut Settings)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        start(dir, self.config.database_url.clone(), Box::new(()), change).await
+    }
+}
+
+async fn start(
+    dir: tempfile::TempDir,
+    url: String,
+    guard: Box<dyn std::any::Any + Send>,
+    change: impl FnOnce(&mut Settings),
+) -> TestApp {
+    shop::init_logging("warn");
     let mut settings = test_settings(dir.path(), url);
     change(&mut settings);
     let config = Config::from_settings(settings).expect("test settings are valid");
@@ -434,4 +452,123 @@ impl TestApp {
         let books = self.echeck(shop::echeck::books).expect("books");
         assert!(books.balanced(), "the books do not balance: {books:?}");
     }
+}
+
+// ---- order fixtures ----
+
+/// The people and registries an order needs: a salesperson on the staff of a selling office, a
+/// carrier with one person working for it, and a shopper.
+pub struct OrderWorld {
+    pub seller: Person,
+    pub office: shop::echeck::Office,
+    pub carrier: shop::echeck::Carrier,
+    pub courier: Person,
+    pub buyer: Person,
+}
+
+impl TestApp {
+    /// A salesperson on the staff of the (new) selling office `office`.
+    pub async fn seller_in(&self, office: &str, name: &str) -> (Person, shop::echeck::Office) {
+        let seller = self.create_user(name, &[Role::Salesperson]).await;
+        let office = self.office(office);
+        let (code, id) = (office.code.clone(), seller.id.clone());
+        self.echeck(|c| shop::echeck::add_staff::<shop::echeck::Office>(c, None, &code, &id, shop::echeck::now()))
+            .expect("office staff");
+        (seller, office)
+    }
+
+    pub async fn order_world(&self) -> OrderWorld {
+        self.kind("printer", &[]).await;
+        let (seller, office) = self.seller_in("NORTH", "Sally Seller").await;
+        let carrier = self.carrier("SWIFT");
+        let courier = self.create_user("Carl Courier", &[Role::Carrier]).await;
+        let (code, id) = (carrier.code.clone(), courier.id.clone());
+        self.echeck(|c| shop::echeck::add_staff::<shop::echeck::Carrier>(c, None, &code, &id, shop::echeck::now()))
+            .expect("carrier staff");
+        let buyer = self.shopper().await;
+        OrderWorld { seller, office, carrier, courier, buyer }
+    }
+
+    /// An offer of a printer by `seller` at `price` with `stock` units; returns its code.
+    pub async fn stocked_offer(&self, seller: &Person, maker: &str, model: &str, price: &str, stock: i64) -> String {
+        let code = self.offer(seller, "printer", maker, model, &[], price).await;
+        let (s, c, p) = (seller.id.to_string(), code.clone(), price.to_owned());
+        self.db
+            .write(move |conn| shop::catalog::change_offer(conn, &s, &c, &p, &stock.to_string()))
+            .await
+            .expect("stock");
+        code
+    }
+
+    /// A user with the maker role acting for `maker`, whose goods need approval if `requires`.
+    pub async fn maker_person(&self, maker: &str, requires: bool) -> Person {
+        let person = self.create_user("Max Maker", &[Role::Maker]).await;
+        let (m, email) = (maker.to_owned(), person.email.clone());
+        self.db
+            .write(move |c| {
+                let now = shop::db::now();
+                shop::orders::set_maker(c, &m, requires, now)?;
+                shop::orders::add_maker_staff(c, &m, &email, now)
+            })
+            .await
+            .expect("maker");
+        person
+    }
+
+    /// The offer's stock now.
+    pub fn stock_of(&self, code: &str) -> i64 {
+        let code = code.to_owned();
+        self.db
+            .read_blocking(|c| shop::orders::price_cart(c, None, vec![cart_line(&code)], "EUR"))
+            .map(|cart| cart.rows[0].stock())
+            .expect("stock")
+    }
+
+    /// Every e-mail in the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<shop::notify::Mail> {
+        let mut all = self.db.read_blocking(|c| shop::notify::outbox(c, None, 1)).expect("outbox").0;
+        all.reverse();
+        all
+    }
+}
+
+fn cart_line(code: &str) -> shop::orders::CartLine {
+    shop::orders::CartLine { offer_code: code.to_owned(), quantity: 1, seen_price: 0 }
+}
+
+impl Browser {
+    /// Puts `quantity` of an offer in the cart through the product page's form.
+    pub async fn add_to_cart(&self, code: &str, quantity: &str) -> Page {
+        self.submit(&format!("/cart/add?offer={code}"), "/cart/add", &[("offer", code), ("quantity", quantity)]).await
+    }
+
+    /// Opens the checkout page and submits it with `fields` over the page's own values.
+    pub async fn check_out(&self, fields: &[(&str, &str)]) -> Page {
+        let page = self.get("/checkout").await;
+        assert_eq!(page.status, StatusCode::OK, "checkout page: {}", page.body);
+        self.check_out_from(&page, fields).await
+    }
+
+    /// Submits a checkout page fetched before.
+    pub async fn check_out_from(&self, page: &Page, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(String, String)> = ["csrf_token", "quote", "key"]
+            .iter()
+            .map(|name| (name.to_string(), page.input_value(name).unwrap_or_default()))
+            .collect();
+        let defaults = [("address", "12 Market Street\nSampletown"), ("payment", "echeck"), ("carrier", "SWIFT")];
+        for (name, value) in defaults {
+            if !fields.iter().any(|(n, _)| *n == name) {
+                form.push((name.into(), value.into()));
+            }
+        }
+        form.extend(fields.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post_raw("/checkout", &pairs).await
+    }
+}
+
+/// The order number in an order page's address (/orders/{number}).
+pub fn order_number(page: &Page) -> String {
+    let path = page.path();
+    path.strip_prefix("/orders/").unwrap_or_else(|| panic!("not an order page: {path}: {}", page.body)).to_owned()
 }

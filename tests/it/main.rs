@@ -10,3 +10,4 @@ mod cli;
 mod db;
 mod echeck;
 mod frame;
+mod orders;
