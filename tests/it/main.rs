@@ -10,4 +10,5 @@ mod cli;
 mod db;
 mod echeck;
 mod frame;
+mod notify;
 mod orders;
