@@ -14,6 +14,7 @@ use crate::db::DbError;
 use crate::echeck::{self, Carrier};
 use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
+use crate::web::flash::Flash;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::{FormPage, Layout, Page};
 use crate::web::{State, flash, form_status, render, render_status, see_other};
@@ -125,9 +126,24 @@ async fn cart_page(
     render_status(status, &CartPage { l, cart, logged_in, bad_line })
 }
 
-async fn cart(state: State, session: Session, page: FormPage) -> Result<HttpResponse, AppError> {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct CartQuery {
+    added: String,
+}
+
+async fn cart(
+    state: State,
+    session: Session,
+    page: FormPage,
+    query: web::Query<CartQuery>,
+) -> Result<HttpResponse, AppError> {
     let buyer = buyer_of(&page.user)?;
-    cart_page(&state, &session, page.l, buyer, None).await
+    let mut l = page.l;
+    if !query.added.is_empty() {
+        l.flashes.push(Flash { kind: "ok".into(), text: format!("Added to your cart: offer {}.", query.added) });
+    }
+    cart_page(&state, &session, l, buyer, None).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -191,13 +207,8 @@ async fn add(
         }
     };
     match added {
-        Ok(line) => {
-            flash::ok(
-                &session,
-                &format!("Added to your cart; {} of offer {} in it now.", line.quantity, line.offer_code),
-            );
-            Ok(see_other("/cart"))
-        }
+        // The cart page says what was added: no flash message, so no session write on this path.
+        Ok(line) => Ok(see_other(&format!("/cart?added={}", line.offer_code))),
         Err(OrderError::Invalid(errors)) => add_page(&state, page.l, buyer, form, errors).await,
         Err(OrderError::Refused(r)) => {
             add_page(&state, page.l, buyer, form, FieldErrors::with("quantity", r.to_string())).await
@@ -318,7 +329,6 @@ async fn checkout_form(state: State, shopper: Shopper, page: FormPage) -> Result
 
 async fn checkout(
     state: State,
-    session: Session,
     shopper: Shopper,
     page: FormPage,
     form: web::Form<CheckoutForm>,
@@ -342,17 +352,9 @@ async fn checkout(
     let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
     match numbers.as_slice() {
         [] => Err(AppError::BadRequest(Refusal::EmptyCart.to_string())),
-        [one] => {
-            flash::ok(&session, &format!("Thank you! Your order {one} is placed. The seller confirms the price next."));
-            Ok(see_other(&format!("/orders/{one}")))
-        }
-        many => {
-            flash::ok(
-                &session,
-                &format!("Thank you! Your orders {} are placed, one per selling office.", many.join(", ")),
-            );
-            Ok(see_other("/orders"))
-        }
+        // The next page thanks the shopper: no flash message, so no session write on this path.
+        [one] => Ok(see_other(&format!("/orders/{one}?placed=1"))),
+        _ => Ok(see_other("/orders?placed=1")),
     }
 }
 
@@ -363,6 +365,8 @@ struct ListQuery {
     page: Option<i64>,
     #[serde(default)]
     state: String,
+    /// Set on the page a checkout leads to.
+    placed: Option<String>,
 }
 
 fn page_of(query: &ListQuery) -> i64 {
@@ -379,6 +383,13 @@ fn split_page(mut lines: Vec<OrderLine>, page: i64) -> Result<(Vec<OrderLine>, b
     Ok((lines, has_next))
 }
 
+/// The thanks after a checkout, from the address the checkout sent the shopper to.
+fn thank(l: &mut Layout, placed: bool, text: &str) {
+    if placed {
+        l.flashes.push(Flash { kind: "ok".into(), text: text.into() });
+    }
+}
+
 async fn my_orders(
     state: State,
     shopper: Shopper,
@@ -389,7 +400,9 @@ async fn my_orders(
     let id = shopper.user.id.clone();
     let lines = state.db.read(move |c| orders::orders_of_buyer(c, &id, n)).await?;
     let (orders, has_next) = split_page(lines, n)?;
-    render(&MyOrdersPage { l: page.l, orders, page: n, has_next })
+    let mut l = page.l;
+    thank(&mut l, query.placed.is_some(), "Thank you! Your orders are placed, one per selling office.");
+    render(&MyOrdersPage { l, orders, page: n, has_next })
 }
 
 async fn my_order(
@@ -397,10 +410,13 @@ async fn my_order(
     shopper: Shopper,
     page: FormPage,
     number: web::Path<String>,
+    query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = shopper.user.id.clone();
     let d = state.db.read(move |c| orders::details(c, &number, Who::Buyer(&id))).await?;
-    render(&OrderPage::new(page.l, d, Viewer::Buyer))
+    let mut l = page.l;
+    thank(&mut l, query.placed.is_some(), "Thank you! Your order is placed. The seller confirms the price next.");
+    render(&OrderPage::new(l, d, Viewer::Buyer))
 }
 
 #[derive(serde::Deserialize, Default)]

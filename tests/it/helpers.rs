@@ -570,5 +570,6 @@ impl Browser {
 /// The order number in an order page's address (/orders/{number}).
 pub fn order_number(page: &Page) -> String {
     let path = page.path();
-    path.strip_prefix("/orders/").unwrap_or_else(|| panic!("not an order page: {path}: {}", page.body)).to_owned()
+    let number = path.strip_prefix("/orders/").unwrap_or_else(|| panic!("not an order page: {path}: {}", page.body));
+    number.split('?').next().unwrap_or_default().to_owned()
 }

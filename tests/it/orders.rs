@@ -39,14 +39,14 @@ async fn an_order_lives_from_cart_to_delivery_with_each_role_on_its_pages() {
     let product = shopper.get(&format!("/catalog/{code}")).await;
     assert!(product.contains("action=\"/cart/add\""), "the product page carries the form: {}", product.body);
     let cart = shopper.submit(&format!("/catalog/{code}"), "/cart/add", &[("offer", &code), ("quantity", "2")]).await;
-    assert_eq!(cart.path(), "/cart");
-    assert!(cart.contains("240.00 EUR"), "{}", cart.body);
+    assert_eq!(cart.path(), format!("/cart?added={code}"));
+    assert!(cart.contains("240.00 EUR") && cart.contains("Added to your cart"), "{}", cart.body);
     let checkout = shopper.get("/checkout").await;
     assert!(checkout.contains("1 Test Street"), "the address comes from the profile");
     let placed = shopper.check_out(&[("slot", "morning"), ("date", "")]).await;
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
     let number = order_number(&placed);
-    assert!(placed.contains("placed, awaiting price confirmation"));
+    assert!(placed.contains("placed, awaiting price confirmation") && placed.contains("Thank you!"));
     assert_eq!(number.len(), 11, "two groups of five: {number}");
     assert_eq!(app.stock_of(&code), 3);
     assert_eq!(app.credit_account(&w.buyer.id).held, 24_000, "the e-check holds the total");
@@ -389,7 +389,7 @@ async fn a_cart_from_two_offices_makes_two_orders_each_with_its_own_check() {
     let checkout = shopper.get("/checkout").await;
     assert!(checkout.contains("one order with each"), "{}", checkout.body);
     let placed = shopper.check_out_from(&checkout, &[]).await;
-    assert_eq!(placed.path(), "/orders");
+    assert_eq!(placed.path(), "/orders?placed=1");
     assert_eq!(order_states(&app), vec!["placed", "placed"]);
     assert_eq!(app.credit_account(&w.buyer.id).held, 5_000);
     let checks: Vec<Option<String>> = app.query(|c| {

@@ -1,0 +1,317 @@
+//! Placed orders per second through HTTP: `cargo bench --bench orders`. The real app in-process
+//! (release build), 16 clients that each log in once and then, again and again, add an offer to
+//! the cart (POST), open the checkout (GET, for the form's fingerprint) and place the order with
+//! an e-check (POST). A few offers have little stock, so they sell out under the load; at the end
+//! every offer's stock is checked against the units ordered: nothing may be oversold.
+//!
+//! SQLite by default (`ORDERS_BENCH_SYNC=FULL|NORMAL`, FULL by default as the shop runs); with
+//! `SHOP_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` on a new PostgreSQL
+//! database instead. `ORDERS_BENCH_SECONDS` (15) and `ORDERS_BENCH_CLIENTS` (16) change the run.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use shop::accounts::{PersonalData, Registration, Role, UserId};
+use shop::config::{Config, Settings};
+use shop::db::Db;
+
+const PASSWORD: &str = "correct horse battery";
+const OFFERS: usize = 40;
+/// Offers 0..HOT have little stock and sell out during the run.
+const HOT: usize = 4;
+const HOT_STOCK: i64 = 40;
+const STOCK: i64 = 100_000;
+
+fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn settings(dir: &std::path::Path, database_url: Option<String>, synchronous: &str) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url,
+        secret_key: Some("benchmark key that is long enough to derive a cookie key".into()),
+        public_url: None,
+        workers: Some(2),
+        smtp_url: None,
+        db_pool_size: 24,
+        sqlite_synchronous: synchronous.into(),
+        session_idle_minutes: 30,
+        session_absolute_hours: 12,
+        login_attempts_per_account: 1_000_000,
+        login_attempts_per_address: 1_000_000,
+        demo: false,
+        currency: "EUR".into(),
+        bench_fixed_page: None,
+        mail_from: "Shop <shop@localhost>".into(),
+        mail_poll_millis: 1000,
+        mail_retry_seconds: 30,
+        order_confirm_hours: 48,
+        log: "error".into(),
+    }
+}
+
+fn person(name: &str) -> PersonalData {
+    PersonalData {
+        full_name: name.into(),
+        postal_address: "1 Bench Road\nBenchtown".into(),
+        phone: "+1 555 0100".into(),
+    }
+}
+
+async fn user(accounts: &shop::accounts::Accounts, email: &str, role: Role) -> UserId {
+    let form = Registration {
+        email: email.into(),
+        password: PASSWORD.into(),
+        password_again: PASSWORD.into(),
+        personal: person(email),
+    };
+    accounts.create(form, vec![role]).await.expect("user")
+}
+
+/// A selling office with one salesperson, a carrier, a kind, the offers; returns their codes.
+async fn catalog(db: &Db, seller: &UserId) -> Vec<String> {
+    let seller = seller.clone();
+    db.write(move |c| {
+        let now = shop::db::now();
+        let office = shop::echeck::RegistryForm {
+            code: "BENCH".into(),
+            name: "Bench Office".into(),
+            address: "1 Bench Road".into(),
+            phone: "+1 555 0100".into(),
+            fax: "+1 555 0101".into(),
+            bank: "Bench Bank".into(),
+            bank_account: "B-1".into(),
+        };
+        shop::echeck::register::<shop::echeck::Office>(c, None, &office, now).expect("office");
+        shop::echeck::add_staff::<shop::echeck::Office>(c, None, "BENCH", &seller, now).expect("staff");
+        let carrier = shop::echeck::RegistryForm {
+            code: "SWIFT".into(),
+            name: "Swift".into(),
+            address: "2 Bench Road".into(),
+            phone: "+1 555 0102".into(),
+            ..Default::default()
+        };
+        shop::echeck::register::<shop::echeck::Carrier>(c, None, &carrier, now).expect("carrier");
+        shop::catalog::create_kind(c, "toner", "Toner cartridge").expect("kind");
+        let mut codes = Vec::new();
+        for i in 0..OFFERS {
+            let product = shop::catalog::ProductForm {
+                maker: "Acme".into(),
+                model: format!("T-{i}"),
+                name: format!("Acme toner T-{i}"),
+                ..Default::default()
+            };
+            let stock = if i < HOT { HOT_STOCK } else { STOCK };
+            let offer = shop::catalog::OfferForm {
+                price: format!("{}.90", 20 + i),
+                stock: stock.to_string(),
+                guarantee_months: "12".into(),
+                cooling_off_days: "14".into(),
+                ..Default::default()
+            };
+            codes.push(
+                shop::catalog::create_product_and_offer(c, seller.as_str(), "toner", &product, &offer, "EUR")
+                    .expect("offer"),
+            );
+        }
+        Ok::<_, shop::db::DbError>(codes)
+    })
+    .await
+    .expect("catalog")
+}
+
+fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
+    page[start..].split('"').next().unwrap_or_default().to_owned()
+}
+
+#[derive(Default)]
+struct Tally {
+    placed: AtomicUsize,
+    sold_out: AtomicUsize,
+}
+
+/// One client: logs in, then orders until `until`; returns the time each placed order took.
+async fn client(
+    base: String,
+    email: String,
+    codes: Arc<Vec<String>>,
+    n: usize,
+    tally: Arc<Tally>,
+    until: Instant,
+) -> Vec<Duration> {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = http.get(format!("{base}/login")).send().await.expect("login page").text().await.expect("body");
+    let form = [("csrf_token", field(&login, "csrf_token")), ("email", email), ("password", PASSWORD.into())];
+    let response = http.post(format!("{base}/login")).form(&form).send().await.expect("login");
+    assert_eq!(response.status().as_u16(), 303, "login");
+    let cart = http.get(format!("{base}/cart")).send().await.expect("cart").text().await.expect("body");
+    let token = field(&cart, "csrf_token");
+    let mut times = Vec::new();
+    let mut i = n;
+    while Instant::now() < until {
+        let code = &codes[i % codes.len()];
+        i += 7;
+        let started = Instant::now();
+        let added = http
+            .post(format!("{base}/cart/add"))
+            .form(&[("csrf_token", token.as_str()), ("offer", code), ("quantity", "1")])
+            .send()
+            .await
+            .expect("add");
+        let status = added.status().as_u16();
+        added.bytes().await.expect("body");
+        if status != 303 {
+            tally.sold_out.fetch_add(1, Ordering::Relaxed);
+            continue; // sold out before it reached the cart
+        }
+        let checkout = http.get(format!("{base}/checkout")).send().await.expect("checkout").text().await.expect("body");
+        let (quote, key) = (field(&checkout, "quote"), field(&checkout, "key"));
+        let placed = http
+            .post(format!("{base}/checkout"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("quote", &quote),
+                ("key", &key),
+                ("address", "1 Bench Road\nBenchtown"),
+                ("date", ""),
+                ("slot", ""),
+                ("payment", "echeck"),
+                ("carrier", "SWIFT"),
+            ])
+            .send()
+            .await
+            .expect("place");
+        let status = placed.status().as_u16();
+        placed.bytes().await.expect("body");
+        match status {
+            303 => {
+                times.push(started.elapsed());
+                tally.placed.fetch_add(1, Ordering::Relaxed);
+            }
+            409 => {
+                // Sold out between adding and placing: empty the cart and go on.
+                tally.sold_out.fetch_add(1, Ordering::Relaxed);
+                let remove = http
+                    .post(format!("{base}/cart/{code}/remove"))
+                    .form(&[("csrf_token", token.as_str())])
+                    .send()
+                    .await
+                    .expect("remove");
+                remove.bytes().await.expect("body");
+            }
+            other => panic!("checkout answered {other}"),
+        }
+    }
+    times
+}
+
+/// Units ordered per offer against the stock left: (offers checked, units oversold).
+fn oversold(db: &Db, codes: &[String]) -> (usize, i64) {
+    use shop::db::schema::{offers, order_items};
+    db.read_blocking(|c| {
+        let mut over = 0;
+        for (i, code) in codes.iter().enumerate() {
+            let stock: i64 = offers::table.filter(offers::code.eq(code)).select(offers::stock).first(c)?;
+            let quantities: Vec<i64> =
+                order_items::table.filter(order_items::offer_code.eq(code)).select(order_items::quantity).load(c)?;
+            let initial = if i < HOT { HOT_STOCK } else { STOCK };
+            let ordered: i64 = quantities.iter().sum();
+            assert_eq!(initial - stock, ordered, "offer {code}: stock and orders disagree");
+            over += (-stock).max(0);
+        }
+        Ok::<_, shop::db::DbError>((codes.len(), over))
+    })
+    .expect("stock check")
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = env("ORDERS_BENCH_SECONDS", 15);
+    let clients: usize = env("ORDERS_BENCH_CLIENTS", 16);
+    let synchronous: String = env("ORDERS_BENCH_SYNC", "FULL".to_owned());
+    let dir = tempfile::tempdir().expect("dir");
+    let pg_admin = std::env::var("SHOP_BENCH_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    let pg_name = format!("shop_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
+    let url = pg_admin.as_ref().map(|admin| {
+        let mut conn = PgConnection::establish(admin).expect("PostgreSQL");
+        diesel::sql_query(format!("CREATE DATABASE {pg_name}")).execute(&mut conn).expect("create database");
+        let mut url = url::Url::parse(admin).expect("url");
+        url.set_path(&pg_name);
+        url.to_string()
+    });
+    let config = Config::from_settings(settings(dir.path(), url, &synchronous)).expect("config");
+    let app = shop::build(config.clone()).await.expect("build");
+    let base = format!("http://{}", app.addr());
+    let db = app.db().clone();
+    tokio::spawn(app.run());
+    let accounts = shop::accounts(&db, &config).expect("accounts");
+
+    let seller = user(&accounts, "seller@bench.test", Role::Salesperson).await;
+    let codes = Arc::new(catalog(&db, &seller).await);
+    let mut emails = Vec::new();
+    for n in 0..clients {
+        let email = format!("buyer{n}@bench.test");
+        let id = user(&accounts, &email, Role::Shopper).await;
+        db.write(move |c| {
+            let account = shop::echeck::open_shopper_account(c, &id, shop::db::now())?;
+            let m = shop::echeck::Movement {
+                account: account.id,
+                amount: 10_000_000_000,
+                reason: "bench".into(),
+                idempotency_key: format!("bench-{id}"),
+            };
+            shop::echeck::deposit(c, &m, None, shop::db::now())
+        })
+        .await
+        .expect("deposit");
+        emails.push(email);
+    }
+
+    let tally = Arc::new(Tally::default());
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let tasks: Vec<_> = emails
+        .into_iter()
+        .enumerate()
+        .map(|(n, email)| tokio::spawn(client(base.clone(), email, codes.clone(), n, tally.clone(), until)))
+        .collect();
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.expect("client"));
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let (checked, over) = oversold(&db, &codes);
+    let backend =
+        if pg_admin.is_some() { "PostgreSQL".to_owned() } else { format!("SQLite synchronous={synchronous}") };
+    println!(
+        "orders over HTTP, {backend}, 2 workers, {clients} clients, {seconds} s: {:.0} orders/s \
+         (placed {}, sold out {}), order p50 {:.1} ms, p99 {:.1} ms; {checked} offers checked, {over} units oversold",
+        times.len() as f64 / elapsed,
+        tally.placed.load(Ordering::Relaxed),
+        tally.sold_out.load(Ordering::Relaxed),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+    );
+    assert_eq!(over, 0, "oversold");
+    if let Some(admin) = pg_admin {
+        drop(db);
+        if let Ok(mut conn) = PgConnection::establish(&admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE {pg_name} WITH (FORCE)")).execute(&mut conn);
+        }
+    }
+}
