@@ -62,6 +62,15 @@ impl Sql {
         self.bind(Bind::Time(v))
     }
 
+    /// On PostgreSQL, locks the rows selected and skips those another transaction holds, so
+    /// workers on several instances never take the same row; SQLite has one writer anyway.
+    pub fn skip_locked(&mut self, conn: &DbConnection) -> &mut Self {
+        if matches!(conn, DbConnection::Postgresql(_)) {
+            self.push(" FOR UPDATE SKIP LOCKED");
+        }
+        self
+    }
+
     /// Runs a statement that returns rows.
     pub fn load<T>(self, conn: &mut DbConnection) -> QueryResult<Vec<T>>
     where

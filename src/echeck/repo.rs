@@ -190,9 +190,7 @@ pub fn lapsed_holds_of(
 pub fn due_holds(conn: &mut DbConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Transfer>> {
     let mut q = Sql::new("SELECT * FROM ledger_transfers WHERE state = 'pending' AND expires_at <= ");
     q.time(now).push(&format!(" ORDER BY expires_at LIMIT {}", limit.max(1)));
-    if matches!(conn, DbConnection::Postgresql(_)) {
-        q.push(" FOR UPDATE SKIP LOCKED");
-    }
+    q.skip_locked(conn);
     q.load(conn)
 }
 

@@ -31,9 +31,7 @@ pub fn claim(
     q.push(" WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ").time(now);
     q.push(" AND (claimed_until IS NULL OR claimed_until <= ").time(now);
     q.push(&format!(") ORDER BY next_attempt_at LIMIT {}", limit.max(1)));
-    if matches!(conn, DbConnection::Postgresql(_)) {
-        q.push(" FOR UPDATE SKIP LOCKED");
-    }
+    q.skip_locked(conn);
     q.push(") RETURNING *");
     let mut mails: Vec<Mail> = q.load(conn)?;
     mails.sort_by_key(|m| m.next_attempt_at);

@@ -297,8 +297,6 @@ pub fn orders_of_carrier(
 pub fn unconfirmed_before(conn: &mut DbConnection, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<Order>> {
     let mut q = Sql::new("SELECT * FROM orders WHERE state = 'placed' AND created_at <= ");
     q.time(cutoff).push(&format!(" ORDER BY created_at LIMIT {}", limit.max(1)));
-    if matches!(conn, DbConnection::Postgresql(_)) {
-        q.push(" FOR UPDATE SKIP LOCKED");
-    }
+    q.skip_locked(conn);
     q.load(conn)
 }

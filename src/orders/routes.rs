@@ -7,10 +7,9 @@ use actix_web::{HttpResponse, web};
 
 use super::model::*;
 use super::rules::{OrderState, Refusal};
-use super::service::{self as orders, CheckoutForm, OrderError, OrderLine, Who};
+use super::service::{self as orders, CartEdit, CheckoutForm, OrderError, OrderLine, Who};
 use super::views::*;
 use crate::accounts::UserId;
-use crate::db::DbError;
 use crate::echeck::{self, Carrier};
 use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
@@ -50,6 +49,7 @@ impl From<OrderError> for AppError {
             OrderError::Refused(r) => AppError::BadRequest(r.to_string()),
             OrderError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
             OrderError::AlreadyPlaced => AppError::BadRequest("These orders were placed already.".into()),
+            OrderError::Session(e) => AppError::Internal(anyhow::anyhow!("session: {e}")),
             OrderError::Db(e) => e.into(),
         }
     }
@@ -69,15 +69,6 @@ const SESSION_CART: &str = "cart";
 
 fn visitor_lines(session: &Session) -> Vec<CartLine> {
     session.get::<Vec<CartLine>>(SESSION_CART).ok().flatten().unwrap_or_default()
-}
-
-fn keep_visitor_lines(session: &Session, lines: &[CartLine]) -> Result<(), AppError> {
-    if lines.is_empty() {
-        session.remove(SESSION_CART);
-    } else {
-        session.insert(SESSION_CART, lines)?;
-    }
-    Ok(())
 }
 
 /// At login: the visitor's cart joins the one kept for the account, and leaves the session.
@@ -183,6 +174,25 @@ async fn add_form(state: State, page: FormPage, query: web::Query<AddForm>) -> R
     add_page(&state, page.l, buyer, form, FieldErrors::new()).await
 }
 
+/// Applies a cart edit to the shopper's saved cart or the visitor's session cart.
+async fn edit_cart(
+    state: &State,
+    session: &Session,
+    buyer: Option<UserId>,
+    change: CartEdit,
+) -> Result<CartLine, OrderError> {
+    match buyer {
+        Some(user) => state.db.write(move |c| orders::edit_saved_cart(c, &user, &change, now())).await,
+        None => {
+            let mut lines = visitor_lines(session);
+            let (line, lines) =
+                state.db.read(move |c| orders::edit(c, None, &mut lines, &change).map(|line| (line, lines))).await?;
+            session.insert(SESSION_CART, lines).map_err(|e| OrderError::Session(e.to_string()))?;
+            Ok(line)
+        }
+    }
+}
+
 async fn add(
     state: State,
     session: Session,
@@ -191,21 +201,8 @@ async fn add(
 ) -> Result<HttpResponse, AppError> {
     let buyer = buyer_of(&page.user)?;
     let form = form.into_inner();
-    let (code, quantity) = (form.offer.trim().to_owned(), form.quantity.clone());
-    let added = match buyer.clone() {
-        Some(user) => state.db.write(move |c| orders::add_to_cart(c, &user, &code, &quantity, now())).await,
-        None => {
-            let mut lines = visitor_lines(&session);
-            let result = state
-                .db
-                .read(move |c| orders::add(c, None, &mut lines, &code, &quantity).map(|line| (line, lines)))
-                .await;
-            result.and_then(|(line, lines)| {
-                keep_visitor_lines(&session, &lines).map_err(|_| OrderError::Db(DbError::Cancelled))?;
-                Ok(line)
-            })
-        }
-    };
+    let change = CartEdit::Add { code: form.offer.trim().to_owned(), quantity: form.quantity.clone() };
+    let added = edit_cart(&state, &session, buyer.clone(), change).await;
     match added {
         // The cart page says what was added: no flash message, so no session write on this path.
         Ok(line) => Ok(see_other(&format!("/cart?added={}", line.offer_code))),
@@ -232,21 +229,8 @@ async fn change_quantity(
 ) -> Result<HttpResponse, AppError> {
     let buyer = buyer_of(&page.user)?;
     let (code, typed) = (code.into_inner(), form.into_inner().quantity);
-    let (c2, q2) = (code.clone(), typed.clone());
-    let changed = match buyer.clone() {
-        Some(user) => state.db.write(move |c| orders::change_quantity(c, &user, &c2, &q2, now())).await,
-        None => {
-            let mut lines = visitor_lines(&session);
-            let result = state
-                .db
-                .read(move |c| orders::set_quantity(c, None, &mut lines, &c2, &q2).map(|line| (line, lines)))
-                .await;
-            result.and_then(|(line, lines)| {
-                keep_visitor_lines(&session, &lines).map_err(|_| OrderError::Db(DbError::Cancelled))?;
-                Ok(line)
-            })
-        }
-    };
+    let change = CartEdit::Set { code: code.clone(), quantity: typed.clone() };
+    let changed = edit_cart(&state, &session, buyer.clone(), change).await;
     match changed {
         Ok(_) => {
             flash::ok(&session, "Quantity changed.");
@@ -272,7 +256,7 @@ async fn remove(
         None => {
             let mut lines = visitor_lines(&session);
             lines.retain(|l| l.offer_code != code);
-            keep_visitor_lines(&session, &lines)?;
+            session.insert(SESSION_CART, lines)?;
         }
     }
     flash::ok(&session, "Removed from your cart.");

@@ -28,6 +28,9 @@ pub enum OrderError {
     AlreadyPlaced,
     #[error("not found")]
     NotFound,
+    /// A visitor's cart could not be kept in the session.
+    #[error("session: {0}")]
+    Session(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -207,62 +210,50 @@ fn buyable(conn: &mut DbConnection, viewer: Option<&UserId>, code: &str, quantit
     Ok(offer)
 }
 
-/// Adds units of an offer to a cart's lines (a visitor's, or a shopper's loaded from the
-/// database); returns the changed line.
-pub fn add(
+/// A change to a cart: more of an offer (added to what the cart holds), or a line's new quantity.
+#[derive(Clone, Debug)]
+pub enum CartEdit {
+    Add { code: String, quantity: String },
+    Set { code: String, quantity: String },
+}
+
+/// Applies an edit to a cart's lines (a visitor's, or a shopper's loaded from the database):
+/// the quantity must be sensible and in stock. Returns the changed line.
+pub fn edit(
     conn: &mut DbConnection,
     viewer: Option<&UserId>,
     lines: &mut Vec<CartLine>,
-    code: &str,
-    quantity: &str,
+    change: &CartEdit,
 ) -> Result<CartLine> {
-    let quantity = rules::parse_quantity(quantity).map_err(|e| invalid("quantity", e))?;
-    let held = lines.iter().find(|l| l.offer_code == code).map_or(0, |l| l.quantity);
-    let offer = buyable(conn, viewer, code, held + quantity)?;
-    rules::add_line(lines, &offer.offer.code, quantity, offer.price)?;
-    lines.iter().find(|l| l.offer_code == offer.offer.code).cloned().ok_or(OrderError::NotFound)
-}
-
-/// Sets the quantity of a line already in the cart; returns the changed line.
-pub fn set_quantity(
-    conn: &mut DbConnection,
-    viewer: Option<&UserId>,
-    lines: &mut [CartLine],
-    code: &str,
-    quantity: &str,
-) -> Result<CartLine> {
-    let quantity = rules::parse_quantity(quantity).map_err(|e| invalid("quantity", e))?;
-    let line = lines.iter_mut().find(|l| l.offer_code == code).ok_or(OrderError::NotFound)?;
-    let offer = buyable(conn, viewer, code, quantity)?;
-    line.quantity = quantity;
+    let (code, typed) = match change {
+        CartEdit::Add { code, quantity } | CartEdit::Set { code, quantity } => (code.as_str(), quantity.as_str()),
+    };
+    let quantity = rules::parse_quantity(typed).map_err(|e| invalid("quantity", e))?;
+    let held = lines.iter().find(|l| l.offer_code == code).map(|l| l.quantity);
+    let wanted = match (change, held) {
+        (CartEdit::Add { .. }, held) => held.unwrap_or(0) + quantity,
+        (CartEdit::Set { .. }, Some(_)) => quantity,
+        (CartEdit::Set { .. }, None) => return Err(OrderError::NotFound),
+    };
+    let offer = buyable(conn, viewer, code, wanted)?;
+    if held.is_none() {
+        rules::add_line(lines, &offer.offer.code, 0, offer.price)?;
+    }
+    let line = lines.iter_mut().find(|l| l.offer_code == offer.offer.code).ok_or(OrderError::NotFound)?;
+    line.quantity = wanted.min(rules::MAX_QUANTITY);
     line.seen_price = offer.price;
     Ok(line.clone())
 }
 
-/// `add` on a logged-in shopper's cart in the database.
-pub fn add_to_cart(
+/// `edit` on a logged-in shopper's cart in the database.
+pub fn edit_saved_cart(
     conn: &mut DbConnection,
     user: &UserId,
-    code: &str,
-    quantity: &str,
+    change: &CartEdit,
     at: NaiveDateTime,
 ) -> Result<CartLine> {
     let mut lines = repo::cart_of(conn, user.as_str())?;
-    let line = add(conn, Some(user), &mut lines, code, quantity)?;
-    repo::put_cart_line(conn, user.as_str(), &line, at)?;
-    Ok(line)
-}
-
-/// `set_quantity` on a logged-in shopper's cart in the database.
-pub fn change_quantity(
-    conn: &mut DbConnection,
-    user: &UserId,
-    code: &str,
-    quantity: &str,
-    at: NaiveDateTime,
-) -> Result<CartLine> {
-    let mut lines = repo::cart_of(conn, user.as_str())?;
-    let line = set_quantity(conn, Some(user), &mut lines, code, quantity)?;
+    let line = edit(conn, Some(user), &mut lines, change)?;
     repo::put_cart_line(conn, user.as_str(), &line, at)?;
     Ok(line)
 }
