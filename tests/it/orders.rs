@@ -493,3 +493,53 @@ async fn purchase_facts_answer_only_for_a_delivered_order_and_the_registered_per
     assert!(facts("not a number", &person).is_none());
     let _ = OrderState::Delivered;
 }
+
+#[tokio::test]
+async fn carriers_collect_cash_on_delivery_and_the_seller_may_hand_over_to_another_carrier() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let code = app.stocked_offer(&w.seller, "Acme", "A1", "10.00", 5).await;
+    let shopper = app.logged_in(&w.buyer).await;
+    let seller = app.logged_in(&w.seller).await;
+    let courier = app.logged_in(&w.courier).await;
+
+    shopper.add_to_cart(&code, "2").await;
+    let number = order_number(&shopper.check_out(&[("payment", "cash")]).await);
+    assert_eq!(app.credit_account(&w.buyer.id).held, 0, "cash needs no credit");
+    let page = format!("/sell/orders/{number}");
+    seller.submit(&page, &format!("{page}/confirm"), &[]).await;
+    seller.submit(&page, &format!("{page}/ship"), &[("carrier", "SWIFT")]).await;
+    assert!(courier.get("/carrier/shipments").await.contains("collect 20.00 EUR in cash"));
+    let deliver = format!("/carrier/shipments/{number}/delivered");
+    let bad = courier.submit("/carrier/shipments", &deliver, &[("cash", "twenty")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error("cash").is_some() && bad.contains("value=\"twenty\""), "{}", bad.body);
+    let short = courier.submit("/carrier/shipments", &deliver, &[("cash", "15.00")]).await;
+    assert_eq!(short.status, StatusCode::CONFLICT);
+    assert!(short.contains("Collect exactly 20.00 EUR"), "{}", short.body);
+    let done = courier.submit("/carrier/shipments", &deliver, &[("cash", "20.00")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(shopper.get(&format!("/orders/{number}")).await.contains("20.00 EUR collected"));
+
+    // An e-check order the buyer wanted with SWIFT goes with PARCEL: the check names PARCEL, whose
+    // people then see the shipment and report its delivery; SWIFT's do not.
+    app.carrier("PARCEL");
+    let other = app.create_user("Pat Parcel", &[shop::accounts::Role::Carrier]).await;
+    let id = other.id.clone();
+    app.echeck(|c| shop::echeck::add_staff::<shop::echeck::Carrier>(c, None, "PARCEL", &id, echeck::now()))
+        .expect("staff");
+    shopper.add_to_cart(&code, "1").await;
+    let number = order_number(&shopper.check_out(&[]).await);
+    let page = format!("/sell/orders/{number}");
+    seller.submit(&page, &format!("{page}/confirm"), &[]).await;
+    let shipped = seller.submit(&page, &format!("{page}/ship"), &[("carrier", "PARCEL")]).await;
+    assert!(shipped.contains("shipped"), "{}", shipped.body);
+    assert!(!courier.get("/carrier/shipments").await.contains(&number));
+    let parcel = app.logged_in(&other).await;
+    let deliver = format!("/carrier/shipments/{number}/delivered");
+    let done = parcel.submit("/carrier/shipments", &deliver, &[("report", "Signed by the buyer")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let timeline = shopper.get(&format!("/orders/{number}")).await;
+    assert!(timeline.contains("Handed to Carrier PARCEL") && timeline.contains("Signed by the buyer"));
+    app.assert_books_balance();
+}
