@@ -854,6 +854,8 @@ pub struct OrderDetails {
     pub events: Vec<OrderEvent>,
     pub approvals: Vec<Approval>,
     pub office: Office,
+    /// The carrier's name (the code when the carrier left the registry).
+    pub carrier: String,
     pub address: Option<String>,
     pub buyer_name: Option<String>,
 }
@@ -864,6 +866,11 @@ pub fn details(conn: &mut DbConnection, number: &str, who: Who<'_>) -> Result<Or
     let events = repo::events_of(conn, &order.id)?;
     let approvals = repo::approvals_of(conn, &order.id)?;
     let office = office_of_order(conn, &order)?;
+    let carrier = match echeck::carrier(conn, &order.carrier_code) {
+        Ok(c) => c.name,
+        Err(EcheckError::NotFound) => order.carrier_code.clone(),
+        Err(e) => return Err(e.into()),
+    };
     // Makers approve goods; they have no business with the buyer's name or address.
     let (address, buyer_name) = match who {
         Who::Maker(_) => (None, None),
@@ -872,7 +879,7 @@ pub fn details(conn: &mut DbConnection, number: &str, who: Who<'_>) -> Result<Or
             Some(find(conn, &order.buyer_id)?.personal.full_name),
         ),
     };
-    Ok(OrderDetails { order, items, events, approvals, office, address, buyer_name })
+    Ok(OrderDetails { order, items, events, approvals, office, carrier, address, buyer_name })
 }
 
 /// An order in a list, with its items.

@@ -195,6 +195,10 @@ impl OrderPage {
         }
     }
 
+    pub fn reason_label(&self) -> &'static str {
+        if self.is_seller() { "Reason (the buyer reads it)" } else { "Reason (optional)" }
+    }
+
     pub fn is_seller(&self) -> bool {
         self.viewer == Viewer::Seller
     }
