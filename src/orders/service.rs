@@ -458,7 +458,11 @@ fn place_one(
         Err(e) => return Err(e.into()),
     }
     let mut items = Vec::with_capacity(group.rows.len());
-    for row in &group.rows {
+    // Offers are locked in one order (by ID) by every checkout and cancellation, so two of them
+    // over the same offers can never wait for each other on PostgreSQL.
+    let mut rows: Vec<&CartRow> = group.rows.iter().collect();
+    rows.sort_by_key(|r| r.offer.as_ref().map(|o| o.offer.id.clone()));
+    for row in rows {
         let Some(o) = &row.offer else { return Err(Refusal::Withdrawn { name: row.name().to_owned() }.into()) };
         if !catalog::take_stock(conn, &o.offer.id, row.line.quantity, at)? {
             let left = catalog::offers_to_buy(conn, None, std::slice::from_ref(&o.offer.code))?
@@ -725,7 +729,9 @@ fn cancel_order(
     at: NaiveDateTime,
 ) -> Result<Order> {
     let order = advance(conn, order, Step::Cancel, who, reason, at)?;
-    for item in repo::items_of(conn, &order.id)? {
+    let mut items = repo::items_of(conn, &order.id)?;
+    items.sort_by(|a, b| a.offer_id.cmp(&b.offer_id)); // the lock order of checkouts
+    for item in items {
         let offer = item.offer_id.parse().map_err(|_| OrderError::NotFound)?;
         catalog::return_stock(conn, &offer, item.quantity, at)?;
     }

@@ -543,3 +543,27 @@ async fn carriers_collect_cash_on_delivery_and_the_seller_may_hand_over_to_anoth
     assert!(timeline.contains("Handed to Carrier PARCEL") && timeline.contains("Signed by the buyer"));
     app.assert_books_balance();
 }
+
+#[tokio::test]
+async fn concurrent_checkouts_of_the_same_offers_in_any_order_all_succeed() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let a = app.stocked_offer(&w.seller, "Acme", "A1", "10.00", 100).await;
+    let b = app.stocked_offer(&w.seller, "Acme", "B1", "10.00", 100).await;
+    let mut browsers = Vec::new();
+    for i in 0..10 {
+        let buyer = app.create_user(&format!("Buyer {i}"), &[shop::accounts::Role::Shopper]).await;
+        let browser = app.logged_in(&buyer).await;
+        // Half fill the cart A then B, half B then A: the locks must still be taken in one order.
+        let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        browser.add_to_cart(first, "1").await;
+        browser.add_to_cart(second, "1").await;
+        let page = browser.get("/checkout").await;
+        browsers.push((browser, page));
+    }
+    let results = futures_util::future::join_all(browsers.iter().map(|(b, page)| b.check_out_from(page, &[]))).await;
+    for page in &results {
+        assert!(page.path().starts_with("/orders/"), "{}: {}", page.status, page.body);
+    }
+    assert_eq!((app.stock_of(&a), app.stock_of(&b)), (90, 90));
+}
