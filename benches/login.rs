@@ -32,6 +32,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         mail_from: "Shop <shop@localhost>".into(),
         mail_poll_millis: 1000,
         mail_retry_seconds: 30,
+        mail_keep_days: 30,
         order_confirm_hours: 48,
         log: "warn".into(),
     }

@@ -49,6 +49,7 @@ fn settings(dir: &std::path::Path, database_url: Option<String>, synchronous: &s
         mail_from: "Shop <shop@localhost>".into(),
         mail_poll_millis: 1000,
         mail_retry_seconds: 30,
+        mail_keep_days: 30,
         order_confirm_hours: 48,
         log: "error".into(),
     }

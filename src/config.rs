@@ -74,6 +74,9 @@ pub struct Settings {
     /// The wait before the first retry of an e-mail that could not be sent; it doubles each time.
     #[arg(long = "mail-retry-seconds", env = "SHOP_MAIL_RETRY_SECONDS", default_value_t = 30)]
     pub mail_retry_seconds: u64,
+    /// Sent e-mails are deleted from the outbox after this many days (they hold personal data).
+    #[arg(long = "mail-keep-days", env = "SHOP_MAIL_KEEP_DAYS", default_value_t = 30)]
+    pub mail_keep_days: u64,
     /// An order whose price is not confirmed within this many hours is cancelled automatically.
     #[arg(long = "order-confirm-hours", env = "SHOP_ORDER_CONFIRM_HOURS", default_value_t = 48)]
     pub order_confirm_hours: u64,
@@ -104,6 +107,7 @@ pub struct Config {
     pub mail_from: lettre::message::Mailbox,
     pub mail_poll: Duration,
     pub mail_retry: Duration,
+    pub mail_keep: Duration,
     pub order_confirm: Duration,
 }
 
@@ -145,6 +149,7 @@ impl Config {
             mail_from: s.mail_from.parse().context("SHOP_MAIL_FROM is not an e-mail address")?,
             mail_poll: Duration::from_millis(s.mail_poll_millis.clamp(10, 60_000)),
             mail_retry: Duration::from_secs(s.mail_retry_seconds.max(1)),
+            mail_keep: Duration::from_secs(s.mail_keep_days.max(1) * 86_400),
             order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),

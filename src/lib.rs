@@ -201,9 +201,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     Ok(Application { server, addr, db, demo_logins })
 }
 
-/// Ends expired sessions and forgets idle throttle counters, every few minutes; releases the
-/// holds of checks not paid in time and cancels orders nobody confirmed in time, every minute
-/// (pages show lapsed holds released at once anyway).
+/// Ends expired sessions, forgets idle throttle counters and e-mails sent long ago, every few
+/// minutes; releases the holds of checks not paid in time and cancels orders nobody confirmed in
+/// time, every minute (pages show lapsed holds released at once anyway).
 fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
     let (checks_db, confirm_within) = (db.clone(), config.order_confirm);
     tokio::spawn(async move {
@@ -226,6 +226,12 @@ fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
         let mut tick = tokio::time::interval(Duration::from_secs(300));
         loop {
             tick.tick().await;
+            let keep = config.mail_keep;
+            match db.write(move |c| notify::forget_sent(c, keep, db::now())).await {
+                Ok(n) if n > 0 => tracing::info!(emails = n, "forgot e-mails sent long ago"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not forget old e-mails"),
+            }
             let (idle, absolute) = (config.session_idle, config.session_absolute);
             match db.write(move |c| accounts::purge_expired_sessions(c, idle, absolute)).await {
                 Ok(n) if n > 0 => tracing::info!(sessions = n, "ended expired sessions"),

@@ -88,6 +88,11 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
 }
 
+/// Deletes e-mails sent before `cutoff`: addresses and bodies hold personal data.
+pub fn delete_sent_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(outbox::table.filter(outbox::state.eq(SENT)).filter(outbox::sent_at.lt(cutoff))).execute(conn)
+}
+
 /// Makes a given-up or waiting e-mail due now.
 pub fn retry_now(conn: &mut DbConnection, id: &MailId, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(outbox::table.find(id).filter(outbox::state.ne(SENT)))

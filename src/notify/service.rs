@@ -91,6 +91,13 @@ pub fn mail(conn: &mut DbConnection, id: &MailId) -> Result<Option<Mail>> {
     Ok(repo::by_id(conn, id)?)
 }
 
+/// Forgets e-mails sent more than `keep` ago (their addresses and bodies are personal data, kept
+/// only as long as the admin page needs them); returns how many.
+pub fn forget_sent(conn: &mut DbConnection, keep: Duration, at: NaiveDateTime) -> Result<usize> {
+    let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::days(30));
+    Ok(repo::delete_sent_before(conn, at - keep)?)
+}
+
 /// Sends an unsent e-mail at the next round of the worker, also one given up. True if found.
 pub fn retry_now(conn: &mut DbConnection, id: &MailId, at: NaiveDateTime) -> Result<bool> {
     Ok(repo::retry_now(conn, id, at)? == 1)

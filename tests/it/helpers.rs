@@ -76,6 +76,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         mail_from: "Test Shop <shop@shop.test>".into(),
         mail_poll_millis: 50,
         mail_retry_seconds: 1,
+        mail_keep_days: 30,
         order_confirm_hours: 48,
         log: "warn".into(),
     }

@@ -106,6 +106,12 @@ async fn the_worker_sends_the_outbox_by_smtp() {
     enqueue(&app, mails(3, "Greeting"));
     wait_for("three e-mails", || server.messages().len() == 3).await;
     wait_for("the outbox to record them", || app.outbox().iter().all(|m| m.state == "sent")).await;
+    // Sent mail is forgotten after the keeping time (it holds addresses and names), not before.
+    let keep = Duration::from_secs(30 * 86_400);
+    let forget = |at| app.db.write_blocking(|c| notify::forget_sent(c, keep, at)).expect("forget");
+    assert_eq!(forget(shop::db::now() + chrono::Duration::days(29)), 0);
+    assert_eq!(forget(shop::db::now() + chrono::Duration::days(31)), 3);
+    assert!(app.outbox().is_empty());
     let all = server.messages().join("\n");
     for i in 0..3 {
         assert!(all.contains(&format!("Subject: Greeting {i}")), "{all}");
