@@ -17,6 +17,8 @@ use crate::error::AppError;
 pub struct NavUser {
     pub name: String,
     pub links: Vec<(&'static str, &'static str)>,
+    /// Shoppers have a cart; other roles cannot buy.
+    pub buys: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -28,6 +30,11 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Whether the navigation offers the cart: to visitors and shoppers.
+    pub fn shows_cart(&self) -> bool {
+        self.user.as_ref().is_none_or(|u| u.buys)
+    }
+
     /// The layout without a user: error pages, which may be rendered before anyone is known.
     pub fn plain() -> Layout {
         Layout { user: None, csrf: String::new(), flashes: Vec::new(), css: assets::css_path() }
@@ -37,6 +44,7 @@ impl Layout {
         let user = user.map(|u| NavUser {
             name: u.personal.full_name.clone(),
             links: Role::ALL.into_iter().filter(|r| u.has_role(*r)).map(Role::home).collect(),
+            buys: u.has_role(Role::Shopper),
         });
         Layout { user, csrf, flashes, css: assets::css_path() }
     }
