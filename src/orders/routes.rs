@@ -281,18 +281,24 @@ async fn checkout_page(
     refusal: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let (id, currency) = (shopper.user.id.clone(), state.config.currency.clone());
-    let plan = state.db.read(move |c| orders::checkout_plan(c, &id, &currency)).await?;
-    let carriers = active_carriers(state).await?;
+    let (plan, carriers) = state
+        .db
+        .read(move |c| {
+            let carriers: Vec<Carrier> = echeck::carriers(c)?.into_iter().filter(Carrier::is_active).collect();
+            Ok::<_, OrderError>((orders::checkout_plan(c, &id, &currency)?, carriers))
+        })
+        .await?;
     let status = match (&refusal, errors.is_empty()) {
         (Some(_), _) => REFUSED,
-        (None, ok) => {
-            if ok {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-        }
+        (None, true) => StatusCode::OK,
+        (None, false) => StatusCode::UNPROCESSABLE_ENTITY,
     };
+    // A new checkout preselects the first carrier.
+    let carrier = match form.carrier.is_empty() {
+        true => carriers.first().map(|c| c.code.clone()).unwrap_or_default(),
+        false => form.carrier,
+    };
+    let form = CheckoutForm { carrier, ..form };
     let form = CheckoutForm { quote: plan.cart.quote(), ..form };
     let mut page = CheckoutPage::new(l, plan, form, carriers);
     page.errors = errors;
@@ -304,7 +310,6 @@ async fn checkout_form(state: State, shopper: Shopper, page: FormPage) -> Result
     let form = CheckoutForm {
         address: shopper.user.personal.postal_address.clone(),
         payment: Payment::Echeck.as_str().into(),
-        carrier: active_carriers(&state).await?.first().map(|c| c.code.clone()).unwrap_or_default(),
         key: hex::encode(rand::random::<[u8; 16]>()),
         ..Default::default()
     };
