@@ -13,10 +13,13 @@ use super::service;
 use crate::config::Config;
 use crate::db::{Db, DbError};
 
-/// How long a claim lasts: longer than any send takes, short enough that a crashed worker's
-/// e-mails go out soon after.
-const LEASE: Duration = Duration::from_secs(120);
-const BATCH: i64 = 20;
+/// How long a claim lasts: longer than a whole batch can take (each send gives up after
+/// `SEND_TIMEOUT`), so no other worker takes an e-mail still being sent; short enough that a
+/// crashed worker's e-mails go out a few minutes later.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+const BATCH: i64 = 5;
+const LEASE: Duration = Duration::from_secs(300);
+const _: () = assert!(SEND_TIMEOUT.as_secs() * BATCH as u64 * 2 < LEASE.as_secs());
 
 /// Where e-mails go.
 #[derive(Clone)]
@@ -32,7 +35,7 @@ impl Mailer {
             Some(url) => Mailer::Smtp(
                 SmtpTransport::from_url(url)
                     .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
-                    .timeout(Some(Duration::from_secs(20)))
+                    .timeout(Some(SEND_TIMEOUT))
                     .build(),
             ),
             None => Mailer::Folder(config.data_dir.join("outbox")),
@@ -83,7 +86,9 @@ pub fn spawn_worker(db: Db, config: Arc<Config>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Claims a batch and sends it; repeats while there is more due.
+/// Claims a batch and sends it; repeats while there is more due. An e-mail sent whose success
+/// cannot be recorded (the database gone at that moment) is sent again after its claim runs out:
+/// at least once, never lost.
 async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<(), DbError> {
     while db.read(|c| service::any_due(c, crate::db::now())).await? {
         let me = worker.to_owned();
