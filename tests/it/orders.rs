@@ -567,3 +567,34 @@ async fn concurrent_checkouts_of_the_same_offers_in_any_order_all_succeed() {
     }
     assert_eq!((app.stock_of(&a), app.stock_of(&b)), (90, 90));
 }
+
+#[tokio::test]
+async fn admins_set_which_makers_approve_and_who_acts_for_them_on_the_page() {
+    let app = spawn_app().await;
+    let admin = app.logged_in(&app.admin().await).await;
+    let blank = admin.submit("/admin/makers", "/admin/makers", &[("name", " "), ("requires_approval", "yes")]).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(blank.field_error("name").is_some());
+    let saved =
+        admin.submit("/admin/makers", "/admin/makers", &[("name", "Kawase"), ("requires_approval", "yes")]).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.contains("Kawase") && saved.contains("required"));
+
+    let shopper = app.shopper().await;
+    let refused =
+        admin.submit("/admin/makers", "/admin/makers/staff", &[("maker", "Kawase"), ("email", &shopper.email)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.field_error("email").is_some_and(|e| e.contains("maker role")), "{}", refused.body);
+    assert!(refused.contains(&format!("value=\"{}\"", shopper.email)), "the e-mail typed comes back");
+
+    let maker = app.create_user("Mia Maker", &[shop::accounts::Role::Maker]).await;
+    let maker_page = app.logged_in(&maker).await;
+    assert!(maker_page.get("/maker/approvals").await.contains("You do not act for a maker yet"));
+    let added =
+        admin.submit("/admin/makers", "/admin/makers/staff", &[("maker", "Kawase"), ("email", &maker.email)]).await;
+    assert!(added.contains(&maker.email), "{}", added.body);
+    assert!(maker_page.get("/maker/approvals").await.contains("Orders of Kawase goods"));
+    let cleared = admin.submit("/admin/makers", "/admin/makers", &[("name", "Kawase")]).await;
+    assert!(cleared.contains("not required"), "{}", cleared.body);
+    assert_eq!(app.browser().get("/admin/makers").await.path(), "/login?next=%2Fadmin%2Fmakers");
+}
