@@ -55,9 +55,11 @@ impl From<OrderError> for AppError {
     }
 }
 
-/// The status of a page that comes back with a refusal of a step: 409, the order's state
-/// stands in the way.
-const REFUSED: StatusCode = StatusCode::CONFLICT;
+/// The status of a page that comes back with a form: 409 when the order's state (or the stock,
+/// or the credit) refused the step, 422 when a field did, else 200.
+fn page_status(errors: &FieldErrors, refusal: &Option<String>) -> StatusCode {
+    if refusal.is_some() { StatusCode::CONFLICT } else { form_status(errors) }
+}
 
 fn now() -> chrono::NaiveDateTime {
     crate::db::now()
@@ -288,11 +290,7 @@ async fn checkout_page(
             Ok::<_, OrderError>((orders::checkout_plan(c, &id, &currency)?, carriers))
         })
         .await?;
-    let status = match (&refusal, errors.is_empty()) {
-        (Some(_), _) => REFUSED,
-        (None, true) => StatusCode::OK,
-        (None, false) => StatusCode::UNPROCESSABLE_ENTITY,
-    };
+    let status = page_status(&errors, &refusal);
     // A new checkout preselects the first carrier.
     let carrier = match form.carrier.is_empty() {
         true => carriers.first().map(|c| c.code.clone()).unwrap_or_default(),
@@ -323,8 +321,8 @@ async fn checkout(
     form: web::Form<CheckoutForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let (id, f) = (shopper.user.id.clone(), form.clone());
-    let placed = match state.db.write(move |c| orders::place_orders(c, &id, &f, now())).await {
+    let (id, f, currency) = (shopper.user.id.clone(), form.clone(), state.config.currency.clone());
+    let placed = match state.db.write(move |c| orders::place_orders(c, &id, &f, &currency, now())).await {
         Err(OrderError::AlreadyPlaced) => {
             // A racing submit of the same form placed them; answer as it did.
             let (id, key) = (shopper.user.id.clone(), form.key.clone());
@@ -432,7 +430,7 @@ async fn order_page_again(
         OrderError::Refused(r) => (FieldErrors::new(), Some(r.to_string())),
         other => return Err(other.into()),
     };
-    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    let status = page_status(&errors, &refusal);
     let d = state
         .db
         .read(move |c| {
@@ -571,7 +569,7 @@ async fn approvals_page(
         Some((maker, orders)) => (Some(maker), orders),
         None => (None, Vec::new()),
     };
-    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    let status = page_status(&errors, &refusal);
     render_status(status, &ApprovalsPage { l, maker, orders, errors, refusal, failed })
 }
 
@@ -635,7 +633,7 @@ async fn shipments_page(
         Some(work) => (Some(work.carrier), work.open, work.delivered),
         None => (None, Vec::new(), Vec::new()),
     };
-    let status = if refusal.is_some() { REFUSED } else { form_status(&errors) };
+    let status = page_status(&errors, &refusal);
     render_status(status, &ShipmentsPage { l, carrier, open, delivered, errors, refusal, failed })
 }
 

@@ -395,6 +395,7 @@ pub fn place_orders(
     conn: &mut DbConnection,
     buyer: &UserId,
     form: &CheckoutForm,
+    currency: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<Order>> {
     let earlier = repo::orders_by_key(conn, buyer.as_str(), &form.key)?;
@@ -402,8 +403,7 @@ pub fn place_orders(
         return Ok(earlier);
     }
     let checked = check_form(conn, form, at)?;
-    let currency = echeck::settings(conn)?.currency;
-    let plan = checkout_plan(conn, buyer, &currency)?;
+    let plan = checkout_plan(conn, buyer, currency)?;
     if plan.cart.is_empty() {
         return Err(Refusal::EmptyCart.into());
     }
@@ -616,8 +616,13 @@ fn office_of_order(conn: &mut DbConnection, order: &Order) -> Result<Office> {
 }
 
 /// Writes the confirmation or cancellation e-mails to the buyer and the salespeople.
-fn announce(conn: &mut DbConnection, order: &Order, kind: MailKind<'_>, at: NaiveDateTime) -> Result<()> {
-    let items = repo::items_of(conn, &order.id)?;
+fn announce(
+    conn: &mut DbConnection,
+    order: &Order,
+    items: &[OrderItem],
+    kind: MailKind<'_>,
+    at: NaiveDateTime,
+) -> Result<()> {
     let office = office_of_order(conn, order)?;
     let buyer = find(conn, &order.buyer_id)?;
     let mut sellers: Vec<User> = Vec::new();
@@ -626,7 +631,7 @@ fn announce(conn: &mut DbConnection, order: &Order, kind: MailKind<'_>, at: Naiv
             sellers.push(user);
         }
     }
-    let mails = mail::order_mails(order, &items, &office, &buyer, &sellers, kind);
+    let mails = mail::order_mails(order, items, &office, &buyer, &sellers, kind);
     notify::enqueue(conn, &mails, at)?;
     Ok(())
 }
@@ -652,7 +657,7 @@ pub fn confirm(conn: &mut DbConnection, number: &str, seller: &UserId, at: Naive
     let order = advance(conn, &order, Step::Confirm, Who::Seller(seller), &note, at)?;
     repo::set_needs_approval(conn, &order.id, order.needs_approval)?;
     if makers.is_empty() {
-        announce(conn, &order, MailKind::Confirmation, at)?;
+        announce(conn, &order, &items, MailKind::Confirmation, at)?;
     } else {
         let rows: Vec<Approval> = makers
             .into_iter()
@@ -683,7 +688,8 @@ pub fn approve(conn: &mut DbConnection, number: &str, user: &UserId, at: NaiveDa
         return Ok(order);
     }
     let order = advance(conn, &order, Step::Approve, Who::Maker(user), &format!("Approved by {maker}"), at)?;
-    announce(conn, &order, MailKind::Confirmation, at)?;
+    let items = repo::items_of(conn, &order.id)?;
+    announce(conn, &order, &items, MailKind::Confirmation, at)?;
     Ok(order)
 }
 
@@ -731,7 +737,7 @@ fn cancel_order(
     let order = advance(conn, order, Step::Cancel, who, reason, at)?;
     let mut items = repo::items_of(conn, &order.id)?;
     items.sort_by(|a, b| a.offer_id.cmp(&b.offer_id)); // the lock order of checkouts
-    for item in items {
+    for item in &items {
         let offer = item.offer_id.parse().map_err(|_| OrderError::NotFound)?;
         catalog::return_stock(conn, &offer, item.quantity, at)?;
     }
@@ -743,7 +749,7 @@ fn cancel_order(
             Err(e) => return Err(e.into()),
         }
     }
-    announce(conn, &order, MailKind::Cancellation(reason), at)?;
+    announce(conn, &order, &items, MailKind::Cancellation(reason), at)?;
     Ok(order)
 }
 
@@ -777,23 +783,28 @@ pub fn ship(
     repo::set_carrier(conn, &order.id, &carrier.code)?;
     let order = Order { carrier_code: carrier.code.clone(), ..order };
     let order = advance(conn, &order, Step::Ship, Who::Seller(seller), &note, at)?;
-    instruct_carrier(conn, &order, &carrier, at)?;
+    instruct_carrier(conn, &order, &office, &carrier, at)?;
     Ok(order)
 }
 
 /// The delivery instruction (seed 003): to everyone who works for the carrier.
-fn instruct_carrier(conn: &mut DbConnection, order: &Order, carrier: &Carrier, at: NaiveDateTime) -> Result<()> {
+fn instruct_carrier(
+    conn: &mut DbConnection,
+    order: &Order,
+    office: &Office,
+    carrier: &Carrier,
+    at: NaiveDateTime,
+) -> Result<()> {
     let items = repo::items_of(conn, &order.id)?;
     let buyer = find(conn, &order.buyer_id)?;
     let address = accounts::delivery_address(conn, &order.delivery_address_id)?.unwrap_or_default();
-    let office = office_of_order(conn, order)?;
     let mut staff = Vec::new();
     for id in echeck::carrier_staff(conn, &carrier.id)? {
         if let Some(user) = accounts::find_user(conn, &id)? {
             staff.push(user);
         }
     }
-    let mails = mail::delivery_instruction(order, &items, &office, &buyer.personal.full_name, &address, &staff);
+    let mails = mail::delivery_instruction(order, &items, office, &buyer.personal.full_name, &address, &staff);
     notify::enqueue(conn, &mails, at)?;
     Ok(())
 }
