@@ -235,12 +235,16 @@ pub fn edit(
         (CartEdit::Set { .. }, Some(_)) => quantity,
         (CartEdit::Set { .. }, None) => return Err(OrderError::NotFound),
     };
+    if wanted > rules::MAX_QUANTITY {
+        let more = rules::MAX_QUANTITY - held.unwrap_or(0);
+        return Err(invalid("quantity", format!("At most 999 units of one offer per order: add at most {more}.")));
+    }
     let offer = buyable(conn, viewer, code, wanted)?;
     if held.is_none() {
         rules::add_line(lines, &offer.offer.code, 0, offer.price)?;
     }
     let line = lines.iter_mut().find(|l| l.offer_code == offer.offer.code).ok_or(OrderError::NotFound)?;
-    line.quantity = wanted.min(rules::MAX_QUANTITY);
+    line.quantity = wanted;
     line.seen_price = offer.price;
     Ok(line.clone())
 }

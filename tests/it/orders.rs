@@ -237,6 +237,14 @@ async fn bad_quantities_vanished_offers_and_changed_prices_are_refused_and_chang
         assert_eq!(page.input_value("quantity").as_deref(), Some(typed), "the value typed comes back");
     }
     assert!(shopper.get("/cart").await.contains("Your cart is empty"));
+    let (s, c) = (w.seller.id.to_string(), code.clone());
+    app.db.write(move |conn| shop::catalog::change_offer(conn, &s, &c, "10.00", "2000")).await.expect("stock");
+    shopper.add_to_cart(&code, "990").await;
+    let beyond = shopper.add_to_cart(&code, "10").await;
+    assert!(beyond.field_error("quantity").is_some_and(|e| e.contains("add at most 9")), "{}", beyond.body);
+    shopper.submit("/cart", &format!("/cart/{code}/remove"), &[]).await;
+    let (s, c) = (w.seller.id.to_string(), code.clone());
+    app.db.write(move |conn| shop::catalog::change_offer(conn, &s, &c, "10.00", "3")).await.expect("stock");
     let unknown = shopper.submit("/cart", "/cart/add", &[("offer", "NOSUCH"), ("quantity", "1")]).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 
