@@ -9,8 +9,9 @@
 # The catalog is made once with `shop seed-demo --products 100000` (about 150,000 offers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -q
-BIN=$PWD/target/release/shop
+# SHOP_BIN: a binary built otherwise (e.g. a quicker profile while trying things); else the release build.
+if [ -z "${SHOP_BIN:-}" ]; then cargo build --release -q; fi
+BIN=${SHOP_BIN:-$PWD/target/release/shop}
 PORT=${PORT:-18280}
 DURATION=${DURATION:-15s}
 DIR=${BENCH_DIR:-/tmp/shop-bench-$( [ -n "${DATABASE_URL:-}" ] && echo pg || echo sqlite )}

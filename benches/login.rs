@@ -21,6 +21,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         workers: Some(1),
         smtp_url: None,
         db_pool_size: 4,
+        db_threads: None,
         sqlite_synchronous: "FULL".into(),
         session_idle_minutes: 30,
         session_absolute_hours: 12,

@@ -165,7 +165,12 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     metrics.registry.register(Box::new(web::ops::PoolCollector::new(db.clone())?))?;
 
-    let state = aw::Data::new(AppState { config: config.clone(), db: db.clone(), accounts: accounts.clone() });
+    let state = aw::Data::new(AppState {
+        config: config.clone(),
+        db: db.clone(),
+        accounts: accounts.clone(),
+        catalog: catalog::Facts::default(),
+    });
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
     let server = HttpServer::new(move || {
@@ -192,6 +197,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)
+    .worker_max_blocking_threads(config.db_threads)
     .shutdown_timeout(10)
     .listen(listener)?
     .run();

@@ -1,6 +1,7 @@
 //! Catalog: kinds of goods and their characteristics, products, salespeople's offers, prices agreed
 //! with single customers, and the equipment shoppers own (seeds 002, 003 and 004).
 
+mod cache;
 pub mod demo;
 mod model;
 mod repo;
@@ -9,6 +10,7 @@ pub mod rules;
 mod service;
 mod views;
 
+pub use cache::{Facts, FactsView, KindFacts, ProductFacts};
 pub use model::*;
 pub use routes::configure;
 pub use service::*;

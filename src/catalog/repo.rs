@@ -8,8 +8,8 @@ use super::model::*;
 use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
 use crate::db::DbConnection;
 use crate::db::schema::{
-    characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, product_fits,
-    product_numbers, product_words, products,
+    catalog_generation, characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds,
+    offers, product_fits, product_numbers, product_words, products,
 };
 use crate::db::sql::{Bind, Sql};
 
@@ -25,7 +25,24 @@ pub fn kind_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<K
     Ok(rows.into_iter().next())
 }
 
+/// The catalog's generation (see `cache`): read once per page.
+pub fn generation(conn: &mut DbConnection) -> QueryResult<i64> {
+    let rows: Vec<i64> =
+        crate::load_on_backend!(conn, catalog_generation::table.select(catalog_generation::generation))?;
+    Ok(rows.into_iter().next().unwrap_or(0))
+}
+
+/// Every write below that changes kinds, characteristics or products calls this in its own
+/// transaction, so no instance keeps serving facts from before the change.
+fn bump_generation(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(catalog_generation::table)
+        .set(catalog_generation::generation.eq(catalog_generation::generation + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
+    bump_generation(conn)?;
     diesel::insert_into(kinds::table).values(kind).execute(conn)
 }
 
@@ -40,10 +57,12 @@ pub fn characteristics_of(conn: &mut DbConnection, kind: &KindId) -> QueryResult
 }
 
 pub fn insert_characteristic(conn: &mut DbConnection, ch: &Characteristic) -> QueryResult<usize> {
+    bump_generation(conn)?;
     diesel::insert_into(characteristics::table).values(ch).execute(conn)
 }
 
 pub fn delete_characteristic(conn: &mut DbConnection, kind: &KindId, name: &str) -> QueryResult<usize> {
+    bump_generation(conn)?;
     diesel::delete(
         characteristics::table.filter(characteristics::kind_id.eq(kind)).filter(characteristics::name.eq(name)),
     )
@@ -93,6 +112,7 @@ macro_rules! insert_many {
 }
 
 pub fn insert_products(conn: &mut DbConnection, rows: &[Product]) -> QueryResult<usize> {
+    bump_generation(conn)?;
     insert_many!(conn, products::table, rows)
 }
 
@@ -103,6 +123,7 @@ pub fn insert_numbers(conn: &mut DbConnection, rows: &[(ProductId, Characteristi
             (product_numbers::product_id.eq(p), product_numbers::characteristic_id.eq(c), product_numbers::value.eq(*v))
         })
         .collect();
+    bump_generation(conn)?;
     insert_many!(conn, product_numbers::table, &values)
 }
 
@@ -113,6 +134,7 @@ pub fn insert_words(conn: &mut DbConnection, rows: &[(ProductId, CharacteristicI
             (product_words::product_id.eq(p), product_words::characteristic_id.eq(c), product_words::value.eq(v))
         })
         .collect();
+    bump_generation(conn)?;
     insert_many!(conn, product_words::table, &values)
 }
 
@@ -123,6 +145,7 @@ pub fn insert_fits(conn: &mut DbConnection, rows: &[(ProductId, String, String)]
             (product_fits::product_id.eq(p), product_fits::maker.eq(maker), product_fits::model.eq(model))
         })
         .collect();
+    bump_generation(conn)?;
     insert_many!(conn, product_fits::table, &values)
 }
 
@@ -200,6 +223,7 @@ pub fn product_ids_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResul
 }
 
 pub fn set_summary(conn: &mut DbConnection, id: &ProductId, summary: &str) -> QueryResult<usize> {
+    // Only after `delete_characteristic`, which moved the generation on already.
     diesel::update(products::table.find(id)).set(products::summary.eq(summary)).execute(conn)
 }
 
@@ -539,29 +563,22 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
 const CARD_COLUMNS: &str =
     "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id";
 
-#[derive(QueryableByName)]
+/// The SQL types of `CARD_COLUMNS`, in their order.
+type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text);
+
+/// A row of `CARD_COLUMNS`, read by position: the fields are in the columns' order.
+#[derive(Queryable)]
 pub struct CardRow {
-    #[diesel(sql_type = Text)]
     pub id: String,
-    #[diesel(sql_type = Text)]
     pub code: String,
-    #[diesel(sql_type = Text)]
     pub name: String,
-    #[diesel(sql_type = Text)]
     pub summary: String,
-    #[diesel(sql_type = Text)]
     pub maker: String,
-    #[diesel(sql_type = Text)]
     pub model: String,
-    #[diesel(sql_type = BigInt)]
     pub price: i64,
-    #[diesel(sql_type = Text)]
     pub currency: String,
-    #[diesel(sql_type = BigInt)]
     pub stock: i64,
-    #[diesel(sql_type = BigInt)]
     pub sold: i64,
-    #[diesel(sql_type = Text)]
     pub seller_id: String,
 }
 
@@ -580,7 +597,7 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
     // The LIMIT is a constant: a bound LIMIT makes SQLite recompile the statement on every
     // execution (see `db::unique`).
     sql.push(&format!(" LIMIT {} OFFSET ", PAGE_SIZE + 1)).bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
-    sql.load(conn)
+    sql.load_as::<CardColumns, _>(conn)
 }
 
 #[derive(QueryableByName)]
@@ -606,5 +623,5 @@ pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<Card
     sql.push(CARD_COLUMNS)
         .push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL")
         .push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
-    sql.load(conn)
+    sql.load_as::<CardColumns, _>(conn)
 }

@@ -66,9 +66,13 @@ fn viewer(page_user: &Option<std::sync::Arc<crate::accounts::User>>) -> Option<S
 
 async fn home(state: State, page: Page) -> Result<HttpResponse, AppError> {
     let viewer = viewer(&page.user);
+    let facts = state.catalog.clone();
     let (kinds, best) = state
         .db
-        .read(move |c| Ok::<_, CatalogError>((service::kinds(c)?, service::best_sellers(c, viewer.as_deref(), 8)?)))
+        .read(move |c| {
+            let kinds = facts.read(c)?.kinds(c)?;
+            Ok::<_, CatalogError>((kinds, service::best_sellers(c, viewer.as_deref(), 8)?))
+        })
         .await?;
     render(&HomePage { l: page.l, kinds, best })
 }
@@ -83,24 +87,26 @@ async fn search(state: State, page: Page, req: HttpRequest) -> Result<HttpRespon
     let kind_code = rules::values(&query, "kind").next().map(str::to_owned);
     let viewer = viewer(&page.user);
     let q = query.clone();
-    let (kinds, spec, filter, errors, result) = state
+    let facts = state.catalog.clone();
+    let (kinds, filter, errors, result) = state
         .db
         .read(move |c| {
-            let spec = match &kind_code {
-                Some(code) => Some(service::kind_spec(c, code)?.ok_or(CatalogError::NotFound)?),
+            let facts = facts.read(c)?;
+            let kind = match &kind_code {
+                Some(code) => Some(facts.kind(c, code)?.ok_or(CatalogError::NotFound)?),
                 None => None,
             };
-            let (filter, errors) = rules::read_filter(&q, spec.as_ref());
-            let result = service::search(c, &filter, spec.as_ref(), viewer.as_deref())?;
-            Ok::<_, CatalogError>((service::kinds(c)?, spec, filter, errors, result))
+            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| &k.spec));
+            let result = service::search(c, &filter, kind.as_ref(), viewer.as_deref())?;
+            Ok::<_, CatalogError>((facts.kinds(c)?, filter, errors, result))
         })
         .await?;
     if result.cards.is_empty() && filter.page > 1 {
         return Err(AppError::NotFound);
     }
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let chips = chips(&query, spec.as_ref());
-    render_status(status, &SearchPage { l: page.l, kinds, spec, query, filter, errors, result, chips })
+    let chips = chips(&query, result.kind.as_ref().map(|k| &k.spec));
+    render_status(status, &SearchPage { l: page.l, kinds, query, filter, errors, result, chips })
 }
 
 async fn product(state: State, page: Page, path: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -111,7 +117,8 @@ async fn product(state: State, page: Page, path: web::Path<String>) -> Result<Ht
     let viewer = viewer(&page.user);
     let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
     let can_buy = page.user.as_ref().is_none_or(|u| u.has_role(crate::accounts::Role::Shopper));
-    let p = state.db.read(move |c| service::product_page(c, &code.to_uppercase(), viewer.as_deref())).await?;
+    let facts = state.catalog.clone();
+    let p = state.db.read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_deref())).await?;
     render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
@@ -267,8 +274,9 @@ async fn new_offer(
 }
 
 async fn existing_product(state: &State, code: String) -> Result<(String, super::Product), AppError> {
-    let page = state.db.read(move |c| service::product_page(c, &code, None)).await?;
-    Ok((page.asked.code, page.product))
+    let facts = state.catalog.clone();
+    let page = state.db.read(move |c| service::product_page(c, &facts, &code, None)).await?;
+    Ok((page.asked, page.facts.product.clone()))
 }
 
 async fn add_offer_form(

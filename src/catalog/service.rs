@@ -2,9 +2,11 @@
 //! take stock through here). Functions take the caller's connection.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 
+use super::cache::{Facts, KindFacts, ProductFacts};
 use super::model::*;
 use super::repo::{self, ResolvedFilter};
 use super::rules::{self, Filter};
@@ -477,8 +479,8 @@ pub struct SearchResult {
     pub has_next: bool,
     /// When nothing matches: the filter whose removal would bring back the most offers.
     pub loosen: Option<(String, i64)>,
-    pub makers: Vec<String>,
-    pub word_choices: Vec<WordChoice>,
+    /// The kind searched in, with its makers and word choices for the filters.
+    pub kind: Option<Arc<KindFacts>>,
 }
 
 fn resolve<'a>(filter: &'a Filter, spec: Option<&'a KindSpec>) -> ResolvedFilter<'a> {
@@ -520,9 +522,10 @@ pub fn without_each(filter: &Filter) -> Vec<(String, Filter)> {
 pub fn search(
     conn: &mut DbConnection,
     filter: &Filter,
-    spec: Option<&KindSpec>,
+    kind: Option<&Arc<KindFacts>>,
     viewer: Option<&str>,
 ) -> Result<SearchResult> {
+    let spec = kind.map(|k| &k.spec);
     let resolved = resolve(filter, spec);
     let mut rows = repo::search(conn, &resolved)?;
     let has_next = rows.len() as i64 > rules::PAGE_SIZE;
@@ -539,20 +542,7 @@ pub fn search(
     } else {
         None
     };
-    let (makers, word_choices) = match spec {
-        Some(spec) => {
-            let makers = repo::makers_of_kind(conn, &spec.kind.id)?;
-            let mut choices = Vec::new();
-            for ch in spec.characteristics.iter().filter(|c| !c.is_number) {
-                let listed: Vec<String> = ch.words().into_iter().map(str::to_owned).collect();
-                let values = if listed.is_empty() { repo::words_in_use(conn, &ch.id)? } else { listed };
-                choices.push(WordChoice { name: ch.name.clone(), label: ch.label.clone(), values });
-            }
-            (makers, choices)
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, makers, word_choices })
+    Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, kind: kind.cloned() })
 }
 
 pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: u16) -> Result<Vec<OfferCard>> {
@@ -567,30 +557,24 @@ pub struct PricedOffer {
 }
 
 pub struct ProductPage {
-    pub product: Product,
-    pub kind: Kind,
-    pub shown: Vec<Shown>,
-    pub fits: Vec<(String, String)>,
+    /// The product, its kind and characteristics (kept in memory, see `cache`).
+    pub facts: Arc<ProductFacts>,
     /// Every active offer of the product, cheapest (for this viewer) first.
     pub offers: Vec<PricedOffer>,
-    /// The offer whose code was asked for.
-    pub asked: Offer,
+    /// The code of the offer asked for (it may have been withdrawn since).
+    pub asked: String,
 }
 
-pub fn product_page(conn: &mut DbConnection, code: &str, viewer: Option<&str>) -> Result<ProductPage> {
-    let (asked, product, kind) = repo::offer_in_full(conn, code)?.ok_or(CatalogError::NotFound)?;
-    let shown = repo::shown_values_of(conn, &product.id)?;
-
-    // Only consumables fit equipment; other products need not ask.
-    let fits = if product.is_consumable { repo::fits_of(conn, &product.id)? } else { Vec::new() };
-    let offers = repo::offers_of_product(conn, &product.id)?;
+pub fn product_page(conn: &mut DbConnection, facts: &Facts, code: &str, viewer: Option<&str>) -> Result<ProductPage> {
+    let facts = facts.read(conn)?.product_of_offer(conn, code)?.ok_or(CatalogError::NotFound)?;
+    let offers = repo::offers_of_product(conn, &facts.product.id)?;
     let prices = effective_prices(conn, viewer, &offers.iter().map(|o| (o.id.clone(), o.price)).collect::<Vec<_>>())?;
     let mut offers: Vec<PricedOffer> = offers
         .into_iter()
         .map(|o| PricedOffer { price: prices.get(&o.id).copied().unwrap_or(o.price), offer: o })
         .collect();
     offers.sort_by(|a, b| (a.price, &a.offer.code).cmp(&(b.price, &b.offer.code)));
-    Ok(ProductPage { product, kind, shown, fits, offers, asked })
+    Ok(ProductPage { facts, offers, asked: code.to_owned() })
 }
 
 // ---- for orders ----

@@ -12,7 +12,7 @@ use crate::web::layout::Layout;
 #[template(path = "catalog/home.html")]
 pub struct HomePage {
     pub l: Layout,
-    pub kinds: Vec<Kind>,
+    pub kinds: std::sync::Arc<Vec<Kind>>,
     pub best: Vec<OfferCard>,
 }
 
@@ -26,8 +26,7 @@ pub struct Chip {
 #[template(path = "catalog/search.html")]
 pub struct SearchPage {
     pub l: Layout,
-    pub kinds: Vec<Kind>,
-    pub spec: Option<KindSpec>,
+    pub kinds: std::sync::Arc<Vec<Kind>>,
     pub query: Query,
     pub filter: Filter,
     pub errors: FieldErrors,

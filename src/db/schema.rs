@@ -192,7 +192,15 @@ diesel::joinable!(customer_prices -> offers (offer_id));
 diesel::joinable!(customer_group_members -> customer_groups (group_id));
 diesel::joinable!(customer_prices -> customer_groups (group_id));
 
+diesel::table! {
+    catalog_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    catalog_generation,
     kinds,
     characteristics,
     products,

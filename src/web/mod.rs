@@ -27,6 +27,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub accounts: Accounts,
+    /// The catalog's facts kept in memory (see `catalog::Facts`).
+    pub catalog: crate::catalog::Facts,
 }
 
 pub type State = web::Data<AppState>;

@@ -65,6 +65,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         workers: Some(2),
         smtp_url: None,
         db_pool_size: 4,
+        db_threads: None,
         sqlite_synchronous: "NORMAL".into(),
         session_idle_minutes: 30,
         session_absolute_hours: 12,
