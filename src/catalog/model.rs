@@ -143,6 +143,33 @@ impl Offer {
     }
 }
 
+/// An offer's terms as a product page lists them: no IDs of others, no times (reading SQLite's
+/// text timestamps was a tenth of a product page's instructions).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = offers)]
+pub struct OfferTerms {
+    pub id: OfferId,
+    pub code: String,
+    pub price: i64,
+    pub currency: String,
+    pub stock: i64,
+    pub guarantee_months: i32,
+    pub onsite_service: bool,
+    pub trade_in: bool,
+    pub cooling_off_days: i32,
+}
+
+impl OfferTerms {
+    pub fn price_text(&self) -> String {
+        crate::money::format(self.price, &self.currency)
+    }
+
+    /// A price in this offer's currency.
+    pub fn money(&self, minor: &i64) -> String {
+        crate::money::format(*minor, &self.currency)
+    }
+}
+
 /// An offer as a shopper sees it in a list: with its product, and the price this shopper pays.
 #[derive(Clone, Debug)]
 pub struct OfferCard {

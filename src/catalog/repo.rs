@@ -252,14 +252,14 @@ pub fn offer_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool
 }
 
 /// Every active offer of a product, cheapest first.
-pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<Offer>> {
+pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<OfferTerms>> {
     crate::load_on_backend!(
         conn,
         offers::table
             .filter(offers::product_id.eq(product))
             .filter(offers::withdrawn_at.is_null())
             .order((offers::price, offers::code))
-            .select(Offer::as_select())
+            .select(OfferTerms::as_select())
     )
 }
 

@@ -552,7 +552,7 @@ pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: u16) -
 
 /// An offer of the product, with the price this viewer pays.
 pub struct PricedOffer {
-    pub offer: Offer,
+    pub offer: OfferTerms,
     pub price: i64,
 }
 

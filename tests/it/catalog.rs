@@ -499,3 +499,53 @@ async fn a_shopper_reaches_the_catalog_equipment_and_consumables_by_links() {
     assert!(account.contains("href=\"/account/equipment\"") && account.contains("href=\"/consumables\""));
     assert!(app.browser().get("/").await.contains("href=\"/catalog\""), "visitors too");
 }
+
+/// Each instance keeps kinds and product facts in memory; a change made anywhere (through another
+/// instance's pages or the service) shows on the next page everywhere.
+#[tokio::test]
+async fn facts_kept_in_memory_follow_changes_made_through_any_instance() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let other = app.another_instance(|_| {}).await;
+    let visitor = other.browser();
+    let product = format!("/catalog/{}", codes[0]);
+    assert!(visitor.get(&product).await.contains("disk gb"));
+    let search = visitor.get("/catalog?kind=pc").await;
+    assert!(search.contains("name=\"disk_gb_min\"") && search.contains("value=\"Acme\""));
+    assert!(!search.contains("value=\"Bolt\""));
+    assert!(!visitor.get("/").await.contains("Kind printer"));
+
+    // A new maker, through the first instance's pages.
+    let seller = app.logged_in(&s).await;
+    let fields = [
+        ("maker", "Bolt"),
+        ("model", "B7"),
+        ("name", "Bolt B7"),
+        ("value_cpu_mhz", "2200"),
+        ("value_disk_gb", "750"),
+        ("value_color", "silver"),
+        ("price", "700"),
+        ("stock", "2"),
+        ("guarantee_months", "12"),
+        ("cooling_off_days", "14"),
+    ];
+    assert_eq!(seller.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields).await.path(), "/sell/offers");
+    assert!(visitor.get("/catalog?kind=pc").await.contains("value=\"Bolt\""));
+
+    // A characteristic removed and a kind added by the admin on the first instance.
+    let admin = app.logged_in(&app.admin().await).await;
+    let page = admin.submit("/admin/kinds/pc", "/admin/kinds/pc/characteristics/disk_gb/remove", &[]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    admin.submit("/admin/kinds", "/admin/kinds", &[("name", "Kind printer"), ("code", "printer")]).await;
+    let page = visitor.get(&product).await;
+    assert!(page.contains("cpu mhz") && !page.contains("disk gb"), "{}", page.body);
+    assert!(!visitor.get("/catalog?kind=pc").await.contains("name=\"disk_gb_min\""));
+    assert!(visitor.get("/").await.contains("Kind printer"));
+
+    // Prices, stock and withdrawals are never kept: they show at once.
+    seller.submit("/sell/offers", &format!("/sell/offers/{}/withdraw", codes[0]), &[]).await;
+    let page = visitor.get(&product).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("not on offer at the moment"), "{}", page.body);
+    assert_eq!(visitor.get("/catalog/ZZZZZZZ").await.status, StatusCode::NOT_FOUND);
+}
