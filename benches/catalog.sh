@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${SHOP_BIN:-}" ]; then cargo build --release -q; fi
 BIN=${SHOP_BIN:-$PWD/target/release/shop}
 PORT=${PORT:-18280}
-DURATION=${DURATION:-15s}
+DURATION=${DURATION:-10s}
 DIR=${BENCH_DIR:-/tmp/shop-bench-$( [ -n "${DATABASE_URL:-}" ] && echo pg || echo sqlite )}
 mkdir -p "$DIR"
 export SHOP_DATA_DIR=$DIR SHOP_ADDR=127.0.0.1:$PORT SHOP_LOG=warn SHOP_DEMO=false SHOP_WORKERS=1
@@ -41,26 +41,42 @@ echo "filtered page $(wc -c < "$DIR/fixed.html") bytes, product page $(wc -c < "
 export SHOP_BENCH_FIXED_PAGE=$DIR/fixed.html
 start
 TICK=$(getconf CLK_TCK)
-run() { # label path
-  local before after out requests rss
+HALF=$(( ${DURATION%s} / 2 ))
+run() { # label path; prints one line and appends "label cpu_us" to $DIR/cpu
+  local before after out requests rss cpu
   curl -sf -o /dev/null "http://127.0.0.1:$PORT$2"   # warm
   before=$(cpu_ticks)
-  (sleep 7; awk '/VmRSS/ {print $2}' "/proc/$SERVER/status" > "$DIR/rss") &
+  (sleep "$HALF"; awk '/VmRSS/ {print $2}' "/proc/$SERVER/status" > "$DIR/rss") &
+  local reader=$!
   out=$(taskset -c 1 wrk -t1 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT$2")
   after=$(cpu_ticks)
+  wait "$reader"
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   rss=$(cat "$DIR/rss")
+  cpu=$(echo "$after $before $requests $TICK" | awk '{printf "%.1f", ($1-$2)/$4*1e6/$3}')
+  echo "$1 $cpu" >> "$DIR/cpu"
   printf '%-16s %9s req/s  p50 %8s  p99 %8s  CPU/request %6.1f us  RSS %s MB  (%s requests, errors: %s)\n' "$1" \
     "$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
     "$(echo "$out" | awk '$1=="50%" {print $2}')" \
     "$(echo "$out" | awk '$1=="99%" {print $2}')" \
-    "$(echo "$after $before $requests $TICK" | awk '{print ($1-$2)/$4*1e6/$3}')" \
-    "$((rss / 1024))" "$requests" \
+    "$cpu" "$((rss / 1024))" "$requests" \
     "$(echo "$out" | grep -oE 'Non-2xx or 3xx responses: [0-9]+|Socket errors.*' || echo none)"
 }
-run "fixed page" "/_bench/fixed"
-run "filtered catalog" "$SEARCH"
-run "product page" "/catalog/$CODE"
+# The machine's speed drifts over minutes: the pages take turns, several rounds, and each round's
+# ratios compare runs minutes apart at most.
+: > "$DIR/cpu"
+for round in $(seq "${ROUNDS:-3}"); do
+  echo "round $round"
+  run "fixed page" "/_bench/fixed"
+  run "filtered catalog" "$SEARCH"
+  run "product page" "/catalog/$CODE"
+done
+awk '{ cpu = $NF; $NF = ""; sub(/ $/, ""); n[$0]++; at[$0, n[$0]] = cpu }
+  END {
+    for (r = 1; r <= n["fixed page"]; r++)
+      printf "round %d: filtered catalog %.1fx, product page %.1fx the fixed page\n", r,
+        at["filtered catalog", r] / at["fixed page", r], at["product page", r] / at["fixed page", r]
+  }' "$DIR/cpu"
 # Server time of one search alone: one connection, so no queueing in the measurement.
 out=$(taskset -c 1 wrk -t1 -c1 -d5s --latency "http://127.0.0.1:$PORT$SEARCH")
 echo "filtered catalog, one connection: p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}')"
