@@ -133,11 +133,6 @@ impl Offer {
         crate::money::format(self.price, &self.currency)
     }
 
-    /// A price in this offer's currency.
-    pub fn money(&self, minor: &i64) -> String {
-        crate::money::format(*minor, &self.currency)
-    }
-
     pub fn price_input(&self) -> String {
         crate::money::to_input(self.price)
     }
