@@ -38,7 +38,7 @@ fn settings(dir: &std::path::Path, database_url: Option<String>, synchronous: &s
         workers: Some(2),
         smtp_url: None,
         db_pool_size: 24,
-        db_threads: None,
+        db_threads: std::env::var("SHOP_DB_THREADS").ok().and_then(|n| n.parse().ok()),
         sqlite_synchronous: synchronous.into(),
         session_idle_minutes: 30,
         session_absolute_hours: 12,
