@@ -123,7 +123,8 @@ impl Db {
         }
     }
 
-    /// `read_blocking` on a blocking thread, so the async worker is never held up by the database.
+    /// Runs a page's reads on a database thread (see `read_snapshot`), so the async worker is never
+    /// held up by the database.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
