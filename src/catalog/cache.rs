@@ -17,7 +17,7 @@ use quick_cache::sync::Cache;
 
 use super::model::*;
 use super::repo;
-use super::service::{Result, WordChoice};
+use super::service::{self, Result, WordChoice};
 use crate::db::DbConnection;
 
 /// Offers whose product facts are kept at most (a product page's worth each, about 1 kB).
@@ -143,14 +143,13 @@ impl FactsView {
 }
 
 fn load_kind(conn: &mut DbConnection, code: &str) -> Result<Option<KindFacts>> {
-    let Some(kind) = repo::kind_by_code(conn, code)? else { return Ok(None) };
-    let characteristics = repo::characteristics_of(conn, &kind.id)?;
-    let makers = repo::makers_of_kind(conn, &kind.id)?;
+    let Some(spec) = service::kind_spec(conn, code)? else { return Ok(None) };
+    let makers = repo::makers_of_kind(conn, &spec.kind.id)?;
     let mut word_choices = Vec::new();
-    for ch in characteristics.iter().filter(|c| !c.is_number) {
+    for ch in spec.characteristics.iter().filter(|c| !c.is_number) {
         let listed: Vec<String> = ch.words().into_iter().map(str::to_owned).collect();
         let values = if listed.is_empty() { repo::words_in_use(conn, &ch.id)? } else { listed };
         word_choices.push(WordChoice { name: ch.name.clone(), label: ch.label.clone(), values });
     }
-    Ok(Some(KindFacts { spec: KindSpec { kind, characteristics }, makers, word_choices }))
+    Ok(Some(KindFacts { spec, makers, word_choices }))
 }
