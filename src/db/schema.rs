@@ -9,6 +9,27 @@ diesel::table! {
     }
 }
 
+// web (the frame)
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request -> Text,
+        result -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attempts (what, key_hash) {
+        what -> Text,
+        key_hash -> Text,
+        failures -> BigInt,
+        last_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 // accounts
 diesel::table! {
     users (id) {

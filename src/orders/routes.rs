@@ -48,7 +48,6 @@ impl From<OrderError> for AppError {
             OrderError::NotFound => AppError::NotFound,
             OrderError::Refused(r) => AppError::BadRequest(r.to_string()),
             OrderError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
-            OrderError::AlreadyPlaced => AppError::BadRequest("These orders were placed already.".into()),
             OrderError::Session(e) => AppError::Internal(anyhow::anyhow!("session: {e}")),
             OrderError::Db(e) => e.into(),
         }
@@ -308,7 +307,7 @@ async fn checkout_form(state: State, shopper: Shopper, page: FormPage) -> Result
     let form = CheckoutForm {
         address: shopper.user.personal.postal_address.clone(),
         payment: Payment::Echeck.as_str().into(),
-        key: hex::encode(rand::random::<[u8; 16]>()),
+        key: crate::web::idempotency::IdempotencyKey::new().to_string(),
         ..Default::default()
     };
     checkout_page(&state, &shopper, page.l, form, FieldErrors::new(), None).await
@@ -323,11 +322,6 @@ async fn checkout(
     let form = form.into_inner();
     let (id, f, currency) = (shopper.user.id.clone(), form.clone(), state.config.currency.clone());
     let placed = match state.db.write(move |c| orders::place_orders(c, &id, &f, &currency, now())).await {
-        Err(OrderError::AlreadyPlaced) => {
-            // A racing submit of the same form placed them; answer as it did.
-            let (id, key) = (shopper.user.id.clone(), form.key.clone());
-            state.db.read(move |c| orders::placed_with_key(c, &id, &key)).await?
-        }
         Err(OrderError::Invalid(errors)) => {
             return checkout_page(&state, &shopper, page.l, form, errors, None).await;
         }

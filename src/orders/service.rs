@@ -16,6 +16,11 @@ use crate::db::{DbConnection, DbError};
 use crate::echeck::{self, Carrier, EcheckError, Office, OfficeId, Party};
 use crate::notify;
 use crate::web::forms::FieldErrors;
+use crate::web::idempotency::{self, Claim, ClaimError, IdempotencyKey};
+
+/// The scope of a checkout's idempotency key.
+const CHECKOUT: &str = "checkout";
+const FORM_OUT_OF_DATE: &str = "The form is out of date. Reload the page.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderError {
@@ -23,9 +28,6 @@ pub enum OrderError {
     Refused(#[from] Refusal),
     #[error("the form has mistakes")]
     Invalid(FieldErrors),
-    /// A racing request with the same idempotency key placed the orders first.
-    #[error("these orders were placed already")]
-    AlreadyPlaced,
     #[error("not found")]
     NotFound,
     /// A visitor's cart could not be kept in the session.
@@ -347,11 +349,6 @@ pub struct CheckoutForm {
     pub key: String,
 }
 
-/// The orders placed by the checkout with this key, if it ran already.
-pub fn placed_with_key(conn: &mut DbConnection, user: &UserId, key: &str) -> Result<Vec<Order>> {
-    Ok(repo::orders_by_key(conn, user.as_str(), key)?)
-}
-
 struct CheckedForm {
     payment: Payment,
     carrier: Carrier,
@@ -383,9 +380,6 @@ fn check_form(conn: &mut DbConnection, form: &CheckoutForm, at: NaiveDateTime) -
         errors.add(field, message);
         String::new()
     });
-    if form.key.len() < 16 || form.key.len() > 64 {
-        errors.add("key", "The form is out of date. Reload the page.");
-    }
     match (payment, carrier) {
         (Some(payment), Some(carrier)) if errors.is_empty() => Ok(CheckedForm { payment, carrier, wish }),
         _ => Err(OrderError::Invalid(errors)),
@@ -402,9 +396,14 @@ pub fn place_orders(
     currency: &str,
     at: NaiveDateTime,
 ) -> Result<Vec<Order>> {
-    let earlier = repo::orders_by_key(conn, buyer.as_str(), &form.key)?;
-    if !earlier.is_empty() {
-        return Ok(earlier);
+    // The key is claimed before the cart is read: a twin submit waits here until this checkout
+    // has committed (or failed), then answers with its orders instead of finding an empty cart.
+    let key = IdempotencyKey::parse(&form.key).ok_or_else(|| invalid("key", FORM_OUT_OF_DATE))?;
+    match idempotency::claim(conn, CHECKOUT, &key, buyer.as_str(), at) {
+        Ok(Claim::First) => {}
+        Ok(Claim::Repeat(_)) => return Ok(repo::orders_by_key(conn, buyer.as_str(), key.as_str())?),
+        Err(ClaimError::Reused) => return Err(invalid("key", FORM_OUT_OF_DATE)),
+        Err(ClaimError::Db(e)) => return Err(e.into()),
     }
     let checked = check_form(conn, form, at)?;
     let plan = checkout_plan(conn, buyer, currency)?;
@@ -420,9 +419,11 @@ pub fn place_orders(
     let address = accounts::delivery_address_id(conn, buyer, &form.address, at)?;
     let mut placed = Vec::with_capacity(plan.groups.len());
     for group in &plan.groups {
-        placed.push(place_one(conn, buyer, group, &checked, &address, &form.key, at)?);
+        placed.push(place_one(conn, buyer, group, &checked, &address, &key, at)?);
     }
     repo::clear_cart(conn, buyer.as_str())?;
+    let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
+    idempotency::record(conn, CHECKOUT, &key, &numbers.join(" "))?;
     Ok(placed)
 }
 
@@ -432,7 +433,7 @@ fn place_one(
     group: &OfficeGroup,
     form: &CheckedForm,
     address: &str,
-    key: &str,
+    key: &IdempotencyKey,
     at: NaiveDateTime,
 ) -> Result<Order> {
     let mut order = Order {
@@ -450,17 +451,11 @@ fn place_one(
         delivery_wish: form.wish.clone(),
         needs_approval: false,
         cash_collected: None,
-        idempotency_key: key.to_owned(),
+        idempotency_key: key.to_string(),
         created_at: at,
         updated_at: at,
     };
-    // The order row goes in first: a racing submit of the same form waits here for this one
-    // and then finds its orders, before it has taken stock or credit.
-    match repo::insert_order(conn, &order) {
-        Ok(_) => {}
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(OrderError::AlreadyPlaced),
-        Err(e) => return Err(e.into()),
-    }
+    repo::insert_order(conn, &order)?;
     let mut items = Vec::with_capacity(group.rows.len());
     // Offers are locked in one order (by ID) by every checkout and cancellation, so two of them
     // over the same offers can never wait for each other on PostgreSQL.
@@ -498,7 +493,7 @@ fn place_one(
             amount: order.total,
             currency: order.currency.clone(),
             reference: format!("order {}", order.number),
-            idempotency_key: format!("order:{key}:{}", group.office.code),
+            idempotency_key: key.part(&group.office.code).to_string(),
         };
         order.check_code = Some(echeck::issue(conn, &request, at)?.code);
     }

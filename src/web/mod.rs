@@ -6,6 +6,7 @@ pub mod auth;
 pub mod csrf;
 pub mod flash;
 pub mod forms;
+pub mod idempotency;
 pub mod layout;
 pub mod ops;
 pub mod pages;
