@@ -1,18 +1,15 @@
-//! One error type for every request: each module's errors become a status and a page in the
-//! layout. The cause of a 5xx goes to the log; the page says only what the visitor can act on.
+//! One error type for every request: each module turns its errors into one (its own `From`), and
+//! each becomes a status with a title and a message for the visitor. `web::errors` renders them as
+//! pages in the layout. The cause of a 5xx goes to the log; the page says only what the visitor can
+//! act on.
 
 use std::time::Duration;
 
-use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpResponse, ResponseError};
-use askama::Template;
 
-use crate::accounts::AccountError;
 use crate::db::DbError;
-use crate::web::layout::Layout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -35,17 +32,9 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    l: Layout,
-    status: u16,
-    title: &'static str,
-    message: String,
-}
-
 impl AppError {
-    fn title_and_message(&self) -> (&'static str, String) {
+    /// What the error page says: a title and what the visitor can do.
+    pub fn title_and_message(&self) -> (&'static str, String) {
         match self {
             AppError::NotFound => ("Page not found", "There is nothing at this address. Check it, or start again from the home page.".into()),
             AppError::Forbidden => ("Not allowed", "Your account may not open this page. If you think it should, ask an administrator.".into()),
@@ -81,6 +70,8 @@ impl ResponseError for AppError {
         }
     }
 
+    /// The error's response before `web::errors` puts it into a page: its status, a plain-text
+    /// body as a fallback, and what a client must know (where to log in, when to try again).
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired(next) = self {
             let target =
@@ -90,55 +81,13 @@ impl ResponseError for AppError {
         if let AppError::Internal(cause) = self {
             tracing::error!(error = %format!("{cause:#}"), "request failed");
         }
-        let status = self.status_code();
         let (title, message) = self.title_and_message();
-        let page = ErrorPage { l: Layout::plain(), status: status.as_u16(), title, message };
-        let body = page.render().unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
-        let mut response = HttpResponse::build(status);
-        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
         if let AppError::TooManyRequests(wait) = self {
             response.insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()));
         }
-        response.body(body)
-    }
-}
-
-/// Any error response that is not already one of our pages (a failing session store, actix's
-/// own 405 or 413) becomes the layout's error page for its status. The cause is logged.
-pub fn render_foreign_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
-    let is_probe = matches!(res.request().path(), "/healthz" | "/metrics");
-    if is_page || is_probe {
-        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let status = res.status();
-    let error = match status.as_u16() {
-        400 => AppError::BadRequest("The request could not be understood.".into()),
-        401 | 403 => AppError::Forbidden,
-        404 | 405 => AppError::NotFound,
-        413 => AppError::TooLarge,
-        429 => AppError::TooManyRequests(Duration::from_secs(1)),
-        _ => {
-            let cause = res.response().error().map(|e| e.to_string()).unwrap_or_else(|| status.to_string());
-            AppError::Internal(anyhow::anyhow!("{cause}"))
-        }
-    };
-    let (req, _) = res.into_parts();
-    let mut page = error.error_response();
-    *page.status_mut() = status;
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, page).map_into_right_body()))
-}
-
-impl From<AccountError> for AppError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::NotFound => AppError::NotFound,
-            AccountError::Throttled(wait) => AppError::TooManyRequests(wait),
-            AccountError::Refused(msg) => AppError::BadRequest(msg.into()),
-            AccountError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
-            AccountError::BadCredentials | AccountError::Suspended => AppError::Forbidden,
-            other => AppError::Internal(other.into()),
-        }
+        response.body(format!("{title}\n\n{message}\n"))
     }
 }
 

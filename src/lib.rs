@@ -165,21 +165,23 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     metrics.registry.register(Box::new(web::ops::PoolCollector::new(db.clone())?))?;
 
-    let state = aw::Data::new(AppState {
-        config: config.clone(),
-        db: db.clone(),
-        accounts: accounts.clone(),
-        catalog: catalog::Facts::default(),
-    });
+    let state = aw::Data::new(AppState { config: config.clone(), db: db.clone() });
+    let accounts_data = aw::Data::new(accounts.clone());
+    let facts = aw::Data::new(catalog::Facts::default());
+    let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(accounts_data.clone())
+            .app_data(facts.clone())
+            .app_data(login_hooks.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
+            .wrap(from_fn(accounts::identify))
             .wrap(session_middleware(store.clone(), &app_config))
-            .wrap(ErrorHandlers::new().default_handler(error::render_foreign_errors))
+            .wrap(ErrorHandlers::new().default_handler(web::errors::render))
             .wrap(security_headers(app_config.is_https()))
             .wrap(
                 Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),

@@ -2,6 +2,7 @@
 //! information database"). Personal data lives here and nowhere else; other modules ask this
 //! module's service for it.
 
+mod identify;
 mod model;
 mod passwords;
 mod repo;
@@ -12,9 +13,10 @@ mod session_store;
 mod throttle;
 mod views;
 
+pub use identify::{AfterLogin, CurrentUser, LoginHooks, identify};
 pub use model::{AccountEvent, PersonalData, Role, User, UserId, ValidRegistration};
 pub use passwords::{PasswordError, Passwords};
 pub use routes::{BAD_LOGIN, configure};
 pub use service::*;
-pub use session_store::{DbSessionStore, USER_KEY};
+pub use session_store::DbSessionStore;
 pub use throttle::LoginThrottle;

@@ -4,76 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{account_events, sessions, user_roles, users};
+pub use crate::web::identity::{Role, UserId};
 
-crate::id_type!(
-    /// A registered person.
-    UserId
-);
-crate::id_type!(
+crate::db::id_type!(
     /// One entry in a user's account history.
     AccountEventId
 );
-
-/// What a user may do. A user holds one or more roles; every page checks its role on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Shopper,
-    Salesperson,
-    Maker,
-    Clerk,
-    Carrier,
-    Pickup,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Shopper, Role::Salesperson, Role::Maker, Role::Clerk, Role::Carrier, Role::Pickup, Role::Admin];
-
-    /// The name stored in the database and used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Shopper => "shopper",
-            Role::Salesperson => "salesperson",
-            Role::Maker => "maker",
-            Role::Clerk => "clerk",
-            Role::Carrier => "carrier",
-            Role::Pickup => "pickup",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-
-    /// How people call it on the pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Shopper => "Shopper",
-            Role::Salesperson => "Salesperson",
-            Role::Maker => "Maker",
-            Role::Clerk => "Clerk",
-            Role::Carrier => "Carrier",
-            Role::Pickup => "Pickup counter",
-            Role::Admin => "Administrator",
-        }
-    }
-
-    /// Where the role's pages start, and the navigation label for it.
-    pub fn home(self) -> (&'static str, &'static str) {
-        match self {
-            Role::Shopper => ("/account", "My account"),
-            Role::Salesperson => ("/sell", "Sell"),
-            Role::Maker => ("/maker", "Maker"),
-            Role::Clerk => ("/clerk", "Clerk desk"),
-            Role::Carrier => ("/carrier", "Shipments"),
-            Role::Pickup => ("/pickup", "Pickup counter"),
-            Role::Admin => ("/admin", "Admin"),
-        }
-    }
-}
 
 /// Name, address and phone: the personal data the shop holds. Its `Debug` never prints them, so
 /// they cannot slip into a log line.

@@ -16,7 +16,7 @@ pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow<'_>) -> QueryResult
 
 /// Read on every request of a logged-in user, so on the backend's own type (`load_on_backend!`).
 pub fn user_by_id(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
-    let rows: Vec<UserRow> = crate::load_on_backend!(conn, users::table.find(id).select(UserRow::as_select()))?;
+    let rows: Vec<UserRow> = crate::db::load_on_backend!(conn, users::table.find(id).select(UserRow::as_select()))?;
     Ok(rows.into_iter().next())
 }
 
@@ -93,7 +93,7 @@ fn escape_like(s: &str) -> String {
 }
 
 pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<String>> {
-    crate::load_on_backend!(conn, user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role))
+    crate::db::load_on_backend!(conn, user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role))
 }
 
 pub fn roles_of_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
@@ -135,7 +135,7 @@ pub fn events_of(conn: &mut DbConnection, id: &UserId, limit: i64) -> QueryResul
 
 pub fn load_session(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<SessionRow>> {
     let rows: Vec<SessionRow> =
-        crate::load_on_backend!(conn, sessions::table.find(id_hash).select(SessionRow::as_select()))?;
+        crate::db::load_on_backend!(conn, sessions::table.find(id_hash).select(SessionRow::as_select()))?;
     Ok(rows.into_iter().next())
 }
 
@@ -223,7 +223,7 @@ pub fn insert_delivery_address(
     address: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(delivery_addresses::table)
+    crate::db::on_backend!(conn, c => diesel::insert_into(delivery_addresses::table)
         .values((
             delivery_addresses::id.eq(id),
             delivery_addresses::user_id.eq(user.as_str()),

@@ -4,14 +4,26 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::identify::{CurrentUser, LoginHooks};
 use super::model::{PersonalData, Role, UserId};
-use super::service::{AccountError, Registration};
+use super::service::{AccountError, Accounts, Registration};
 use super::views::*;
 use crate::error::AppError;
-use crate::web::auth::{self, Authorized, CurrentUser, roles};
+use crate::web::auth::{self, Authorized, SignedIn, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::FormPage;
 use crate::web::{State, flash, render, render_status, safe_next, see_other};
+
+type AccountsData = web::Data<Accounts>;
+
+/// Logs the session in as `id` and lets the other modules react (the visitor's cart comes along).
+async fn start_session(session: &Session, hooks: Option<&web::Data<LoginHooks>>, id: &UserId) -> Result<(), AppError> {
+    auth::log_in(session, id)?;
+    match hooks {
+        Some(hooks) => hooks.run(session, id).await,
+        None => Ok(()),
+    }
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_form))
@@ -69,7 +81,8 @@ async fn register_form(page: FormPage) -> Result<HttpResponse, AppError> {
 }
 
 async fn register(
-    state: State,
+    accounts: AccountsData,
+    hooks: Option<web::Data<LoginHooks>>,
     session: Session,
     page: FormPage,
     form: web::Form<RegisterForm>,
@@ -81,10 +94,9 @@ async fn register(
         password_again: form.password_again,
         personal: form.personal.clone().into(),
     };
-    match state.accounts.register(registration).await {
+    match accounts.register(registration).await {
         Ok(id) => {
-            auth::log_in(&session, &id)?;
-            crate::orders::merge_visitor_cart(&state, &session, &id).await?;
+            start_session(&session, hooks.as_ref(), &id).await?;
             flash::ok(&session, "Welcome! Your account is ready.");
             Ok(see_other("/account"))
         }
@@ -126,7 +138,8 @@ async fn login_form(page: FormPage, query: web::Query<LoginQuery>) -> Result<Htt
 pub const BAD_LOGIN: &str = "Wrong e-mail address or password.";
 
 async fn login(
-    state: State,
+    accounts: AccountsData,
+    hooks: Option<web::Data<LoginHooks>>,
     session: Session,
     req: HttpRequest,
     page: FormPage,
@@ -134,10 +147,9 @@ async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let client = req.peer_addr().map(|a| a.ip());
-    let (status, error) = match state.accounts.log_in(&form.email, form.password, client).await {
+    let (status, error) = match accounts.log_in(&form.email, form.password, client).await {
         Ok(id) => {
-            auth::log_in(&session, &id)?;
-            crate::orders::merge_visitor_cart(&state, &session, &id).await?;
+            start_session(&session, hooks.as_ref(), &id).await?;
             return Ok(see_other(safe_next(&form.next).unwrap_or("/")));
         }
         Err(AccountError::BadCredentials) => (StatusCode::UNAUTHORIZED, BAD_LOGIN.to_owned()),
@@ -167,14 +179,14 @@ async fn account(user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppE
 }
 
 async fn update_account(
-    state: State,
+    accounts: AccountsData,
     session: Session,
     user: CurrentUser,
     page: FormPage,
     form: web::Form<PersonalFields>,
 ) -> Result<HttpResponse, AppError> {
     let fields = form.into_inner();
-    match state.accounts.update_personal(user.0.id.clone(), fields.clone().into()).await {
+    match accounts.update_personal(user.0.id.clone(), fields.clone().into()).await {
         Ok(()) => {
             flash::ok(&session, "Your details were saved.");
             Ok(see_other("/account"))
@@ -196,22 +208,20 @@ struct PasswordForm {
     new_password_again: String,
 }
 
-async fn password_form(_user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppError> {
+async fn password_form(_user: SignedIn, page: FormPage) -> Result<HttpResponse, AppError> {
     render(&PasswordPage { l: page.l, errors: FieldErrors::new() })
 }
 
 async fn change_password(
-    state: State,
+    accounts: AccountsData,
     session: Session,
     user: CurrentUser,
     page: FormPage,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let result = state
-        .accounts
-        .change_password(&user.0, form.current_password, form.new_password, form.new_password_again)
-        .await;
+    let result =
+        accounts.change_password(&user.0, form.current_password, form.new_password, form.new_password_again).await;
     match result {
         Ok(()) => {
             // Every session of the user was ended; this browser continues in a fresh one.

@@ -14,6 +14,7 @@ use super::repo;
 use super::rules;
 use super::throttle::LoginThrottle;
 use crate::db::{Db, DbConnection, DbError};
+use crate::error::AppError;
 use crate::web::forms::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,19 @@ impl From<diesel::result::Error> for AccountError {
 }
 
 pub type Result<T, E = AccountError> = std::result::Result<T, E>;
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::NotFound => AppError::NotFound,
+            AccountError::Throttled(wait) => AppError::TooManyRequests(wait),
+            AccountError::Refused(msg) => AppError::BadRequest(msg.into()),
+            AccountError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
+            AccountError::BadCredentials | AccountError::Suspended => AppError::Forbidden,
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
 
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
@@ -137,20 +151,8 @@ pub fn create_user(
     for role in roles {
         repo::insert_role(conn, &id, *role, now)?;
     }
-    if roles.contains(&Role::Shopper) {
-        open_credit_account(conn, &id)?;
-    }
     record_event(conn, &id, None, "registered", "")?;
     Ok(id)
-}
-
-/// Every shopper has an e-check account with the default credit line from registration on.
-fn open_credit_account(conn: &mut DbConnection, id: &UserId) -> Result<()> {
-    match crate::echeck::open_shopper_account(conn, id, now()) {
-        Ok(_) => Ok(()),
-        Err(crate::echeck::EcheckError::Db(e)) => Err(AccountError::Db(e)),
-        Err(other) => Err(AccountError::Db(DbError::Query(diesel::result::Error::QueryBuilderError(other.into())))),
-    }
 }
 
 fn email_taken() -> AccountError {
@@ -169,9 +171,6 @@ pub fn end_sessions(conn: &mut DbConnection, id: &UserId) -> Result<usize> {
 pub fn grant_role(conn: &mut DbConnection, actor: Option<&UserId>, id: &UserId, role: Role) -> Result<bool> {
     repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
     let added = repo::insert_role(conn, id, role, now())?;
-    if added && role == Role::Shopper {
-        open_credit_account(conn, id)?;
-    }
     if added {
         record_event(conn, id, actor, "role_granted", role.as_str())?;
     }

@@ -14,9 +14,7 @@ use super::repo;
 use super::rules;
 use super::service::now;
 use crate::db::{Db, DbError};
-
-/// The session-state key that holds the logged-in user's ID (as JSON, as actix-session stores it).
-pub const USER_KEY: &str = "uid";
+use crate::web::identity::USER_KEY;
 
 type State = HashMap<String, String>;
 

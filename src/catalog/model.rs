@@ -7,13 +7,13 @@ use crate::db::schema::{
     characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, products,
 };
 
-crate::id_type!(KindId);
-crate::id_type!(CharacteristicId);
-crate::id_type!(ProductId);
-crate::id_type!(OfferId);
-crate::id_type!(CustomerPriceId);
-crate::id_type!(CustomerGroupId);
-crate::id_type!(EquipmentId);
+crate::db::id_type!(KindId);
+crate::db::id_type!(CharacteristicId);
+crate::db::id_type!(ProductId);
+crate::db::id_type!(OfferId);
+crate::db::id_type!(CustomerPriceId);
+crate::db::id_type!(CustomerGroupId);
+crate::db::id_type!(EquipmentId);
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = kinds)]

@@ -16,19 +16,19 @@ use crate::db::sql::{Bind, Sql};
 // ---- kinds ----
 
 pub fn kinds(conn: &mut DbConnection) -> QueryResult<Vec<Kind>> {
-    crate::load_on_backend!(conn, kinds::table.order(kinds::name).select(Kind::as_select()))
+    crate::db::load_on_backend!(conn, kinds::table.order(kinds::name).select(Kind::as_select()))
 }
 
 pub fn kind_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Kind>> {
     let rows: Vec<Kind> =
-        crate::load_on_backend!(conn, kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()))?;
+        crate::db::load_on_backend!(conn, kinds::table.filter(kinds::code.eq(code)).select(Kind::as_select()))?;
     Ok(rows.into_iter().next())
 }
 
 /// The catalog's generation (see `cache`): read once per page.
 pub fn generation(conn: &mut DbConnection) -> QueryResult<i64> {
     let rows: Vec<i64> =
-        crate::load_on_backend!(conn, catalog_generation::table.select(catalog_generation::generation))?;
+        crate::db::load_on_backend!(conn, catalog_generation::table.select(catalog_generation::generation))?;
     Ok(rows.into_iter().next().unwrap_or(0))
 }
 
@@ -47,7 +47,7 @@ pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
 }
 
 pub fn characteristics_of(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<Characteristic>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         characteristics::table
             .filter(characteristics::kind_id.eq(kind))
@@ -166,7 +166,7 @@ pub fn product_by_maker_model(conn: &mut DbConnection, maker: &str, model: &str)
 
 /// An offer with its product and kind, in one query.
 pub fn offer_in_full(conn: &mut DbConnection, code: &str) -> QueryResult<Option<(Offer, Product, Kind)>> {
-    let rows: Vec<(Offer, Product, Kind)> = crate::load_on_backend!(
+    let rows: Vec<(Offer, Product, Kind)> = crate::db::load_on_backend!(
         conn,
         offers::table.inner_join(products::table.inner_join(kinds::table)).filter(offers::code.eq(code)).select((
             Offer::as_select(),
@@ -228,7 +228,7 @@ pub fn set_summary(conn: &mut DbConnection, id: &ProductId, summary: &str) -> Qu
 }
 
 pub fn fits_of(conn: &mut DbConnection, id: &ProductId) -> QueryResult<Vec<(String, String)>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         product_fits::table
             .filter(product_fits::product_id.eq(id))
@@ -253,7 +253,7 @@ pub fn offer_code_taken(conn: &mut DbConnection, code: &str) -> QueryResult<bool
 
 /// Every active offer of a product, cheapest first.
 pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<OfferTerms>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         offers::table
             .filter(offers::product_id.eq(product))

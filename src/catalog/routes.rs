@@ -7,11 +7,12 @@ use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::cache::Facts;
 use super::rules::{self, Query};
 use super::service::{self, CatalogError, CharacteristicForm, OfferForm, ProductForm};
 use super::views::*;
 use crate::error::AppError;
-use crate::web::auth::{Authorized, CurrentUser, roles};
+use crate::web::auth::{Authorized, SignedIn, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::{FormPage, Page};
 use crate::web::{State, flash, render, render_status, see_other};
@@ -58,15 +59,15 @@ impl From<CatalogError> for AppError {
     }
 }
 
-fn viewer(page_user: &Option<std::sync::Arc<crate::accounts::User>>) -> Option<String> {
+fn viewer(page_user: &Option<std::sync::Arc<crate::web::identity::Identity>>) -> Option<String> {
     page_user.as_ref().map(|u| u.id.to_string())
 }
 
 // ---- shoppers ----
 
-async fn home(state: State, page: Page) -> Result<HttpResponse, AppError> {
+async fn home(state: State, facts: web::Data<Facts>, page: Page) -> Result<HttpResponse, AppError> {
     let viewer = viewer(&page.user);
-    let facts = state.catalog.clone();
+    let facts = facts.into_inner();
     let (kinds, best) = state
         .db
         .read(move |c| {
@@ -77,7 +78,7 @@ async fn home(state: State, page: Page) -> Result<HttpResponse, AppError> {
     render(&HomePage { l: page.l, kinds, best })
 }
 
-async fn search(state: State, page: Page, req: HttpRequest) -> Result<HttpResponse, AppError> {
+async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let raw = req.query_string();
     if raw.len() > rules::MAX_QUERY_LEN {
         return Err(AppError::BadRequest("This search is too long. Remove some filters and try again.".into()));
@@ -87,7 +88,7 @@ async fn search(state: State, page: Page, req: HttpRequest) -> Result<HttpRespon
     let kind_code = rules::values(&query, "kind").next().map(str::to_owned);
     let viewer = viewer(&page.user);
     let q = query.clone();
-    let facts = state.catalog.clone();
+    let facts = facts.into_inner();
     let (kinds, filter, errors, result) = state
         .db
         .read(move |c| {
@@ -109,7 +110,12 @@ async fn search(state: State, page: Page, req: HttpRequest) -> Result<HttpRespon
     render_status(status, &SearchPage { l: page.l, kinds, query, filter, errors, result, chips })
 }
 
-async fn product(state: State, page: Page, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+async fn product(
+    state: State,
+    facts: web::Data<Facts>,
+    page: Page,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
     if code.len() > 20 {
         return Err(AppError::NotFound);
@@ -117,18 +123,18 @@ async fn product(state: State, page: Page, path: web::Path<String>) -> Result<Ht
     let viewer = viewer(&page.user);
     let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
     let can_buy = page.user.as_ref().is_none_or(|u| u.has_role(crate::accounts::Role::Shopper));
-    let facts = state.catalog.clone();
+    let facts = facts.into_inner();
     let p = state.db.read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_deref())).await?;
     render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
-async fn consumables(state: State, user: CurrentUser, page: Page) -> Result<HttpResponse, AppError> {
+async fn consumables(state: State, user: SignedIn, page: Page) -> Result<HttpResponse, AppError> {
     let owner = user.0.id.to_string();
     let groups = state.db.read(move |c| service::consumables_for(c, &owner)).await?;
     render(&ConsumablesPage { l: page.l, groups })
 }
 
-async fn equipment(state: State, user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppError> {
+async fn equipment(state: State, user: SignedIn, page: FormPage) -> Result<HttpResponse, AppError> {
     let owner = user.0.id.to_string();
     let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
     render(&EquipmentPage { l: page.l, items, maker: String::new(), model: String::new(), errors: FieldErrors::new() })
@@ -145,7 +151,7 @@ struct EquipmentForm {
 async fn add_equipment(
     state: State,
     session: Session,
-    user: CurrentUser,
+    user: SignedIn,
     page: FormPage,
     form: web::Form<EquipmentForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -172,7 +178,7 @@ async fn add_equipment(
 async fn remove_equipment(
     state: State,
     session: Session,
-    user: CurrentUser,
+    user: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse().map_err(|_| AppError::NotFound)?;
@@ -273,19 +279,24 @@ async fn new_offer(
     }
 }
 
-async fn existing_product(state: &State, code: String) -> Result<(String, super::Product), AppError> {
-    let facts = state.catalog.clone();
+async fn existing_product(
+    state: &State,
+    facts: &web::Data<Facts>,
+    code: String,
+) -> Result<(String, super::Product), AppError> {
+    let facts = facts.clone().into_inner();
     let page = state.db.read(move |c| service::product_page(c, &facts, &code, None)).await?;
     Ok((page.asked, page.facts.product.clone()))
 }
 
 async fn add_offer_form(
     state: State,
+    facts: web::Data<Facts>,
     _seller: Seller,
     page: FormPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let existing = existing_product(&state, path.into_inner()).await?;
+    let existing = existing_product(&state, &facts, path.into_inner()).await?;
     let offer = OfferForm {
         stock: "1".into(),
         guarantee_months: "12".into(),
@@ -304,6 +315,7 @@ async fn add_offer_form(
 
 async fn add_offer(
     state: State,
+    facts: web::Data<Facts>,
     session: Session,
     seller: Seller,
     page: FormPage,
@@ -320,7 +332,7 @@ async fn add_offer(
             Ok(see_other("/sell/offers"))
         }
         Err(CatalogError::Invalid(errors)) => {
-            let existing = existing_product(&state, of_code).await?;
+            let existing = existing_product(&state, &facts, of_code).await?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &NewOfferPage {

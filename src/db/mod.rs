@@ -237,7 +237,6 @@ where
 /// statement up in its cache (60% of a product page's database time, measured with callgrind);
 /// on the inner connection a query with a static shape is found by its type alone. The query
 /// expression is written once and compiled for each backend; only the matching arm runs.
-#[macro_export]
 macro_rules! load_on_backend {
     ($conn:expr, $query:expr) => {
         match $conn {
@@ -266,7 +265,6 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
 /// Runs `$body` with `$c` bound to the connection's own backend type: for statements the enum
 /// does not offer (`ON CONFLICT DO NOTHING`, `RETURNING` on an update) and for hot paths. The
 /// same expression is compiled for each backend; only the matching arm runs.
-#[macro_export]
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -275,6 +273,9 @@ macro_rules! on_backend {
         }
     };
 }
+
+pub(crate) use types::id_type;
+pub(crate) use {load_on_backend, on_backend};
 
 /// The time as the database stores it: UTC, without a zone.
 pub fn now() -> chrono::NaiveDateTime {

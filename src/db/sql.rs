@@ -78,7 +78,7 @@ impl Sql {
             + diesel::deserialize::QueryableByName<diesel::pg::Pg>
             + 'static,
     {
-        crate::load_on_backend!(conn, self)
+        crate::db::load_on_backend!(conn, self)
     }
 
     /// Runs a statement that returns rows of the SQL types `ST`, read by position into a type
@@ -91,12 +91,12 @@ impl Sql {
         Rows<ST>: for<'q> diesel::query_dsl::LoadQuery<'q, diesel::SqliteConnection, T>
             + for<'q> diesel::query_dsl::LoadQuery<'q, diesel::PgConnection, T>,
     {
-        crate::load_on_backend!(conn, Rows::<ST> { sql: self, row: std::marker::PhantomData })
+        crate::db::load_on_backend!(conn, Rows::<ST> { sql: self, row: std::marker::PhantomData })
     }
 
     /// Runs a statement; returns the number of rows it changed.
     pub fn execute(self, conn: &mut DbConnection) -> QueryResult<usize> {
-        crate::on_backend!(conn, c => diesel::RunQueryDsl::execute(self, c))
+        crate::db::on_backend!(conn, c => diesel::RunQueryDsl::execute(self, c))
     }
 }
 

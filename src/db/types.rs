@@ -1,7 +1,6 @@
 //! Portable column types: IDs are UUIDv7 kept as TEXT on both backends.
 
 /// Declares an ID newtype: a UUIDv7 (time-ordered, so new rows append to the index) stored as TEXT.
-#[macro_export]
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -79,3 +78,5 @@ macro_rules! id_type {
         }
     };
 }
+
+pub(crate) use id_type;

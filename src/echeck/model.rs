@@ -8,14 +8,14 @@ use crate::db::schema::{
     registry_events, selling_offices,
 };
 
-crate::id_type!(OfficeId);
-crate::id_type!(CarrierId);
-crate::id_type!(LedgerAccountId);
-crate::id_type!(CheckId);
-crate::id_type!(TransferId);
-crate::id_type!(EntryId);
-crate::id_type!(CheckEventId);
-crate::id_type!(RegistryEventId);
+crate::db::id_type!(OfficeId);
+crate::db::id_type!(CarrierId);
+crate::db::id_type!(LedgerAccountId);
+crate::db::id_type!(CheckId);
+crate::db::id_type!(TransferId);
+crate::db::id_type!(EntryId);
+crate::db::id_type!(CheckEventId);
+crate::db::id_type!(RegistryEventId);
 
 /// A selling office registered with the e-check site (seed 003: selling office information database).
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

@@ -19,7 +19,7 @@ pub fn settings(conn: &mut DbConnection) -> QueryResult<Option<Settings>> {
 }
 
 pub fn insert_settings(conn: &mut DbConnection, row: &Settings) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(echeck_settings::table).values(row).on_conflict_do_nothing().execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(echeck_settings::table).values(row).on_conflict_do_nothing().execute(c))
 }
 
 pub fn update_settings(conn: &mut DbConnection, line: i64, hours: i32, at: NaiveDateTime) -> QueryResult<usize> {
@@ -35,13 +35,13 @@ pub fn update_settings(conn: &mut DbConnection, line: i64, hours: i32, at: Naive
 // ---- ledger accounts ----
 
 pub fn account(conn: &mut DbConnection, id: &LedgerAccountId) -> QueryResult<Option<LedgerAccount>> {
-    Ok(crate::load_on_backend!(conn, ledger_accounts::table.find(id).select(LedgerAccount::as_select()))?
+    Ok(crate::db::load_on_backend!(conn, ledger_accounts::table.find(id).select(LedgerAccount::as_select()))?
         .into_iter()
         .next())
 }
 
 pub fn account_by_owner(conn: &mut DbConnection, kind: AccountKind, owner: &str) -> QueryResult<Option<LedgerAccount>> {
-    Ok(crate::load_on_backend!(
+    Ok(crate::db::load_on_backend!(
         conn,
         ledger_accounts::table
             .filter(ledger_accounts::kind.eq(kind.as_str()))
@@ -54,7 +54,7 @@ pub fn account_by_owner(conn: &mut DbConnection, kind: AccountKind, owner: &str)
 
 /// Inserts the account unless one of its kind and owner exists (a racing first use).
 pub fn insert_account(conn: &mut DbConnection, row: &LedgerAccount) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(ledger_accounts::table).values(row).on_conflict_do_nothing().execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(ledger_accounts::table).values(row).on_conflict_do_nothing().execute(c))
 }
 
 /// Holds `amount` if the account has it available; 0 rows means the credit check failed. The
@@ -133,7 +133,7 @@ pub fn accounts_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryR
 
 /// Inserts the transfer unless its idempotency key was used; 0 rows means it was.
 pub fn insert_transfer(conn: &mut DbConnection, row: &Transfer) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(ledger_transfers::table).values(row).on_conflict_do_nothing().execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(ledger_transfers::table).values(row).on_conflict_do_nothing().execute(c))
 }
 
 pub fn transfer_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Transfer>> {
@@ -160,7 +160,7 @@ pub fn post_check_transfer(
 /// Voids the pending transfers among `ids`; returns those it voided (others were finished already).
 pub fn void_transfers(conn: &mut DbConnection, ids: &[TransferId], now: NaiveDateTime) -> QueryResult<Vec<Transfer>> {
     use crate::db::schema::ledger_transfers::dsl::{finished_at, state};
-    crate::on_backend!(conn, c => diesel::update(ledger_transfers::table)
+    crate::db::on_backend!(conn, c => diesel::update(ledger_transfers::table)
         .filter(ledger_transfers::id.eq_any(ids))
         .filter(state.eq(PENDING))
         .set((state.eq(VOIDED), finished_at.eq(now)))
@@ -239,11 +239,11 @@ pub fn transfers_page(conn: &mut DbConnection, limit: i64, offset: i64) -> Query
 
 /// Inserts the check unless its (buyer, idempotency key) or its code is taken; 0 rows then.
 pub fn insert_check(conn: &mut DbConnection, row: &Check) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(echecks::table).values(row).on_conflict_do_nothing().execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(echecks::table).values(row).on_conflict_do_nothing().execute(c))
 }
 
 pub fn check_by_key(conn: &mut DbConnection, buyer: &LedgerAccountId, key: &str) -> QueryResult<Option<Check>> {
-    Ok(crate::load_on_backend!(
+    Ok(crate::db::load_on_backend!(
         conn,
         echecks::table
             .filter(echecks::buyer_account_id.eq(buyer))
@@ -255,7 +255,7 @@ pub fn check_by_key(conn: &mut DbConnection, buyer: &LedgerAccountId, key: &str)
 }
 
 pub fn check_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Check>> {
-    Ok(crate::load_on_backend!(conn, echecks::table.filter(echecks::code.eq(code)).select(Check::as_select()))?
+    Ok(crate::db::load_on_backend!(conn, echecks::table.filter(echecks::code.eq(code)).select(Check::as_select()))?
         .into_iter()
         .next())
 }
@@ -300,7 +300,7 @@ pub fn set_carrier(
 }
 
 pub fn insert_check_event(conn: &mut DbConnection, row: &CheckEvent) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(echeck_events::table).values(row).execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(echeck_events::table).values(row).execute(c))
 }
 
 /// All the account's pending holds, lapsed or standing, soonest to lapse first.
@@ -348,7 +348,7 @@ pub fn offices(conn: &mut DbConnection) -> QueryResult<Vec<Office>> {
 }
 
 pub fn office_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Office>> {
-    Ok(crate::load_on_backend!(
+    Ok(crate::db::load_on_backend!(
         conn,
         selling_offices::table.filter(selling_offices::code.eq(code)).select(Office::as_select())
     )?
@@ -387,7 +387,7 @@ pub fn carriers(conn: &mut DbConnection) -> QueryResult<Vec<Carrier>> {
 }
 
 pub fn carrier_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Carrier>> {
-    Ok(crate::load_on_backend!(conn, carriers::table.filter(carriers::code.eq(code)).select(Carrier::as_select()))?
+    Ok(crate::db::load_on_backend!(conn, carriers::table.filter(carriers::code.eq(code)).select(Carrier::as_select()))?
         .into_iter()
         .next())
 }
@@ -414,7 +414,7 @@ pub fn update_carrier(conn: &mut DbConnection, row: &Carrier) -> QueryResult<usi
 }
 
 pub fn office_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option<Office>> {
-    Ok(crate::load_on_backend!(
+    Ok(crate::db::load_on_backend!(
         conn,
         office_staff::table
             .inner_join(selling_offices::table)
@@ -426,7 +426,7 @@ pub fn office_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option
 }
 
 pub fn carrier_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option<Carrier>> {
-    Ok(crate::load_on_backend!(
+    Ok(crate::db::load_on_backend!(
         conn,
         carrier_staff::table
             .inner_join(carriers::table)

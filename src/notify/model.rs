@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::outbox;
 
-crate::id_type!(
+crate::db::id_type!(
     /// One e-mail in the outbox.
     MailId
 );

@@ -11,7 +11,7 @@ use crate::db::sql::Sql;
 pub fn insert(conn: &mut DbConnection, rows: &[Mail]) -> QueryResult<usize> {
     let mut n = 0;
     for row in rows {
-        n += crate::on_backend!(conn, c => diesel::insert_into(outbox::table).values(row).execute(c))?;
+        n += crate::db::on_backend!(conn, c => diesel::insert_into(outbox::table).values(row).execute(c))?;
     }
     Ok(n)
 }

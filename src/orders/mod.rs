@@ -11,6 +11,6 @@ mod service;
 mod views;
 
 pub use model::*;
-pub use routes::{configure, merge_visitor_cart};
+pub use routes::{configure, merge_cart_at_login};
 pub use rules::{OrderState, Refusal};
 pub use service::*;

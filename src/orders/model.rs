@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use super::rules::OrderState;
 use crate::db::schema::{cart_items, makers, order_approvals, order_events, order_items, orders};
 
-crate::id_type!(
+crate::db::id_type!(
     /// One order: the goods of one selling office bought at one checkout.
     OrderId
 );
-crate::id_type!(
+crate::db::id_type!(
     /// One entry in an order's timeline.
     OrderEventId
 );

@@ -12,7 +12,7 @@ use crate::db::sql::Sql;
 // ---- carts ----
 
 pub fn cart_of(conn: &mut DbConnection, user: &str) -> QueryResult<Vec<CartLine>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         cart_items::table
             .filter(cart_items::user_id.eq(user))
@@ -23,7 +23,7 @@ pub fn cart_of(conn: &mut DbConnection, user: &str) -> QueryResult<Vec<CartLine>
 
 /// Sets a cart line's quantity and seen price, adding the line if it is not there.
 pub fn put_cart_line(conn: &mut DbConnection, user: &str, line: &CartLine, at: NaiveDateTime) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(cart_items::table)
+    crate::db::on_backend!(conn, c => diesel::insert_into(cart_items::table)
         .values((
             cart_items::user_id.eq(user),
             cart_items::offer_code.eq(&line.offer_code),
@@ -64,7 +64,7 @@ pub fn approving_makers(conn: &mut DbConnection, names: &[String]) -> QueryResul
 }
 
 pub fn put_maker(conn: &mut DbConnection, maker: &Maker) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(makers::table)
+    crate::db::on_backend!(conn, c => diesel::insert_into(makers::table)
         .values(maker)
         .on_conflict(makers::name)
         .do_update()
@@ -77,7 +77,7 @@ pub fn maker_of(conn: &mut DbConnection, user: &str) -> QueryResult<Option<Strin
 }
 
 pub fn put_maker_staff(conn: &mut DbConnection, user: &str, maker: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(maker_staff::table)
+    crate::db::on_backend!(conn, c => diesel::insert_into(maker_staff::table)
         .values((maker_staff::user_id.eq(user), maker_staff::maker.eq(maker), maker_staff::added_at.eq(at)))
         .on_conflict(maker_staff::user_id)
         .do_update()
@@ -97,24 +97,24 @@ pub fn maker_staff(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>
 // ---- orders ----
 
 pub fn insert_order(conn: &mut DbConnection, order: &Order) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(orders::table).values(order).execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(orders::table).values(order).execute(c))
 }
 
 pub fn insert_items(conn: &mut DbConnection, items: &[OrderItem]) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(order_items::table).values(items).execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(order_items::table).values(items).execute(c))
 }
 
 pub fn insert_event(conn: &mut DbConnection, event: &OrderEvent) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(order_events::table).values(event).execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(order_events::table).values(event).execute(c))
 }
 
 pub fn insert_approvals(conn: &mut DbConnection, rows: &[Approval]) -> QueryResult<usize> {
-    crate::on_backend!(conn, c => diesel::insert_into(order_approvals::table).values(rows).execute(c))
+    crate::db::on_backend!(conn, c => diesel::insert_into(order_approvals::table).values(rows).execute(c))
 }
 
 /// The orders one checkout (one idempotency key) made.
 pub fn orders_by_key(conn: &mut DbConnection, buyer: &str, key: &str) -> QueryResult<Vec<Order>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         orders::table
             .filter(orders::buyer_id.eq(buyer))
@@ -173,7 +173,7 @@ pub fn set_cash_collected(conn: &mut DbConnection, id: &OrderId, amount: i64) ->
 }
 
 pub fn items_of(conn: &mut DbConnection, id: &OrderId) -> QueryResult<Vec<OrderItem>> {
-    crate::load_on_backend!(
+    crate::db::load_on_backend!(
         conn,
         order_items::table.filter(order_items::order_id.eq(id)).order(order_items::name).select(OrderItem::as_select())
     )

@@ -1,6 +1,8 @@
 //! Handlers of the cart, checkout and order pages for shoppers, salespeople, makers, carriers
 //! and administrators.
 
+use std::sync::Arc;
+
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,7 +11,8 @@ use super::model::*;
 use super::rules::{OrderState, Refusal};
 use super::service::{self as orders, CartEdit, CheckoutForm, OrderError, OrderLine, Who};
 use super::views::*;
-use crate::accounts::UserId;
+use crate::accounts::{AfterLogin, UserId};
+use crate::db::Db;
 use crate::echeck::{self, Carrier};
 use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
@@ -72,21 +75,26 @@ fn visitor_lines(session: &Session) -> Vec<CartLine> {
     session.get::<Vec<CartLine>>(SESSION_CART).ok().flatten().unwrap_or_default()
 }
 
-/// At login: the visitor's cart joins the one kept for the account, and leaves the session.
-pub async fn merge_visitor_cart(state: &State, session: &Session, user: &UserId) -> Result<(), AppError> {
-    let lines = visitor_lines(session);
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let user = user.clone();
-    state.db.write(move |c| orders::merge_cart(c, &user, &lines, now())).await?;
-    session.remove(SESSION_CART);
-    Ok(())
+/// The hook `lib.rs` registers with accounts: at login, the visitor's cart joins the one kept for
+/// the account, and leaves the session.
+pub fn merge_cart_at_login(db: Db) -> AfterLogin {
+    Arc::new(move |session: &Session, user: &UserId| {
+        let (db, session, user) = (db.clone(), session.clone(), user.clone());
+        Box::pin(async move {
+            let lines = visitor_lines(&session);
+            if lines.is_empty() {
+                return Ok(());
+            }
+            db.write(move |c| orders::merge_cart(c, &user, &lines, now())).await?;
+            session.remove(SESSION_CART);
+            Ok(())
+        })
+    })
 }
 
 /// Whose cart: a logged-in shopper's (kept in the database) or a visitor's (in the session).
 /// Users without the shopper role cannot buy.
-fn buyer_of(page_user: &Option<std::sync::Arc<crate::accounts::User>>) -> Result<Option<UserId>, AppError> {
+fn buyer_of(page_user: &Option<Arc<crate::web::identity::Identity>>) -> Result<Option<UserId>, AppError> {
     match page_user {
         None => Ok(None),
         Some(user) if user.has_role(crate::accounts::Role::Shopper) => Ok(Some(user.id.clone())),
@@ -303,9 +311,14 @@ async fn checkout_page(
     render_status(status, &page)
 }
 
-async fn checkout_form(state: State, shopper: Shopper, page: FormPage) -> Result<HttpResponse, AppError> {
+async fn checkout_form(
+    state: State,
+    shopper: Shopper,
+    me: crate::accounts::CurrentUser,
+    page: FormPage,
+) -> Result<HttpResponse, AppError> {
     let form = CheckoutForm {
-        address: shopper.user.personal.postal_address.clone(),
+        address: me.0.personal.postal_address.clone(),
         payment: Payment::Echeck.as_str().into(),
         key: crate::web::idempotency::IdempotencyKey::new().to_string(),
         ..Default::default()

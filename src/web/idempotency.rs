@@ -89,7 +89,7 @@ pub fn claim(
         idempotency_keys::result.eq(""),
         idempotency_keys::created_at.eq(at),
     );
-    let inserted = crate::on_backend!(conn, c => diesel::insert_into(idempotency_keys::table)
+    let inserted = crate::db::on_backend!(conn, c => diesel::insert_into(idempotency_keys::table)
         .values(row)
         .on_conflict_do_nothing()
         .execute(c))?;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use actix_session::SessionExt;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{Ready, ready};
 
-use super::{assets, auth, csrf, flash::Flash};
-use crate::accounts::{Role, User};
+use super::identity::{self, Identity, Role};
+use super::{assets, csrf, flash::Flash};
 use crate::error::AppError;
 
 /// The logged-in user as the navigation shows them.
@@ -40,9 +40,9 @@ impl Layout {
         Layout { user: None, csrf: String::new(), flashes: Vec::new(), css: assets::css_path() }
     }
 
-    fn of(user: Option<&User>, csrf: String, flashes: Vec<Flash>) -> Layout {
+    fn of(user: Option<&Identity>, csrf: String, flashes: Vec<Flash>) -> Layout {
         let user = user.map(|u| NavUser {
-            name: u.personal.full_name.clone(),
+            name: u.name.clone(),
             links: Role::ALL.into_iter().filter(|r| u.has_role(*r)).map(Role::home).collect(),
             buys: u.has_role(Role::Shopper),
         });
@@ -53,18 +53,18 @@ impl Layout {
 /// The layout of an ordinary page, and the user if one is logged in.
 pub struct Page {
     pub l: Layout,
-    pub user: Option<Arc<User>>,
+    pub user: Option<Arc<Identity>>,
 }
 
 /// Like `Page`, but makes sure the session holds a CSRF token for the page's form. (Pages
 /// without a form do not create a session for visitors who are not logged in.)
 pub struct FormPage {
     pub l: Layout,
-    pub user: Option<Arc<User>>,
+    pub user: Option<Arc<Identity>>,
 }
 
-async fn build(req: HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<User>>), AppError> {
-    let user = auth::current_user(&req).await?;
+fn build(req: &HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<Identity>>), AppError> {
+    let user = identity::of(req);
     let session = req.get_session();
     // A visitor's session is made only by a page with a form; a page without one shows forms
     // (add to cart) only to visitors who have a session already, others get a link to a form.
@@ -75,26 +75,18 @@ async fn build(req: HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<
 
 impl FromRequest for Page {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (l, user) = build(req, false).await?;
-            Ok(Page { l, user })
-        })
+        ready(build(req, false).map(|(l, user)| Page { l, user }))
     }
 }
 
 impl FromRequest for FormPage {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (l, user) = build(req, true).await?;
-            Ok(FormPage { l, user })
-        })
+        ready(build(req, true).map(|(l, user)| FormPage { l, user }))
     }
 }

@@ -1,12 +1,15 @@
-//! The web frame shared by all modules: the layout and its navigation, login and role guards,
-//! CSRF protection, flash messages, security headers, static files and the operational endpoints.
+//! The web frame shared by all modules: the layout and its navigation, the identity a request
+//! carries and the role guards over it, CSRF protection, forms, flash messages, idempotency keys,
+//! error pages, static files and the operational endpoints. It knows no module: modules build on it.
 
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+pub mod errors;
 pub mod flash;
 pub mod forms;
 pub mod idempotency;
+pub mod identity;
 pub mod layout;
 pub mod ops;
 pub mod pages;
@@ -18,18 +21,15 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppError;
 
-/// What every handler can reach, as `web::Data<AppState>`.
+/// What every handler can reach, as `web::Data<AppState>`. A module's own shared state (the
+/// accounts service, the catalog's facts in memory) is app data of its own type.
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
-    pub accounts: Accounts,
-    /// The catalog's facts kept in memory (see `catalog::Facts`).
-    pub catalog: crate::catalog::Facts,
 }
 
 pub type State = web::Data<AppState>;

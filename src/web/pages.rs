@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::auth::{Authorized, RoleGuard, roles};
+use super::identity::Role;
 use super::layout::{Layout, Page};
 use super::render;
-use crate::accounts::Role;
 use crate::error::AppError;
 
 /// A section of a role's pages: where it is and what it is for.

@@ -432,9 +432,10 @@ impl TestApp {
             .expect("carrier")
     }
 
-    /// The shopper's e-check account as it is now.
+    /// The shopper's e-check account as it is now (opened with the default credit line if the
+    /// shopper has not used it yet, as their first check would).
     pub fn credit_account(&self, user: &UserId) -> shop::echeck::LedgerAccount {
-        self.echeck(|c| shop::echeck::shopper_account(c, user)).expect("account").expect("shopper has an account")
+        self.echeck(|c| shop::echeck::open_shopper_account(c, user, shop::echeck::now())).expect("account")
     }
 
     /// Pays money into the shopper's account from the bank.
