@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use super::rules::{PersonalData, ValidRegistration};
 use crate::db::schema::{account_events, sessions, user_roles, users};
 pub use crate::web::identity::{Role, UserId};
 
@@ -10,21 +11,6 @@ crate::db::id_type!(
     /// One entry in a user's account history.
     AccountEventId
 );
-
-/// Name, address and phone: the personal data the shop holds. Its `Debug` never prints them, so
-/// they cannot slip into a log line.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct PersonalData {
-    pub full_name: String,
-    pub postal_address: String,
-    pub phone: String,
-}
-
-impl std::fmt::Debug for PersonalData {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PersonalData([redacted])")
-    }
-}
 
 /// A user as the rest of the shop sees one (never with the password hash).
 #[derive(Clone, Debug)]
@@ -126,13 +112,6 @@ pub(crate) struct SessionRow {
     pub state: String,
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
-}
-
-/// A registration or profile form, checked: what `rules` hands to the service.
-#[derive(Clone, Debug)]
-pub struct ValidRegistration {
-    pub email: String,
-    pub personal: PersonalData,
 }
 
 /// What a login needs to know about an account.

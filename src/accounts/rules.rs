@@ -5,8 +5,29 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
-use super::model::{PersonalData, ValidRegistration};
 use crate::web::forms::FieldErrors;
+
+/// Name, address and phone: the personal data the shop holds. Its `Debug` never prints them, so
+/// they cannot slip into a log line.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct PersonalData {
+    pub full_name: String,
+    pub postal_address: String,
+    pub phone: String,
+}
+
+impl std::fmt::Debug for PersonalData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonalData([redacted])")
+    }
+}
+
+/// A registration or profile form, checked: what `rules` hands to the service.
+#[derive(Clone, Debug)]
+pub struct ValidRegistration {
+    pub email: String,
+    pub personal: PersonalData,
+}
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Long enough for any passphrase, short enough that hashing it costs nothing extra.

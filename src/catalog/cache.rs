@@ -17,8 +17,17 @@ use quick_cache::sync::Cache;
 
 use super::model::*;
 use super::repo;
-use super::service::{self, Result, WordChoice};
 use crate::db::DbConnection;
+
+type Result<T> = diesel::QueryResult<T>;
+
+/// A word characteristic and the values a shopper can choose.
+#[derive(Clone, Debug)]
+pub struct WordChoice {
+    pub name: String,
+    pub label: String,
+    pub values: Vec<String>,
+}
 
 /// Offers whose product facts are kept at most (a product page's worth each, about 1 kB).
 const PRODUCTS_KEPT: usize = 20_000;
@@ -143,7 +152,7 @@ impl FactsView {
 }
 
 fn load_kind(conn: &mut DbConnection, code: &str) -> Result<Option<KindFacts>> {
-    let Some(spec) = service::kind_spec(conn, code)? else { return Ok(None) };
+    let Some(spec) = repo::kind_spec(conn, code)? else { return Ok(None) };
     let makers = repo::makers_of_kind(conn, &spec.kind.id)?;
     let mut word_choices = Vec::new();
     for ch in spec.characteristics.iter().filter(|c| !c.is_number) {

@@ -248,7 +248,7 @@ fn generate(
                 batch.words.push((id.clone(), ch.id.clone(), word.clone()));
                 Value::Word(word)
             };
-            shown.push(super::rules::shown(ch, &value));
+            shown.push(super::rules::shown(ch.rule(), &value));
         }
         let consumable = matches!(code, "toner-cartridge" | "ink-cartridge" | "copy-paper");
         if code == "printer" {

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use super::rules::{AgreedTerms, CharacteristicRule, KindRule, Shown, Value};
 use crate::db::schema::{
     characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, products,
 };
@@ -46,7 +47,18 @@ impl Characteristic {
     }
 
     pub fn words(&self) -> Vec<&str> {
-        self.allowed_words.lines().map(str::trim).filter(|w| !w.is_empty()).collect()
+        self.rule().words()
+    }
+
+    /// What the rules need to know of it.
+    pub fn rule(&self) -> CharacteristicRule<'_> {
+        CharacteristicRule {
+            name: &self.name,
+            label: &self.label,
+            unit: &self.unit,
+            is_number: self.is_number,
+            allowed_words: &self.allowed_words,
+        }
     }
 }
 
@@ -60,6 +72,15 @@ pub struct KindSpec {
 impl KindSpec {
     pub fn characteristic(&self, name: &str) -> Option<&Characteristic> {
         self.characteristics.iter().find(|c| c.name == name)
+    }
+
+    /// What a search needs to know of the kind.
+    pub fn rule(&self) -> KindRule<'_> {
+        KindRule {
+            code: &self.kind.code,
+            name: &self.kind.name,
+            characteristics: self.characteristics.iter().map(Characteristic::rule).collect(),
+        }
     }
 }
 
@@ -76,31 +97,6 @@ pub struct Product {
     pub search_text: String,
     pub summary: String,
     pub created_at: NaiveDateTime,
-}
-
-/// A characteristic's value on a product, as shown.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Number(f64),
-    Word(String),
-}
-
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
-            Value::Number(n) => write!(f, "{n}"),
-            Value::Word(w) => f.write_str(w),
-        }
-    }
-}
-
-/// One line of a product's characteristics: label, value, unit.
-#[derive(Clone, Debug)]
-pub struct Shown {
-    pub label: String,
-    pub value: String,
-    pub unit: String,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -211,6 +207,12 @@ pub struct CustomerPrice {
     pub valid_from: Option<NaiveDateTime>,
     pub valid_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+}
+
+impl CustomerPrice {
+    pub fn terms(&self) -> AgreedTerms {
+        AgreedTerms { price: self.price, valid_from: self.valid_from, valid_until: self.valid_until }
+    }
 }
 
 /// A salesperson's group of customers who share agreed prices.

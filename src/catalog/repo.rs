@@ -46,6 +46,13 @@ pub fn insert_kind(conn: &mut DbConnection, kind: &Kind) -> QueryResult<usize> {
     diesel::insert_into(kinds::table).values(kind).execute(conn)
 }
 
+/// A kind with its characteristics in display order.
+pub fn kind_spec(conn: &mut DbConnection, code: &str) -> QueryResult<Option<KindSpec>> {
+    let Some(kind) = kind_by_code(conn, code)? else { return Ok(None) };
+    let characteristics = characteristics_of(conn, &kind.id)?;
+    Ok(Some(KindSpec { kind, characteristics }))
+}
+
 pub fn characteristics_of(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<Characteristic>> {
     crate::db::load_on_backend!(
         conn,

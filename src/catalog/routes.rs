@@ -97,7 +97,7 @@ async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequ
                 Some(code) => Some(facts.kind(c, code)?.ok_or(CatalogError::NotFound)?),
                 None => None,
             };
-            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| &k.spec));
+            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| k.spec.rule()).as_ref());
             let result = service::search(c, &filter, kind.as_ref(), viewer.as_deref())?;
             Ok::<_, CatalogError>((facts.kinds(c)?, filter, errors, result))
         })

@@ -5,8 +5,71 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use super::model::{Characteristic, CustomerPrice, KindSpec, Shown, Value};
 use crate::web::forms::FieldErrors;
+
+/// A characteristic's value on a product, as shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Number(f64),
+    Word(String),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => write!(f, "{}", *n as i64),
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Word(w) => f.write_str(w),
+        }
+    }
+}
+
+/// One line of a product's characteristics: label, value, unit.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    pub label: String,
+    pub value: String,
+    pub unit: String,
+}
+
+/// A characteristic as the rules read it (a kind's row gives it with `Characteristic::rule`).
+#[derive(Clone, Copy, Debug)]
+pub struct CharacteristicRule<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub unit: &'a str,
+    pub is_number: bool,
+    /// For words: the allowed values, one per line; none means any word.
+    pub allowed_words: &'a str,
+}
+
+impl<'a> CharacteristicRule<'a> {
+    pub fn words(&self) -> Vec<&'a str> {
+        self.allowed_words.lines().map(str::trim).filter(|w| !w.is_empty()).collect()
+    }
+}
+
+/// A kind as a search reads it: its code, its name and its characteristics.
+#[derive(Clone, Debug)]
+pub struct KindRule<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub characteristics: Vec<CharacteristicRule<'a>>,
+}
+
+impl<'a> KindRule<'a> {
+    fn characteristic(&self, name: &str) -> Option<&CharacteristicRule<'a>> {
+        self.characteristics.iter().find(|c| c.name == name)
+    }
+}
+
+/// The terms of a price agreed with a customer.
+#[derive(Clone, Copy, Debug)]
+pub struct AgreedTerms {
+    pub price: i64,
+    pub valid_from: Option<NaiveDateTime>,
+    pub valid_until: Option<NaiveDateTime>,
+}
 
 pub const PAGE_SIZE: i64 = 24;
 pub const MAX_PAGE: i64 = 1000;
@@ -43,7 +106,7 @@ fn parse_number(raw: &str) -> Option<f64> {
 }
 
 /// A product's value for a characteristic, as typed: None when left empty.
-pub fn parse_value(ch: &Characteristic, raw: &str) -> Result<Option<Value>, String> {
+pub fn parse_value(ch: CharacteristicRule<'_>, raw: &str) -> Result<Option<Value>, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
@@ -51,7 +114,7 @@ pub fn parse_value(ch: &Characteristic, raw: &str) -> Result<Option<Value>, Stri
     if ch.is_number {
         return parse_number(raw)
             .map(|n| Some(Value::Number(n)))
-            .ok_or_else(|| format!("{} must be a number{}.", ch.label, unit_hint(ch)));
+            .ok_or_else(|| format!("{} must be a number{}.", ch.label, unit_hint(&ch)));
     }
     let words = ch.words();
     if !words.is_empty() && !words.contains(&raw) {
@@ -63,7 +126,7 @@ pub fn parse_value(ch: &Characteristic, raw: &str) -> Result<Option<Value>, Stri
     Ok(Some(Value::Word(raw.to_owned())))
 }
 
-fn unit_hint(ch: &Characteristic) -> String {
+fn unit_hint(ch: &CharacteristicRule<'_>) -> String {
     if ch.unit.is_empty() { String::new() } else { format!(" (in {})", ch.unit) }
 }
 
@@ -92,8 +155,8 @@ pub fn summary(shown: &[Shown]) -> String {
 }
 
 /// A characteristic's value as a product page shows it.
-pub fn shown(ch: &Characteristic, value: &Value) -> Shown {
-    Shown { label: ch.label.clone(), value: value.to_string(), unit: ch.unit.clone() }
+pub fn shown(ch: CharacteristicRule<'_>, value: &Value) -> Shown {
+    Shown { label: ch.label.to_owned(), value: value.to_string(), unit: ch.unit.to_owned() }
 }
 
 /// A short code people read aloud: 6 characters without look-alikes (no 0/O, 1/I/L).
@@ -105,9 +168,9 @@ pub fn new_offer_code() -> String {
 }
 
 /// The price a shopper pays: the lowest agreed price valid at `now`, else the list price.
-pub fn effective_price(list_price: i64, agreed: &[&CustomerPrice], now: NaiveDateTime) -> i64 {
+pub fn effective_price(list_price: i64, agreed: impl IntoIterator<Item = AgreedTerms>, now: NaiveDateTime) -> i64 {
     agreed
-        .iter()
+        .into_iter()
         .filter(|p| p.valid_from.is_none_or(|from| from <= now) && p.valid_until.is_none_or(|until| now < until))
         .map(|p| p.price)
         .min()
@@ -178,10 +241,10 @@ fn first<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
 
 /// Reads a search. Mistakes are reported per field and the mistaken part is left out, so the page
 /// still shows results for the rest. `spec` is the chosen kind, if any.
-pub fn read_filter(query: &Query, spec: Option<&KindSpec>) -> (Filter, FieldErrors) {
+pub fn read_filter(query: &Query, spec: Option<&KindRule<'_>>) -> (Filter, FieldErrors) {
     let mut errors = FieldErrors::new();
     let mut filter = Filter {
-        kind: spec.map(|s| s.kind.code.clone()),
+        kind: spec.map(|s| s.code.to_owned()),
         text: first(query, "q").unwrap_or("").trim().chars().take(100).collect(),
         makers: values(query, "maker").map(|m| m.trim().to_owned()).collect(),
         page: 1,
@@ -221,7 +284,7 @@ pub fn read_filter(query: &Query, spec: Option<&KindSpec>) -> (Filter, FieldErro
     (filter, errors)
 }
 
-fn read_characteristics(query: &Query, spec: Option<&KindSpec>, filter: &mut Filter, errors: &mut FieldErrors) {
+fn read_characteristics(query: &Query, spec: Option<&KindRule<'_>>, filter: &mut Filter, errors: &mut FieldErrors) {
     let mut numbers: BTreeMap<&str, NumberFilter> = BTreeMap::new();
     for (key, raw) in query.iter().filter(|(k, v)| !RESERVED.contains(&k.as_str()) && !v.trim().is_empty()) {
         let (name, bound) =
@@ -234,14 +297,14 @@ fn read_characteristics(query: &Query, spec: Option<&KindSpec>, filter: &mut Fil
             continue;
         };
         let Some(ch) = spec.characteristic(name) else {
-            errors.add("kind", format!("{} have no characteristic “{}”.", spec.kind.name, short(name)));
+            errors.add("kind", format!("{} have no characteristic “{}”.", spec.name, short(name)));
             continue;
         };
         match (ch.is_number, bound) {
             (true, Some(bound)) => {
-                let entry = numbers.entry(&ch.name).or_insert_with(|| NumberFilter {
-                    name: ch.name.clone(),
-                    label: ch.label.clone(),
+                let entry = numbers.entry(ch.name).or_insert_with(|| NumberFilter {
+                    name: ch.name.to_owned(),
+                    label: ch.label.to_owned(),
                     min: None,
                     max: None,
                 });
@@ -260,8 +323,8 @@ fn read_characteristics(query: &Query, spec: Option<&KindSpec>, filter: &mut Fil
                 match filter.words.iter_mut().find(|w| w.name == ch.name) {
                     Some(w) => w.values.push(raw.trim().to_owned()),
                     None => filter.words.push(WordFilter {
-                        name: ch.name.clone(),
-                        label: ch.label.clone(),
+                        name: ch.name.to_owned(),
+                        label: ch.label.to_owned(),
                         values: vec![raw.trim().to_owned()],
                     }),
                 }
@@ -290,27 +353,18 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::model::{CharacteristicId, Kind, KindId};
 
-    fn spec() -> KindSpec {
-        let kind_id = KindId::new();
-        let ch = |name: &str, is_number: bool, words: &str| Characteristic {
-            id: CharacteristicId::new(),
-            kind_id: kind_id.clone(),
-            name: name.into(),
-            label: name.replace('_', " "),
-            unit: if is_number { "MHz".into() } else { String::new() },
+    fn spec() -> KindRule<'static> {
+        let ch = |name: &'static str, is_number: bool, allowed_words: &'static str| CharacteristicRule {
+            name,
+            label: name,
+            unit: if is_number { "MHz" } else { "" },
             is_number,
-            allowed_words: words.into(),
-            position: 0,
+            allowed_words,
         };
-        KindSpec {
-            kind: Kind {
-                id: kind_id.clone(),
-                code: "personal-computer".into(),
-                name: "Personal computers".into(),
-                created_at: chrono::NaiveDateTime::default(),
-            },
+        KindRule {
+            code: "personal-computer",
+            name: "Personal computers",
             characteristics: vec![
                 ch("cpu_mhz", true, ""),
                 ch("disk_gb", true, ""),
@@ -392,8 +446,8 @@ mod tests {
     #[test]
     fn values_are_checked_against_the_kind() {
         let spec = spec();
-        let cpu = spec.characteristic("cpu_mhz").expect("cpu");
-        let color = spec.characteristic("color").expect("color");
+        let cpu = *spec.characteristic("cpu_mhz").expect("cpu");
+        let color = *spec.characteristic("color").expect("color");
         assert_eq!(parse_value(cpu, " 2400 "), Ok(Some(Value::Number(2400.0))));
         assert_eq!(parse_value(cpu, ""), Ok(None));
         assert!(parse_value(cpu, "fast").is_err());
@@ -419,25 +473,16 @@ mod tests {
     #[test]
     fn the_lowest_valid_agreed_price_applies() {
         let at = |h: i64| chrono::DateTime::from_timestamp(1_700_000_000 + h * 3600, 0).expect("t").naive_utc();
-        let price = |price: i64, from: Option<i64>, until: Option<i64>| CustomerPrice {
-            id: crate::catalog::model::CustomerPriceId::new(),
-            offer_id: crate::catalog::model::OfferId::new(),
-            customer_id: Some(String::new()),
-            group_id: None,
-            label: String::new(),
-
+        let price = |price: i64, from: Option<i64>, until: Option<i64>| AgreedTerms {
             price,
             valid_from: from.map(at),
             valid_until: until.map(at),
-            created_at: at(0),
         };
-        let open = price(900, None, None);
-        let window = price(800, Some(10), Some(20));
-        let agreed = [&open, &window];
-        assert_eq!(effective_price(1000, &[], at(0)), 1000);
-        assert_eq!(effective_price(1000, &agreed, at(5)), 900);
-        assert_eq!(effective_price(1000, &agreed, at(10)), 800, "from is inclusive");
-        assert_eq!(effective_price(1000, &agreed, at(20)), 900, "until is exclusive");
-        assert_eq!(effective_price(700, &agreed, at(15)), 700, "never above the list price");
+        let agreed = [price(900, None, None), price(800, Some(10), Some(20))];
+        assert_eq!(effective_price(1000, [], at(0)), 1000);
+        assert_eq!(effective_price(1000, agreed, at(5)), 900);
+        assert_eq!(effective_price(1000, agreed, at(10)), 800, "from is inclusive");
+        assert_eq!(effective_price(1000, agreed, at(20)), 900, "until is exclusive");
+        assert_eq!(effective_price(700, agreed, at(15)), 700, "never above the list price");
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 
+pub use super::cache::WordChoice;
 use super::cache::{Facts, KindFacts, ProductFacts};
 use super::model::*;
 use super::repo::{self, ResolvedFilter};
@@ -53,9 +54,7 @@ pub fn kinds(conn: &mut DbConnection) -> Result<Vec<Kind>> {
 }
 
 pub fn kind_spec(conn: &mut DbConnection, code: &str) -> Result<Option<KindSpec>> {
-    let Some(kind) = repo::kind_by_code(conn, code)? else { return Ok(None) };
-    let characteristics = repo::characteristics_of(conn, &kind.id)?;
-    Ok(Some(KindSpec { kind, characteristics }))
+    Ok(repo::kind_spec(conn, code)?)
 }
 
 pub fn create_kind(conn: &mut DbConnection, code: &str, name: &str) -> Result<KindId> {
@@ -301,9 +300,9 @@ pub fn create_product_and_offer(
     let mut shown = Vec::new();
     for ch in &spec.characteristics {
         let raw = product.values.get(&ch.name).map(String::as_str).unwrap_or("");
-        match rules::parse_value(ch, raw) {
+        match rules::parse_value(ch.rule(), raw) {
             Ok(Some(value)) => {
-                shown.push(rules::shown(ch, &value));
+                shown.push(rules::shown(ch.rule(), &value));
                 match value {
                     Value::Number(n) => numbers.push((ch.id.clone(), n)),
                     Value::Word(w) => words.push((ch.id.clone(), w)),
@@ -413,8 +412,8 @@ fn effective_prices(
     let agreed = repo::customer_prices_for(conn, viewer, &ids)?;
     let now = now();
     for (id, list) in offers {
-        let mine: Vec<&CustomerPrice> = agreed.iter().filter(|p| p.offer_id == *id).collect();
-        prices.insert(id.clone(), rules::effective_price(*list, &mine, now));
+        let mine = agreed.iter().filter(|p| p.offer_id == *id).map(CustomerPrice::terms);
+        prices.insert(id.clone(), rules::effective_price(*list, mine, now));
     }
     Ok(prices)
 }
@@ -462,14 +461,6 @@ fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
             seller_id: o.seller_id,
         })
         .collect()
-}
-
-/// A word characteristic and the values a shopper can choose.
-#[derive(Clone, Debug)]
-pub struct WordChoice {
-    pub name: String,
-    pub label: String,
-    pub values: Vec<String>,
 }
 
 pub struct SearchResult {

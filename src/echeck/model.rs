@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use super::rules::CheckState;
 use crate::db::schema::{
     carriers, echeck_events, echeck_settings, echecks, ledger_accounts, ledger_entries, ledger_transfers,
     registry_events, selling_offices,
@@ -179,35 +180,6 @@ impl LedgerAccount {
     /// What may still be spent or held: balance + credit line - holds.
     pub fn available(&self) -> i64 {
         super::rules::available(self.balance, self.credit_line, self.held)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CheckState {
-    /// Issued, its hold pending.
-    Issued,
-    /// Payment demanded and posted.
-    Paid,
-    /// Voided (an order cancelled): the hold released.
-    Voided,
-    /// Not paid in time: the hold released.
-    Expired,
-}
-
-impl CheckState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckState::Issued => "issued",
-            CheckState::Paid => "paid",
-            CheckState::Voided => "voided",
-            CheckState::Expired => "expired",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [CheckState::Issued, CheckState::Paid, CheckState::Voided, CheckState::Expired]
-            .into_iter()
-            .find(|k| k.as_str() == s)
     }
 }
 

@@ -5,8 +5,36 @@ use std::fmt;
 
 use chrono::NaiveDateTime;
 
-use super::model::CheckState;
 use crate::money;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckState {
+    /// Issued, its hold pending.
+    Issued,
+    /// Payment demanded and posted.
+    Paid,
+    /// Voided (an order cancelled): the hold released.
+    Voided,
+    /// Not paid in time: the hold released.
+    Expired,
+}
+
+impl CheckState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckState::Issued => "issued",
+            CheckState::Paid => "paid",
+            CheckState::Voided => "voided",
+            CheckState::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [CheckState::Issued, CheckState::Paid, CheckState::Voided, CheckState::Expired]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
 
 /// The largest amount of one transfer, credit line or check: 10 billion in major units. Well
 /// inside i64, so sums of many of them cannot overflow on either database.

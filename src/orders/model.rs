@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+pub use super::rules::CartLine;
 use super::rules::OrderState;
-use crate::db::schema::{cart_items, makers, order_approvals, order_events, order_items, orders};
+use crate::db::schema::{makers, order_approvals, order_events, order_items, orders};
 
 crate::db::id_type!(
     /// One order: the goods of one selling office bought at one checkout.
@@ -14,16 +15,6 @@ crate::db::id_type!(
     /// One entry in an order's timeline.
     OrderEventId
 );
-
-/// A line of a cart, in the database (logged in) or in the session (visitors). The price seen
-/// when it was added is kept, to show a change before the order is placed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, Queryable, Selectable)]
-#[diesel(table_name = cart_items)]
-pub struct CartLine {
-    pub offer_code: String,
-    pub quantity: i64,
-    pub seen_price: i64,
-}
 
 #[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = orders)]

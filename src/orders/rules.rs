@@ -4,7 +4,14 @@
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use super::model::CartLine;
+/// A line of a cart, in the database (logged in) or in the session (visitors). The price seen
+/// when it was added is kept, to show a change before the order is placed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, diesel::Queryable)]
+pub struct CartLine {
+    pub offer_code: String,
+    pub quantity: i64,
+    pub seen_price: i64,
+}
 
 /// Where an order stands (DESIGN.md): placed, price confirmed by the salesperson, approved by the
 /// maker (only for makers that require it), shipped, delivered; or cancelled before shipping.

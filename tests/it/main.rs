@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod architecture;
 mod catalog;
 mod cli;
 mod db;
