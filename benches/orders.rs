@@ -116,8 +116,7 @@ async fn catalog(db: &Db, seller: &UserId) -> Vec<String> {
                 ..Default::default()
             };
             codes.push(
-                shop::catalog::create_product_and_offer(c, seller.as_str(), "toner", &product, &offer, "EUR")
-                    .expect("offer"),
+                shop::catalog::create_product_and_offer(c, &seller, "toner", &product, &offer, "EUR").expect("offer"),
             );
         }
         Ok::<_, shop::db::DbError>(codes)

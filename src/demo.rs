@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rand::Rng;
 
-use crate::accounts::{AccountError, Accounts, PersonalData, Registration, Role};
+use crate::accounts::{AccountError, Accounts, PersonalData, Registration, Role, UserId};
 
 pub struct DemoLogin {
     pub role: Role,
@@ -53,7 +53,7 @@ fn demo_person(role: Role) -> PersonalData {
 /// Creates the demo users that do not exist yet.
 pub async fn seed(accounts: &Accounts) -> anyhow::Result<Vec<DemoLogin>> {
     let mut logins = Vec::new();
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let email = format!("{}@demo.example.com", role.as_str());
         let password = new_password();
         let form = Registration {
@@ -78,7 +78,7 @@ pub const DEMO_PRODUCTS: usize = 300;
 
 /// Two more salespeople, so that products have competing offers. Their passwords are random and
 /// not shown: they exist to own offers (`shop create-admin` can give one a password if needed).
-async fn extra_sellers(accounts: &Accounts) -> anyhow::Result<Vec<String>> {
+async fn extra_sellers(accounts: &Accounts) -> anyhow::Result<Vec<UserId>> {
     let mut ids = Vec::new();
     for (n, name) in [(2, "Sven Seller"), (3, "Sina Seller")] {
         let email = format!("salesperson{n}@demo.example.com");
@@ -90,11 +90,11 @@ async fn extra_sellers(accounts: &Accounts) -> anyhow::Result<Vec<String>> {
             personal: PersonalData { full_name: name.into(), ..demo_person(Role::Salesperson) },
         };
         match accounts.create(form, vec![Role::Salesperson]).await {
-            Ok(id) => ids.push(id.to_string()),
+            Ok(id) => ids.push(id),
             Err(AccountError::Invalid(errors)) if errors.has("email") => {
                 let db = accounts.db().clone();
                 let user = db.read(move |c| crate::accounts::find_user_by_email(c, &email)).await?;
-                ids.extend(user.map(|u| u.id.to_string()));
+                ids.extend(user.map(|u| u.id));
             }
             Err(e) => return Err(e.into()),
         }
@@ -102,16 +102,16 @@ async fn extra_sellers(accounts: &Accounts) -> anyhow::Result<Vec<String>> {
     Ok(ids)
 }
 
-async fn user_id(accounts: &Accounts, role: Role) -> anyhow::Result<Option<String>> {
+async fn user_id(accounts: &Accounts, role: Role) -> anyhow::Result<Option<UserId>> {
     let email = format!("{}@demo.example.com", role.as_str());
     let user = accounts.db().read(move |c| crate::accounts::find_user_by_email(c, &email)).await?;
-    Ok(user.map(|u| u.id.to_string()))
+    Ok(user.map(|u| u.id))
 }
 
 /// The demo catalog: `products` generated products offered by the demo salespeople, a printer
 /// registered as the demo shopper's equipment, and prices agreed with the demo shopper.
 pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) -> anyhow::Result<(usize, usize)> {
-    let mut sellers: Vec<String> = user_id(accounts, Role::Salesperson).await?.into_iter().collect();
+    let mut sellers: Vec<UserId> = user_id(accounts, Role::Salesperson).await?.into_iter().collect();
     sellers.extend(extra_sellers(accounts).await?);
     let db = accounts.db().clone();
     let currency = currency.to_owned();
@@ -162,7 +162,7 @@ pub async fn seed_orders(accounts: &Accounts) -> anyhow::Result<()> {
         .write(move |c| {
             let now = crate::db::now();
             crate::orders::set_maker(c, "Kawase", true, now)?;
-            if let Some(user) = maker.and_then(|id| id.parse::<crate::accounts::UserId>().ok())
+            if let Some(user) = maker
                 && let Some(found) = crate::accounts::find_user(c, &user)?
             {
                 crate::orders::add_maker_staff(c, "Kawase", &found.email, now)?;
@@ -199,13 +199,7 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     echeck::register::<echeck::Office>(c, None, &form, now)?;
                 }
                 if let Some(Some(user)) = staff.get(i) {
-                    echeck::add_staff::<echeck::Office>(
-                        c,
-                        None,
-                        code,
-                        &user.parse().map_err(|_| echeck::EcheckError::NotFound)?,
-                        now,
-                    )?;
+                    echeck::add_staff::<echeck::Office>(c, None, code, user, now)?;
                 }
             }
             for (code, name) in [("SWIFT", "Swift Couriers"), ("PARCEL", "Parcel Partners")] {
@@ -220,10 +214,10 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     echeck::register::<echeck::Carrier>(c, None, &form, now)?;
                 }
             }
-            if let Some(user) = carrier.and_then(|id| id.parse().ok()) {
+            if let Some(user) = carrier {
                 echeck::add_staff::<echeck::Carrier>(c, None, "SWIFT", &user, now)?;
             }
-            if let Some(buyer) = shopper.and_then(|id| id.parse::<crate::accounts::UserId>().ok()) {
+            if let Some(buyer) = shopper {
                 let account = echeck::open_shopper_account(c, &buyer, now)?;
                 let deposit = Movement {
                     account: account.id,

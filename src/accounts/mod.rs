@@ -14,7 +14,7 @@ mod throttle;
 mod views;
 
 pub use identify::{AfterLogin, CurrentUser, LoginHooks, identify};
-pub use model::{AccountEvent, PersonalData, Role, User, UserId, ValidRegistration};
+pub use model::{AccountEvent, DeliveryAddressId, PersonalData, Role, User, UserId, ValidRegistration};
 pub use passwords::{PasswordError, Passwords};
 pub use routes::{BAD_LOGIN, configure};
 pub use service::*;

@@ -8,6 +8,10 @@ use crate::db::schema::{account_events, sessions, user_roles, users};
 pub use crate::web::identity::{Role, UserId};
 
 crate::db::id_type!(
+    /// A delivery address a user gave at checkout; orders keep only this ID.
+    DeliveryAddressId
+);
+crate::db::id_type!(
     /// One entry in a user's account history.
     AccountEventId
 );
@@ -91,7 +95,7 @@ pub(crate) struct NewUserRow<'a> {
 #[diesel(table_name = user_roles)]
 pub(crate) struct NewRoleRow<'a> {
     pub user_id: &'a UserId,
-    pub role: &'a str,
+    pub role: Role,
     pub granted_at: NaiveDateTime,
 }
 

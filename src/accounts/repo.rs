@@ -92,32 +92,29 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<String>> {
+pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<Role>> {
     crate::db::load_on_backend!(conn, user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role))
 }
 
-pub fn roles_of_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+pub fn roles_of_many(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, Role)>> {
     user_roles::table.filter(user_roles::user_id.eq_any(ids)).select((user_roles::user_id, user_roles::role)).load(conn)
 }
 
 /// Adds a role; false when the user had it already.
 pub fn insert_role(conn: &mut DbConnection, id: &UserId, role: Role, now: NaiveDateTime) -> QueryResult<bool> {
     let exists: bool = diesel::select(diesel::dsl::exists(
-        user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role.as_str())),
+        user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role)),
     ))
     .get_result(conn)?;
     if exists {
         return Ok(false);
     }
-    diesel::insert_into(user_roles::table)
-        .values(NewRoleRow { user_id: id, role: role.as_str(), granted_at: now })
-        .execute(conn)?;
+    diesel::insert_into(user_roles::table).values(NewRoleRow { user_id: id, role, granted_at: now }).execute(conn)?;
     Ok(true)
 }
 
 pub fn delete_role(conn: &mut DbConnection, id: &UserId, role: Role) -> QueryResult<usize> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role.as_str())))
-        .execute(conn)
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(id)).filter(user_roles::role.eq(role))).execute(conn)
 }
 
 pub fn insert_event(conn: &mut DbConnection, row: &NewEventRow<'_>) -> QueryResult<usize> {
@@ -206,10 +203,14 @@ pub fn count_sessions_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<i6
 
 // ---- delivery addresses ----
 
-pub fn delivery_address_id(conn: &mut DbConnection, user: &UserId, address: &str) -> QueryResult<Option<String>> {
+pub fn delivery_address_id(
+    conn: &mut DbConnection,
+    user: &UserId,
+    address: &str,
+) -> QueryResult<Option<DeliveryAddressId>> {
     crate::db::unique(
         delivery_addresses::table
-            .filter(delivery_addresses::user_id.eq(user.as_str()))
+            .filter(delivery_addresses::user_id.eq(user))
             .filter(delivery_addresses::address.eq(address))
             .select(delivery_addresses::id),
         conn,
@@ -218,7 +219,7 @@ pub fn delivery_address_id(conn: &mut DbConnection, user: &UserId, address: &str
 
 pub fn insert_delivery_address(
     conn: &mut DbConnection,
-    id: &str,
+    id: &DeliveryAddressId,
     user: &UserId,
     address: &str,
     now: NaiveDateTime,
@@ -226,7 +227,7 @@ pub fn insert_delivery_address(
     crate::db::on_backend!(conn, c => diesel::insert_into(delivery_addresses::table)
         .values((
             delivery_addresses::id.eq(id),
-            delivery_addresses::user_id.eq(user.as_str()),
+            delivery_addresses::user_id.eq(user),
             delivery_addresses::address.eq(address),
             delivery_addresses::created_at.eq(now),
         ))
@@ -234,6 +235,6 @@ pub fn insert_delivery_address(
         .execute(c))
 }
 
-pub fn delivery_address(conn: &mut DbConnection, id: &str) -> QueryResult<Option<String>> {
+pub fn delivery_address(conn: &mut DbConnection, id: &DeliveryAddressId) -> QueryResult<Option<String>> {
     crate::db::unique(delivery_addresses::table.find(id).select(delivery_addresses::address), conn)
 }

@@ -299,7 +299,7 @@ async fn admin_user(
             Ok::<_, AccountError>((user, events, sessions))
         })
         .await?;
-    let grantable = Role::ALL.into_iter().filter(|r| !user.has_role(*r)).collect();
+    let grantable = Role::ALL.iter().copied().filter(|r| !user.has_role(*r)).collect();
     render(&AdminUserPage { l: page.l, user, grantable, events, sessions, is_self })
 }
 

@@ -66,20 +66,25 @@ pub fn now() -> NaiveDateTime {
 
 /// The ID of a delivery address of the user's (kept once per distinct address): orders keep this
 /// ID, so the address itself stays with the accounts.
-pub fn delivery_address_id(conn: &mut DbConnection, user: &UserId, address: &str, at: NaiveDateTime) -> Result<String> {
+pub fn delivery_address_id(
+    conn: &mut DbConnection,
+    user: &UserId,
+    address: &str,
+    at: NaiveDateTime,
+) -> Result<DeliveryAddressId> {
     let address = address.trim().replace("\r\n", "\n");
     rules::check_address(&address).map_err(|e| AccountError::Invalid(FieldErrors::with("address", e)))?;
     if let Some(id) = repo::delivery_address_id(conn, user, &address)? {
         return Ok(id);
     }
-    let id = uuid::Uuid::now_v7().hyphenated().to_string();
+    let id = DeliveryAddressId::new();
     repo::insert_delivery_address(conn, &id, user, &address, at)?;
     // A racing request may have stored the same address first.
     repo::delivery_address_id(conn, user, &address)?.ok_or(AccountError::NotFound)
 }
 
 /// A delivery address by its ID, for the buyer's, the seller's and the carrier's pages.
-pub fn delivery_address(conn: &mut DbConnection, id: &str) -> Result<Option<String>> {
+pub fn delivery_address(conn: &mut DbConnection, id: &DeliveryAddressId) -> Result<Option<String>> {
     Ok(repo::delivery_address(conn, id)?)
 }
 
@@ -91,18 +96,17 @@ pub fn is_same_person(conn: &mut DbConnection, id: &UserId, given: &PersonalData
 /// The user with their roles, or None.
 pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<Option<User>> {
     let Some(row) = repo::user_by_id(conn, id)? else { return Ok(None) };
-    let roles = parse_roles(repo::roles_of(conn, id)?);
+    let roles = sorted(repo::roles_of(conn, id)?);
     Ok(Some(row.into_user(roles)))
 }
 
 pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option<User>> {
     let Some(row) = repo::user_by_email(conn, &rules::normalize_email(email))? else { return Ok(None) };
-    let roles = parse_roles(repo::roles_of(conn, &row.id)?);
+    let roles = sorted(repo::roles_of(conn, &row.id)?);
     Ok(Some(row.into_user(roles)))
 }
 
-fn parse_roles(names: Vec<String>) -> Vec<Role> {
-    let mut roles: Vec<Role> = names.iter().filter_map(|n| Role::parse(n)).collect();
+fn sorted(mut roles: Vec<Role>) -> Vec<Role> {
     roles.sort();
     roles
 }
@@ -228,7 +232,7 @@ pub fn search(conn: &mut DbConnection, needle: &str, page: i64, per_page: i64) -
         .into_iter()
         .map(|row| {
             let mine = roles.extract_if(.., |(uid, _)| *uid == row.id).map(|(_, r)| r).collect();
-            row.into_user(parse_roles(mine))
+            row.into_user(sorted(mine))
         })
         .collect();
     Ok((users, total))

@@ -221,7 +221,7 @@ struct Batch {
 /// Cartridges fit printers generated earlier in the same run.
 fn generate(
     specs: &[KindSpec],
-    sellers: &[String],
+    sellers: &[UserId],
     first: usize,
     count: usize,
     rng: &mut Rng,
@@ -349,7 +349,7 @@ fn insert(conn: &mut DbConnection, batch: &Batch) -> Result<(), DbError> {
 /// Returns (products, offers) added.
 pub fn seed_products(
     db: &Db,
-    sellers: &[String],
+    sellers: &[UserId],
     count: usize,
     seed: u64,
     currency: &str,

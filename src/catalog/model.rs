@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub use super::rules::{AgreedTerms, CharacteristicRule, KindRule, Shown, Value};
+pub use crate::accounts::UserId;
 use crate::db::schema::{
     characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds, offers, products,
 };
@@ -106,7 +107,7 @@ pub struct Offer {
     pub code: String,
     pub product_id: ProductId,
     pub kind_id: KindId,
-    pub seller_id: String,
+    pub seller_id: UserId,
     pub price: i64,
     pub currency: String,
     pub stock: i64,
@@ -175,7 +176,7 @@ pub struct OfferCard {
     pub currency: String,
     pub stock: i64,
     pub sold: i64,
-    pub seller_id: String,
+    pub seller_id: UserId,
     /// The product's first characteristics, as one line.
     pub summary: String,
 }
@@ -200,7 +201,7 @@ pub struct CustomerPrice {
     pub id: CustomerPriceId,
     pub offer_id: OfferId,
     /// Exactly one of these is set: the price is for one customer or for a group.
-    pub customer_id: Option<String>,
+    pub customer_id: Option<UserId>,
     pub group_id: Option<CustomerGroupId>,
     pub label: String,
     pub price: i64,
@@ -220,7 +221,7 @@ impl CustomerPrice {
 #[diesel(table_name = customer_groups)]
 pub struct CustomerGroup {
     pub id: CustomerGroupId,
-    pub seller_id: String,
+    pub seller_id: UserId,
     pub name: String,
     pub created_at: NaiveDateTime,
 }
@@ -230,7 +231,7 @@ pub struct CustomerGroup {
 #[diesel(table_name = customer_group_members)]
 pub struct GroupMember {
     pub group_id: CustomerGroupId,
-    pub customer_id: String,
+    pub customer_id: UserId,
     pub label: String,
     pub added_at: NaiveDateTime,
 }
@@ -267,7 +268,7 @@ impl AgreedPrice {
 #[diesel(table_name = equipment)]
 pub struct Equipment {
     pub id: EquipmentId,
-    pub owner_id: String,
+    pub owner_id: UserId,
     pub maker: String,
     pub model: String,
     pub created_at: NaiveDateTime,

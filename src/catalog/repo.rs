@@ -270,7 +270,7 @@ pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryR
     )
 }
 
-pub fn offers_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<(Offer, Product)>> {
+pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> QueryResult<Vec<(Offer, Product)>> {
     offers::table
         .inner_join(products::table)
         .filter(offers::seller_id.eq(seller))
@@ -332,7 +332,7 @@ pub fn insert_customer_price(conn: &mut DbConnection, row: &CustomerPrice) -> Qu
 /// Prices agreed for this customer on these offers: their own and their groups'.
 pub fn customer_prices_for(
     conn: &mut DbConnection,
-    customer: &str,
+    customer: &UserId,
     offer_ids: &[OfferId],
 ) -> QueryResult<Vec<CustomerPrice>> {
     let my_groups = customer_group_members::table
@@ -345,7 +345,7 @@ pub fn customer_prices_for(
         .load(conn)
 }
 
-pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<AgreedPrice>> {
+pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &UserId) -> QueryResult<Vec<AgreedPrice>> {
     let rows: Vec<(CustomerPrice, String, String, String, Option<String>)> = customer_prices::table
         .inner_join(offers::table.inner_join(products::table))
         .left_join(customer_groups::table)
@@ -379,7 +379,7 @@ pub fn insert_group(conn: &mut DbConnection, group: &CustomerGroup) -> QueryResu
 
 pub fn group_of_seller(
     conn: &mut DbConnection,
-    seller: &str,
+    seller: &UserId,
     id: &CustomerGroupId,
 ) -> QueryResult<Option<CustomerGroup>> {
     crate::db::unique(
@@ -391,7 +391,7 @@ pub fn group_of_seller(
     )
 }
 
-pub fn group_named(conn: &mut DbConnection, seller: &str, name: &str) -> QueryResult<Option<CustomerGroup>> {
+pub fn group_named(conn: &mut DbConnection, seller: &UserId, name: &str) -> QueryResult<Option<CustomerGroup>> {
     crate::db::unique(
         customer_groups::table
             .filter(customer_groups::seller_id.eq(seller))
@@ -402,7 +402,7 @@ pub fn group_named(conn: &mut DbConnection, seller: &str, name: &str) -> QueryRe
 }
 
 /// The salesperson's groups with their member counts.
-pub fn groups_of_seller(conn: &mut DbConnection, seller: &str) -> QueryResult<Vec<(CustomerGroup, i64)>> {
+pub fn groups_of_seller(conn: &mut DbConnection, seller: &UserId) -> QueryResult<Vec<(CustomerGroup, i64)>> {
     let groups: Vec<CustomerGroup> = customer_groups::table
         .filter(customer_groups::seller_id.eq(seller))
         .order(customer_groups::name)
@@ -434,7 +434,7 @@ pub fn members(conn: &mut DbConnection, group: &CustomerGroupId) -> QueryResult<
         .load(conn)
 }
 
-pub fn is_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &str) -> QueryResult<bool> {
+pub fn is_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &UserId) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         customer_group_members::table
             .filter(customer_group_members::group_id.eq(group))
@@ -447,7 +447,7 @@ pub fn insert_member(conn: &mut DbConnection, member: &GroupMember) -> QueryResu
     diesel::insert_into(customer_group_members::table).values(member).execute(conn)
 }
 
-pub fn delete_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &str) -> QueryResult<usize> {
+pub fn delete_member(conn: &mut DbConnection, group: &CustomerGroupId, customer: &UserId) -> QueryResult<usize> {
     diesel::delete(
         customer_group_members::table
             .filter(customer_group_members::group_id.eq(group))
@@ -456,7 +456,7 @@ pub fn delete_member(conn: &mut DbConnection, group: &CustomerGroupId, customer:
     .execute(conn)
 }
 
-pub fn delete_customer_price(conn: &mut DbConnection, id: &CustomerPriceId, seller: &str) -> QueryResult<usize> {
+pub fn delete_customer_price(conn: &mut DbConnection, id: &CustomerPriceId, seller: &UserId) -> QueryResult<usize> {
     let mine = offers::table.filter(offers::seller_id.eq(seller)).select(offers::id);
     diesel::delete(
         customer_prices::table.filter(customer_prices::id.eq(id)).filter(customer_prices::offer_id.eq_any(mine)),
@@ -466,7 +466,7 @@ pub fn delete_customer_price(conn: &mut DbConnection, id: &CustomerPriceId, sell
 
 // ---- equipment ----
 
-pub fn equipment_of(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<Equipment>> {
+pub fn equipment_of(conn: &mut DbConnection, owner: &UserId) -> QueryResult<Vec<Equipment>> {
     equipment::table
         .filter(equipment::owner_id.eq(owner))
         .order((equipment::maker, equipment::model))
@@ -478,7 +478,7 @@ pub fn insert_equipment(conn: &mut DbConnection, row: &Equipment) -> QueryResult
     diesel::insert_into(equipment::table).values(row).execute(conn)
 }
 
-pub fn delete_equipment(conn: &mut DbConnection, id: &EquipmentId, owner: &str) -> QueryResult<usize> {
+pub fn delete_equipment(conn: &mut DbConnection, id: &EquipmentId, owner: &UserId) -> QueryResult<usize> {
     diesel::delete(equipment::table.filter(equipment::id.eq(id)).filter(equipment::owner_id.eq(owner))).execute(conn)
 }
 
@@ -576,7 +576,7 @@ type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, Bi
 /// A row of `CARD_COLUMNS`, read by position: the fields are in the columns' order.
 #[derive(Queryable)]
 pub struct CardRow {
-    pub id: String,
+    pub id: OfferId,
     pub code: String,
     pub name: String,
     pub summary: String,
@@ -586,7 +586,7 @@ pub struct CardRow {
     pub currency: String,
     pub stock: i64,
     pub sold: i64,
-    pub seller_id: String,
+    pub seller_id: UserId,
 }
 
 /// One page of offers matching the filter, and the first offer of the next page if there is one.

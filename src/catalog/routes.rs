@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::cache::Facts;
+use super::model::UserId;
 use super::rules::{self, Query};
 use super::service::{self, CatalogError, CharacteristicForm, OfferForm, ProductForm};
 use super::views::*;
@@ -59,8 +60,8 @@ impl From<CatalogError> for AppError {
     }
 }
 
-fn viewer(page_user: &Option<std::sync::Arc<crate::web::identity::Identity>>) -> Option<String> {
-    page_user.as_ref().map(|u| u.id.to_string())
+fn viewer(page_user: &Option<std::sync::Arc<crate::web::identity::Identity>>) -> Option<UserId> {
+    page_user.as_ref().map(|u| u.id.clone())
 }
 
 // ---- shoppers ----
@@ -72,7 +73,7 @@ async fn home(state: State, facts: web::Data<Facts>, page: Page) -> Result<HttpR
         .db
         .read(move |c| {
             let kinds = facts.read(c)?.kinds(c)?;
-            Ok::<_, CatalogError>((kinds, service::best_sellers(c, viewer.as_deref(), 8)?))
+            Ok::<_, CatalogError>((kinds, service::best_sellers(c, viewer.as_ref(), 8)?))
         })
         .await?;
     render(&HomePage { l: page.l, kinds, best })
@@ -98,7 +99,7 @@ async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequ
                 None => None,
             };
             let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| k.spec.rule()).as_ref());
-            let result = service::search(c, &filter, kind.as_ref(), viewer.as_deref())?;
+            let result = service::search(c, &filter, kind.as_ref(), viewer.as_ref())?;
             Ok::<_, CatalogError>((facts.kinds(c)?, filter, errors, result))
         })
         .await?;
@@ -124,18 +125,18 @@ async fn product(
     let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
     let can_buy = page.user.as_ref().is_none_or(|u| u.has_role(crate::accounts::Role::Shopper));
     let facts = facts.into_inner();
-    let p = state.db.read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_deref())).await?;
+    let p = state.db.read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_ref())).await?;
     render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
 async fn consumables(state: State, user: SignedIn, page: Page) -> Result<HttpResponse, AppError> {
-    let owner = user.0.id.to_string();
+    let owner = user.0.id.clone();
     let groups = state.db.read(move |c| service::consumables_for(c, &owner)).await?;
     render(&ConsumablesPage { l: page.l, groups })
 }
 
 async fn equipment(state: State, user: SignedIn, page: FormPage) -> Result<HttpResponse, AppError> {
-    let owner = user.0.id.to_string();
+    let owner = user.0.id.clone();
     let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
     render(&EquipmentPage { l: page.l, items, maker: String::new(), model: String::new(), errors: FieldErrors::new() })
 }
@@ -156,7 +157,7 @@ async fn add_equipment(
     form: web::Form<EquipmentForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let owner = user.0.id.to_string();
+    let owner = user.0.id.clone();
     let (maker, model) = (form.maker.clone(), form.model.clone());
     match state.db.write(move |c| service::add_equipment(c, &owner, &maker, &model)).await {
         Ok(()) => {
@@ -164,7 +165,7 @@ async fn add_equipment(
             Ok(see_other("/account/equipment"))
         }
         Err(CatalogError::Invalid(errors)) => {
-            let owner = user.0.id.to_string();
+            let owner = user.0.id.clone();
             let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -182,7 +183,7 @@ async fn remove_equipment(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse().map_err(|_| AppError::NotFound)?;
-    let owner = user.0.id.to_string();
+    let owner = user.0.id.clone();
     state.db.write(move |c| service::remove_equipment(c, &owner, &id)).await?;
     flash::ok(&session, "Equipment removed.");
     Ok(see_other("/account/equipment"))
@@ -193,7 +194,7 @@ async fn remove_equipment(
 type Seller = Authorized<roles::Salesperson>;
 
 async fn sell_offers(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
-    let id = seller.user.id.to_string();
+    let id = seller.user.id.clone();
     let (offers, kinds) =
         state.db.read(move |c| Ok::<_, CatalogError>((service::offers_of_seller(c, &id)?, service::kinds(c)?))).await?;
     render(&SellOffersPage { l: page.l, offers, kinds })
@@ -261,7 +262,7 @@ async fn new_offer(
 ) -> Result<HttpResponse, AppError> {
     let kind = path.into_inner();
     let (product, offer) = (product_form(&form), offer_form(&form));
-    let (p, o, id, k) = (product.clone(), offer.clone(), seller.user.id.to_string(), kind.clone());
+    let (p, o, id, k) = (product.clone(), offer.clone(), seller.user.id.clone(), kind.clone());
     let currency = state.config.currency.clone();
     match state.db.write(move |c| service::create_product_and_offer(c, &id, &k, &p, &o, &currency)).await {
         Ok(code) => {
@@ -324,7 +325,7 @@ async fn add_offer(
 ) -> Result<HttpResponse, AppError> {
     let of_code = path.into_inner();
     let offer = offer_form(&form);
-    let (o, id, of) = (offer.clone(), seller.user.id.to_string(), of_code.clone());
+    let (o, id, of) = (offer.clone(), seller.user.id.clone(), of_code.clone());
     let currency = state.config.currency.clone();
     match state.db.write(move |c| service::offer_existing(c, &id, &of, &o, &currency)).await {
         Ok(code) => {
@@ -365,7 +366,7 @@ async fn change_offer(
     form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let (id, c2) = (seller.user.id.to_string(), code.clone());
+    let (id, c2) = (seller.user.id.clone(), code.clone());
     let form = form.into_inner();
     match state.db.write(move |c| service::change_offer(c, &id, &c2, &form.price, &form.stock)).await {
         Ok(()) => flash::ok(&session, &format!("Offer {code} updated.")),
@@ -389,7 +390,7 @@ async fn withdraw_offer(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let code = path.into_inner();
-    let (id, c2) = (seller.user.id.to_string(), code.clone());
+    let (id, c2) = (seller.user.id.clone(), code.clone());
     state.db.write(move |c| service::withdraw_offer(c, &id, &c2)).await?;
     flash::ok(&session, &format!("Offer {code} withdrawn: shoppers no longer see it."));
     Ok(see_other("/sell/offers"))
@@ -402,7 +403,7 @@ async fn prices_page(
     form: PriceForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let id = seller.user.id.to_string();
+    let id = seller.user.id.clone();
     let (prices, offers, groups) = state
         .db
         .read(move |c| {
@@ -475,7 +476,7 @@ async fn add_price(
     if !errors.is_empty() {
         return prices_page(&state, &seller, page.l, form, errors).await;
     }
-    let (seller_id, f2) = (seller.user.id.to_string(), form.clone());
+    let (seller_id, f2) = (seller.user.id.clone(), form.clone());
     let result = state
         .db
         .write(move |c| {
@@ -503,10 +504,10 @@ async fn add_price(
 
 /// A shopper named by e-mail, as an ID. Only the ID is kept; the salesperson's pages show their
 /// own labels, never the shopper's personal data.
-fn shopper_by_email(c: &mut crate::db::DbConnection, email: &str) -> Result<String, CatalogError> {
+fn shopper_by_email(c: &mut crate::db::DbConnection, email: &str) -> Result<UserId, CatalogError> {
     crate::accounts::find_user_by_email(c, email)?
         .filter(|u| u.has_role(crate::accounts::Role::Shopper))
-        .map(|u| u.id.to_string())
+        .map(|u| u.id)
         .ok_or_else(|| {
             CatalogError::Invalid(FieldErrors::with(
                 "customer_email",
@@ -522,7 +523,7 @@ async fn remove_price(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.parse().map_err(|_| AppError::NotFound)?;
-    let seller_id = seller.user.id.to_string();
+    let seller_id = seller.user.id.clone();
     state.db.write(move |c| service::remove_customer_price(c, &seller_id, &id)).await?;
     flash::ok(&session, "The agreed price was removed.");
     Ok(see_other("/sell/prices"))
@@ -535,7 +536,7 @@ async fn groups_page(
     name: String,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let id = seller.user.id.to_string();
+    let id = seller.user.id.clone();
     let groups = state.db.read(move |c| service::groups_of_seller(c, &id)).await?;
     let status = crate::web::form_status(&errors);
     render_status(status, &GroupsPage { l, groups, group_name: name, errors })
@@ -558,7 +559,7 @@ async fn create_group(
     page: FormPage,
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, name) = (seller.user.id.to_string(), form.name.clone());
+    let (id, name) = (seller.user.id.clone(), form.name.clone());
     match state.db.write(move |c| service::create_group(c, &id, &name)).await {
         Ok(group) => {
             flash::ok(&session, "Group created. Add its members.");
@@ -580,7 +581,7 @@ async fn group_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
-    let seller_id = seller.user.id.to_string();
+    let seller_id = seller.user.id.clone();
     let (group, members) = state.db.read(move |c| service::group(c, &seller_id, &group_id)).await?;
     let status = crate::web::form_status(&errors);
     render_status(status, &GroupPage { l, group, members, form, errors })
@@ -605,7 +606,7 @@ async fn add_member(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
-    let (seller_id, f) = (seller.user.id.to_string(), form.clone());
+    let (seller_id, f) = (seller.user.id.clone(), form.clone());
     let result = state
         .db
         .write(move |c| {
@@ -631,7 +632,8 @@ async fn remove_member(
 ) -> Result<HttpResponse, AppError> {
     let (id, customer) = path.into_inner();
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
-    let seller_id = seller.user.id.to_string();
+    let customer: UserId = customer.parse().map_err(|_| AppError::NotFound)?;
+    let seller_id = seller.user.id.clone();
     state.db.write(move |c| service::remove_member(c, &seller_id, &group_id, &customer)).await?;
     flash::ok(&session, "Member removed: the group's prices no longer apply to them.");
     Ok(see_other(&format!("/sell/groups/{id}")))

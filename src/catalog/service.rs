@@ -225,7 +225,7 @@ fn new_code(conn: &mut DbConnection) -> Result<String> {
 fn offer_row(
     conn: &mut DbConnection,
     product: &Product,
-    seller: &str,
+    seller: &UserId,
     form: &OfferForm,
     terms: Terms,
     currency: &str,
@@ -274,7 +274,7 @@ fn parse_fits(raw: &str, errors: &mut FieldErrors) -> Vec<(String, String)> {
 /// the caller's transaction. Returns the offer's commodity code.
 pub fn create_product_and_offer(
     conn: &mut DbConnection,
-    seller: &str,
+    seller: &UserId,
     kind_code: &str,
     product: &ProductForm,
     offer: &OfferForm,
@@ -344,7 +344,7 @@ pub fn create_product_and_offer(
 /// The salesperson offers a product already in the catalog (found by one of its offers' codes).
 pub fn offer_existing(
     conn: &mut DbConnection,
-    seller: &str,
+    seller: &UserId,
     of_code: &str,
     offer: &OfferForm,
     currency: &str,
@@ -359,21 +359,21 @@ pub fn offer_existing(
     Ok(row.code)
 }
 
-pub fn offers_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<(Offer, Product)>> {
+pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(Offer, Product)>> {
     Ok(repo::offers_of_seller(conn, seller)?)
 }
 
 /// The offer, if this salesperson owns it (403 otherwise, 404 when there is none).
-pub fn own_offer(conn: &mut DbConnection, seller: &str, code: &str) -> Result<(Offer, Product)> {
+pub fn own_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<(Offer, Product)> {
     let offer = repo::offer_by_code(conn, code)?.ok_or(CatalogError::NotFound)?;
-    if offer.seller_id != seller {
+    if offer.seller_id != *seller {
         return Err(CatalogError::NotYours);
     }
     let product = repo::product(conn, &offer.product_id)?;
     Ok((offer, product))
 }
 
-pub fn change_offer(conn: &mut DbConnection, seller: &str, code: &str, price: &str, stock: &str) -> Result<()> {
+pub fn change_offer(conn: &mut DbConnection, seller: &UserId, code: &str, price: &str, stock: &str) -> Result<()> {
     let (offer, _) = own_offer(conn, seller, code)?;
     let mut errors = FieldErrors::new();
     let form = OfferForm {
@@ -392,7 +392,7 @@ pub fn change_offer(conn: &mut DbConnection, seller: &str, code: &str, price: &s
     Ok(())
 }
 
-pub fn withdraw_offer(conn: &mut DbConnection, seller: &str, code: &str) -> Result<()> {
+pub fn withdraw_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<()> {
     let (offer, _) = own_offer(conn, seller, code)?;
     repo::withdraw_offer(conn, &offer.id, now())?;
     Ok(())
@@ -403,7 +403,7 @@ pub fn withdraw_offer(conn: &mut DbConnection, seller: &str, code: &str) -> Resu
 /// Agreed prices of a shopper for these offers, applied at `now`.
 fn effective_prices(
     conn: &mut DbConnection,
-    viewer: Option<&str>,
+    viewer: Option<&UserId>,
     offers: &[(OfferId, i64)],
 ) -> Result<HashMap<OfferId, i64>> {
     let mut prices: HashMap<OfferId, i64> = offers.iter().cloned().collect();
@@ -419,26 +419,23 @@ fn effective_prices(
 }
 
 /// Cards for offers, with the prices this viewer pays.
-fn cards(conn: &mut DbConnection, viewer: Option<&str>, rows: Vec<repo::CardRow>) -> Result<Vec<OfferCard>> {
-    let offer_prices: Vec<(OfferId, i64)> = rows.iter().filter_map(|r| Some((r.id.parse().ok()?, r.price))).collect();
+fn cards(conn: &mut DbConnection, viewer: Option<&UserId>, rows: Vec<repo::CardRow>) -> Result<Vec<OfferCard>> {
+    let offer_prices: Vec<(OfferId, i64)> = rows.iter().map(|r| (r.id.clone(), r.price)).collect();
     let prices = effective_prices(conn, viewer, &offer_prices)?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let offer_id: Option<OfferId> = r.id.parse().ok();
-            OfferCard {
-                price: offer_id.and_then(|id| prices.get(&id).copied()).unwrap_or(r.price),
-                code: r.code,
-                product_name: r.name,
-                summary: r.summary,
-                maker: r.maker,
-                model: r.model,
-                list_price: r.price,
-                currency: r.currency,
-                stock: r.stock,
-                sold: r.sold,
-                seller_id: r.seller_id,
-            }
+        .map(|r| OfferCard {
+            price: prices.get(&r.id).copied().unwrap_or(r.price),
+            code: r.code,
+            product_name: r.name,
+            summary: r.summary,
+            maker: r.maker,
+            model: r.model,
+            list_price: r.price,
+            currency: r.currency,
+            stock: r.stock,
+            sold: r.sold,
+            seller_id: r.seller_id,
         })
         .collect())
 }
@@ -447,7 +444,7 @@ fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
     pairs
         .into_iter()
         .map(|(o, p)| repo::CardRow {
-            id: o.id.to_string(),
+            id: o.id,
             code: o.code,
             name: p.name,
             summary: p.summary,
@@ -514,7 +511,7 @@ pub fn search(
     conn: &mut DbConnection,
     filter: &Filter,
     kind: Option<&Arc<KindFacts>>,
-    viewer: Option<&str>,
+    viewer: Option<&UserId>,
 ) -> Result<SearchResult> {
     let spec = kind.map(|k| &k.spec);
     let resolved = resolve(filter, spec);
@@ -536,7 +533,7 @@ pub fn search(
     Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, kind: kind.cloned() })
 }
 
-pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&str>, limit: u16) -> Result<Vec<OfferCard>> {
+pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&UserId>, limit: u16) -> Result<Vec<OfferCard>> {
     let rows = repo::best_sellers(conn, limit)?;
     cards(conn, viewer, rows)
 }
@@ -556,7 +553,12 @@ pub struct ProductPage {
     pub asked: String,
 }
 
-pub fn product_page(conn: &mut DbConnection, facts: &Facts, code: &str, viewer: Option<&str>) -> Result<ProductPage> {
+pub fn product_page(
+    conn: &mut DbConnection,
+    facts: &Facts,
+    code: &str,
+    viewer: Option<&UserId>,
+) -> Result<ProductPage> {
     let facts = facts.read(conn)?.product_of_offer(conn, code)?.ok_or(CatalogError::NotFound)?;
     let offers = repo::offers_of_product(conn, &facts.product.id)?;
     let prices = effective_prices(conn, viewer, &offers.iter().map(|o| (o.id.clone(), o.price)).collect::<Vec<_>>())?;
@@ -581,7 +583,7 @@ pub struct OfferToBuy {
 }
 
 /// The offers with these codes (withdrawn ones too, so a cart can say so), priced for `viewer`.
-pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&str>, codes: &[String]) -> Result<Vec<OfferToBuy>> {
+pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&UserId>, codes: &[String]) -> Result<Vec<OfferToBuy>> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }
@@ -616,7 +618,7 @@ pub fn return_stock(conn: &mut DbConnection, offer: &OfferId, quantity: i64, at:
 /// Whom an agreed price is for.
 #[derive(Clone, Debug)]
 pub enum PriceFor {
-    Customer(String),
+    Customer(UserId),
     Group(CustomerGroupId),
 }
 
@@ -624,7 +626,7 @@ pub enum PriceFor {
 #[allow(clippy::too_many_arguments)]
 pub fn add_customer_price(
     conn: &mut DbConnection,
-    seller: &str,
+    seller: &UserId,
     offer_code: &str,
     target: PriceFor,
     label: &str,
@@ -664,11 +666,11 @@ pub fn add_customer_price(
     Ok(())
 }
 
-pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<AgreedPrice>> {
+pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<AgreedPrice>> {
     Ok(repo::customer_prices_of_seller(conn, seller)?)
 }
 
-pub fn remove_customer_price(conn: &mut DbConnection, seller: &str, id: &CustomerPriceId) -> Result<()> {
+pub fn remove_customer_price(conn: &mut DbConnection, seller: &UserId, id: &CustomerPriceId) -> Result<()> {
     match repo::delete_customer_price(conn, id, seller)? {
         0 => Err(CatalogError::NotFound),
         _ => Ok(()),
@@ -677,11 +679,11 @@ pub fn remove_customer_price(conn: &mut DbConnection, seller: &str, id: &Custome
 
 // ---- customer groups ----
 
-pub fn groups_of_seller(conn: &mut DbConnection, seller: &str) -> Result<Vec<(CustomerGroup, i64)>> {
+pub fn groups_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(CustomerGroup, i64)>> {
     Ok(repo::groups_of_seller(conn, seller)?)
 }
 
-pub fn create_group(conn: &mut DbConnection, seller: &str, name: &str) -> Result<CustomerGroupId> {
+pub fn create_group(conn: &mut DbConnection, seller: &UserId, name: &str) -> Result<CustomerGroupId> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(invalid("name", "Name the group (at most 80 characters), e.g. “ACME buyers”."));
@@ -690,13 +692,17 @@ pub fn create_group(conn: &mut DbConnection, seller: &str, name: &str) -> Result
         return Err(invalid("name", "You have a group of this name already."));
     }
     let group =
-        CustomerGroup { id: CustomerGroupId::new(), seller_id: seller.into(), name: name.into(), created_at: now() };
+        CustomerGroup { id: CustomerGroupId::new(), seller_id: seller.clone(), name: name.into(), created_at: now() };
     repo::insert_group(conn, &group)?;
     Ok(group.id)
 }
 
 /// The salesperson's group with its members (404 for anyone else's).
-pub fn group(conn: &mut DbConnection, seller: &str, id: &CustomerGroupId) -> Result<(CustomerGroup, Vec<GroupMember>)> {
+pub fn group(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    id: &CustomerGroupId,
+) -> Result<(CustomerGroup, Vec<GroupMember>)> {
     let group = repo::group_of_seller(conn, seller, id)?.ok_or(CatalogError::NotFound)?;
     let members = repo::members(conn, id)?;
     Ok((group, members))
@@ -705,9 +711,9 @@ pub fn group(conn: &mut DbConnection, seller: &str, id: &CustomerGroupId) -> Res
 /// Adds a customer (already resolved to their ID by accounts) under the salesperson's label.
 pub fn add_member(
     conn: &mut DbConnection,
-    seller: &str,
+    seller: &UserId,
     group: &CustomerGroupId,
-    customer: &str,
+    customer: &UserId,
     label: &str,
 ) -> Result<()> {
     repo::group_of_seller(conn, seller, group)?.ok_or(CatalogError::NotFound)?;
@@ -720,12 +726,17 @@ pub fn add_member(
     }
     repo::insert_member(
         conn,
-        &GroupMember { group_id: group.clone(), customer_id: customer.into(), label: label.into(), added_at: now() },
+        &GroupMember { group_id: group.clone(), customer_id: customer.clone(), label: label.into(), added_at: now() },
     )?;
     Ok(())
 }
 
-pub fn remove_member(conn: &mut DbConnection, seller: &str, group: &CustomerGroupId, customer: &str) -> Result<()> {
+pub fn remove_member(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    group: &CustomerGroupId,
+    customer: &UserId,
+) -> Result<()> {
     repo::group_of_seller(conn, seller, group)?.ok_or(CatalogError::NotFound)?;
     match repo::delete_member(conn, group, customer)? {
         0 => Err(CatalogError::NotFound),
@@ -735,11 +746,11 @@ pub fn remove_member(conn: &mut DbConnection, seller: &str, group: &CustomerGrou
 
 // ---- equipment and consumables ----
 
-pub fn equipment_of(conn: &mut DbConnection, owner: &str) -> Result<Vec<Equipment>> {
+pub fn equipment_of(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<Equipment>> {
     Ok(repo::equipment_of(conn, owner)?)
 }
 
-pub fn add_equipment(conn: &mut DbConnection, owner: &str, maker: &str, model: &str) -> Result<()> {
+pub fn add_equipment(conn: &mut DbConnection, owner: &UserId, maker: &str, model: &str) -> Result<()> {
     let (maker, model) = (maker.trim(), model.trim());
     let mut errors = FieldErrors::new();
     if maker.is_empty() || maker.chars().count() > 80 {
@@ -759,7 +770,7 @@ pub fn add_equipment(conn: &mut DbConnection, owner: &str, maker: &str, model: &
         conn,
         &Equipment {
             id: EquipmentId::new(),
-            owner_id: owner.into(),
+            owner_id: owner.clone(),
             maker: maker.into(),
             model: model.into(),
             created_at: now(),
@@ -768,7 +779,7 @@ pub fn add_equipment(conn: &mut DbConnection, owner: &str, maker: &str, model: &
     Ok(())
 }
 
-pub fn remove_equipment(conn: &mut DbConnection, owner: &str, id: &EquipmentId) -> Result<()> {
+pub fn remove_equipment(conn: &mut DbConnection, owner: &UserId, id: &EquipmentId) -> Result<()> {
     match repo::delete_equipment(conn, id, owner)? {
         0 => Err(CatalogError::NotFound),
         _ => Ok(()),
@@ -776,7 +787,7 @@ pub fn remove_equipment(conn: &mut DbConnection, owner: &str, id: &EquipmentId) 
 }
 
 /// The consumables that fit each piece of the shopper's equipment, with the shopper's prices.
-pub fn consumables_for(conn: &mut DbConnection, owner: &str) -> Result<Vec<(Equipment, Vec<OfferCard>)>> {
+pub fn consumables_for(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<(Equipment, Vec<OfferCard>)>> {
     let mut groups = Vec::new();
     for item in repo::equipment_of(conn, owner)? {
         let rows = card_rows(repo::consumable_offers_for(conn, &item.maker, &item.model)?);

@@ -274,7 +274,7 @@ macro_rules! on_backend {
     };
 }
 
-pub(crate) use types::id_type;
+pub(crate) use types::{id_type, text_enum};
 pub(crate) use {load_on_backend, on_backend};
 
 /// The time as the database stores it: UTC, without a zone.

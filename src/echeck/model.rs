@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub use super::rules::CheckState;
+pub use super::rules::{AccountKind, CheckState, TransferKind, TransferState};
+pub use crate::accounts::UserId;
 use crate::db::schema::{
     carriers, echeck_events, echeck_settings, echecks, ledger_accounts, ledger_entries, ledger_transfers,
     registry_events, selling_offices,
@@ -109,7 +110,7 @@ impl RegistryForm {
 pub struct RegistryEvent {
     pub id: RegistryEventId,
     pub subject_id: String,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub kind: String,
     pub detail: String,
     pub at: NaiveDateTime,
@@ -128,37 +129,11 @@ pub struct Settings {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccountKind {
-    Shopper,
-    Office,
-    Platform,
-    /// The outside world: deposits enter the books from here and withdrawals leave to it.
-    Bank,
-}
-
-impl AccountKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccountKind::Shopper => "shopper",
-            AccountKind::Office => "office",
-            AccountKind::Platform => "platform",
-            AccountKind::Bank => "bank",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [AccountKind::Shopper, AccountKind::Office, AccountKind::Platform, AccountKind::Bank]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
-}
-
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ledger_accounts)]
 pub struct LedgerAccount {
     pub id: LedgerAccountId,
-    pub kind: String,
+    pub kind: AccountKind,
     /// The shopper's user ID, the office's ID, or the kind itself for the platform and the bank.
     pub owner_key: String,
     pub currency: String,
@@ -173,10 +148,6 @@ pub struct LedgerAccount {
 }
 
 impl LedgerAccount {
-    pub fn kind(&self) -> Option<AccountKind> {
-        AccountKind::parse(&self.kind)
-    }
-
     /// What may still be spent or held: balance + credit line - holds.
     pub fn available(&self) -> i64 {
         super::rules::available(self.balance, self.credit_line, self.held)
@@ -198,7 +169,7 @@ pub struct Check {
     /// What the check pays for (an order number).
     pub reference: String,
     pub idempotency_key: String,
-    pub state: String,
+    pub state: CheckState,
     pub paid_amount: Option<i64>,
     pub expires_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
@@ -211,10 +182,9 @@ impl Check {
     /// The stored state; an issued check past its expiry counts as expired at once, before the
     /// worker gets to it.
     pub fn state_at(&self, now: NaiveDateTime) -> CheckState {
-        match CheckState::parse(&self.state) {
-            Some(CheckState::Issued) if self.expires_at <= now => CheckState::Expired,
-            Some(state) => state,
-            None => CheckState::Voided,
+        match self.state {
+            CheckState::Issued if self.expires_at <= now => CheckState::Expired,
+            state => state,
         }
     }
 
@@ -232,32 +202,11 @@ impl Check {
 pub struct CheckEvent {
     pub id: CheckEventId,
     pub check_id: CheckId,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub kind: String,
     pub detail: String,
     pub at: NaiveDateTime,
 }
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TransferKind {
-    Deposit,
-    Withdrawal,
-    Check,
-}
-
-impl TransferKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TransferKind::Deposit => "deposit",
-            TransferKind::Withdrawal => "withdrawal",
-            TransferKind::Check => "check",
-        }
-    }
-}
-
-pub const PENDING: &str = "pending";
-pub const POSTED: &str = "posted";
-pub const VOIDED: &str = "voided";
 
 #[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = ledger_transfers)]
@@ -269,12 +218,12 @@ pub struct Transfer {
     pub amount: i64,
     /// What moved when posted (at most `amount`).
     pub posted_amount: Option<i64>,
-    pub state: String,
-    pub kind: String,
+    pub state: TransferState,
+    pub kind: TransferKind,
     pub check_id: Option<CheckId>,
     pub idempotency_key: Option<String>,
     pub reason: String,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     pub expires_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,

@@ -162,8 +162,8 @@ pub fn void_transfers(conn: &mut DbConnection, ids: &[TransferId], now: NaiveDat
     use crate::db::schema::ledger_transfers::dsl::{finished_at, state};
     crate::db::on_backend!(conn, c => diesel::update(ledger_transfers::table)
         .filter(ledger_transfers::id.eq_any(ids))
-        .filter(state.eq(PENDING))
-        .set((state.eq(VOIDED), finished_at.eq(now)))
+        .filter(state.eq(TransferState::Pending))
+        .set((state.eq(TransferState::Voided), finished_at.eq(now)))
         .returning(Transfer::as_returning())
         .load(c))
 }
@@ -413,7 +413,7 @@ pub fn update_carrier(conn: &mut DbConnection, row: &Carrier) -> QueryResult<usi
         .execute(conn)
 }
 
-pub fn office_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option<Office>> {
+pub fn office_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Office>> {
     Ok(crate::db::load_on_backend!(
         conn,
         office_staff::table
@@ -425,7 +425,7 @@ pub fn office_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option
     .next())
 }
 
-pub fn carrier_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Option<Carrier>> {
+pub fn carrier_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Carrier>> {
     Ok(crate::db::load_on_backend!(
         conn,
         carrier_staff::table
@@ -438,7 +438,12 @@ pub fn carrier_of_user(conn: &mut DbConnection, user: &str) -> QueryResult<Optio
 }
 
 /// Puts the user on the office's staff (a salesperson works for one office at a time).
-pub fn set_office_staff(conn: &mut DbConnection, user: &str, office: &OfficeId, at: NaiveDateTime) -> QueryResult<()> {
+pub fn set_office_staff(
+    conn: &mut DbConnection,
+    user: &UserId,
+    office: &OfficeId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::delete(office_staff::table.find(user)).execute(conn)?;
     diesel::insert_into(office_staff::table)
         .values((office_staff::user_id.eq(user), office_staff::office_id.eq(office), office_staff::added_at.eq(at)))
@@ -448,7 +453,7 @@ pub fn set_office_staff(conn: &mut DbConnection, user: &str, office: &OfficeId, 
 
 pub fn set_carrier_staff(
     conn: &mut DbConnection,
-    user: &str,
+    user: &UserId,
     carrier: &CarrierId,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -463,15 +468,15 @@ pub fn set_carrier_staff(
     Ok(())
 }
 
-pub fn remove_office_staff(conn: &mut DbConnection, user: &str, office: &OfficeId) -> QueryResult<usize> {
+pub fn remove_office_staff(conn: &mut DbConnection, user: &UserId, office: &OfficeId) -> QueryResult<usize> {
     diesel::delete(office_staff::table.find(user).filter(office_staff::office_id.eq(office))).execute(conn)
 }
 
-pub fn remove_carrier_staff(conn: &mut DbConnection, user: &str, carrier: &CarrierId) -> QueryResult<usize> {
+pub fn remove_carrier_staff(conn: &mut DbConnection, user: &UserId, carrier: &CarrierId) -> QueryResult<usize> {
     diesel::delete(carrier_staff::table.find(user).filter(carrier_staff::carrier_id.eq(carrier))).execute(conn)
 }
 
-pub fn office_staff_of(conn: &mut DbConnection, office: &OfficeId) -> QueryResult<Vec<String>> {
+pub fn office_staff_of(conn: &mut DbConnection, office: &OfficeId) -> QueryResult<Vec<UserId>> {
     office_staff::table
         .filter(office_staff::office_id.eq(office))
         .order(office_staff::added_at)
@@ -479,7 +484,7 @@ pub fn office_staff_of(conn: &mut DbConnection, office: &OfficeId) -> QueryResul
         .load(conn)
 }
 
-pub fn carrier_staff_of(conn: &mut DbConnection, carrier: &CarrierId) -> QueryResult<Vec<String>> {
+pub fn carrier_staff_of(conn: &mut DbConnection, carrier: &CarrierId) -> QueryResult<Vec<UserId>> {
     carrier_staff::table
         .filter(carrier_staff::carrier_id.eq(carrier))
         .order(carrier_staff::added_at)

@@ -267,18 +267,19 @@ type Admin = Authorized<roles::Admin>;
 
 /// Who owns an account, as the administrators read it.
 fn owner_label(c: &mut DbConnection, account: &LedgerAccount) -> Result<String, EcheckError> {
-    Ok(match account.kind() {
-        Some(AccountKind::Shopper) => match account.owner_key.parse::<UserId>().ok() {
+    Ok(match account.kind {
+        AccountKind::Shopper => match account.owner_key.parse::<UserId>().ok() {
             Some(id) => match accounts::find_user(c, &id).map_err(|_| EcheckError::NotFound)? {
                 Some(u) => format!("{} <{}>", u.personal.full_name, u.email),
                 None => "a deleted user".into(),
             },
             None => account.owner_key.clone(),
         },
-        Some(AccountKind::Office) => echeck::office_owning(c, account)?.map(|o| o.name).unwrap_or_default(),
-        Some(AccountKind::Platform) => "The platform".into(),
-        Some(AccountKind::Bank) => "The bank (money in and out)".into(),
-        None => account.owner_key.clone(),
+        AccountKind::Office => echeck::office_owning(c, account)?.map(|o| o.name).unwrap_or_default(),
+        AccountKind::Platform => "The platform".into(),
+        AccountKind::Bank => "The bank (money in and out)".into(),
+        AccountKind::PrepaidCard => format!("Prepaid card {}", account.owner_key),
+        AccountKind::BuybackCenter => format!("Buy-back center {}", account.owner_key),
     })
 }
 

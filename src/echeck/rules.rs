@@ -7,32 +7,66 @@ use chrono::NaiveDateTime;
 
 use crate::money;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CheckState {
-    /// Issued, its hold pending.
-    Issued,
-    /// Payment demanded and posted.
-    Paid,
-    /// Voided (an order cancelled): the hold released.
-    Voided,
-    /// Not paid in time: the hold released.
-    Expired,
+crate::db::text_enum! {
+    /// Where a check stands.
+    pub enum CheckState {
+        /// Issued, its hold pending.
+        Issued = "issued",
+        /// Payment demanded and posted.
+        Paid = "paid",
+        /// Voided (an order cancelled): the hold released.
+        Voided = "voided",
+        /// Not paid in time: the hold released.
+        Expired = "expired",
+    }
 }
 
-impl CheckState {
-    pub fn as_str(self) -> &'static str {
+crate::db::text_enum! {
+    /// Whose an account in the books is.
+    pub enum AccountKind {
+        Shopper = "shopper",
+        Office = "office",
+        Platform = "platform",
+        /// The outside world: deposits enter the books from here and withdrawals leave to it.
+        Bank = "bank",
+        /// A prepaid card of an anonymous buyer (its owner is the card's batch and number).
+        PrepaidCard = "prepaid_card",
+        /// A buy-back center, which pays for traded-in goods.
+        BuybackCenter = "buyback_center",
+    }
+}
+
+crate::db::text_enum! {
+    /// What moved money.
+    pub enum TransferKind {
+        Deposit = "deposit",
+        Withdrawal = "withdrawal",
+        Check = "check",
+        /// A transfer between two accounts that another module asked for (a payout, a purchase).
+        Transfer = "transfer",
+        /// A hold that another module asked for, posted or voided later.
+        Hold = "hold",
+    }
+}
+
+impl TransferKind {
+    pub fn label(self) -> &'static str {
         match self {
-            CheckState::Issued => "issued",
-            CheckState::Paid => "paid",
-            CheckState::Voided => "voided",
-            CheckState::Expired => "expired",
+            TransferKind::Deposit => "Deposit",
+            TransferKind::Withdrawal => "Withdrawal",
+            TransferKind::Check => "Check",
+            TransferKind::Transfer => "Transfer",
+            TransferKind::Hold => "Hold",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Self> {
-        [CheckState::Issued, CheckState::Paid, CheckState::Voided, CheckState::Expired]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+crate::db::text_enum! {
+    /// Where a transfer stands: a pending one is a hold on its debit account.
+    pub enum TransferState {
+        Pending = "pending",
+        Posted = "posted",
+        Voided = "voided",
     }
 }
 

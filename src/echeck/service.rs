@@ -123,7 +123,7 @@ fn open_account(
     }
     let row = LedgerAccount {
         id: LedgerAccountId::new(),
-        kind: kind.as_str().to_owned(),
+        kind,
         owner_key: owner.to_owned(),
         currency: settings.currency.clone(),
         balance: 0,
@@ -223,7 +223,7 @@ pub fn issue(conn: &mut DbConnection, req: &IssueRequest, at: NaiveDateTime) -> 
             currency: req.currency.clone(),
             reference: req.reference.clone(),
             idempotency_key: req.idempotency_key.clone(),
-            state: CheckState::Issued.as_str().to_owned(),
+            state: CheckState::Issued,
             paid_amount: None,
             expires_at: rules::expires_at(at, hold_hours),
             delivered_at: None,
@@ -254,12 +254,12 @@ pub fn issue(conn: &mut DbConnection, req: &IssueRequest, at: NaiveDateTime) -> 
         credit_account_id: payee.id,
         amount: req.amount,
         posted_amount: None,
-        state: PENDING.to_owned(),
-        kind: TransferKind::Check.as_str().to_owned(),
+        state: TransferState::Pending,
+        kind: TransferKind::Check,
         check_id: Some(check.id.clone()),
         idempotency_key: None,
         reason: req.reference.clone(),
-        actor_id: Some(req.buyer.to_string()),
+        actor_id: Some(req.buyer.clone()),
         expires_at: Some(check.expires_at),
         created_at: at,
         finished_at: None,
@@ -340,7 +340,7 @@ pub fn demand_payment(
     }
     let detail = if paid == check.amount { format!("{paid}") } else { format!("{paid} of {}", check.amount) };
     check_event(conn, &check.id, actor, "paid", &detail, at)?;
-    Ok(Check { state: CheckState::Paid.as_str().into(), paid_amount: Some(paid), updated_at: at, ..check })
+    Ok(Check { state: CheckState::Paid, paid_amount: Some(paid), updated_at: at, ..check })
 }
 
 /// Why a check that was open a moment ago is not now (a racing request finished it).
@@ -370,7 +370,7 @@ pub fn void(
         return Err(refusal_now(conn, &check.id, at)?.into());
     }
     check_event(conn, &check.id, actor, "voided", reason, at)?;
-    Ok(Check { state: CheckState::Voided.as_str().into(), updated_at: at, ..check })
+    Ok(Check { state: CheckState::Voided, updated_at: at, ..check })
 }
 
 /// The seller hands the goods to another carrier than the check names (the buyer's choice): the
@@ -523,7 +523,7 @@ fn check_event(
         &CheckEvent {
             id: CheckEventId::new(),
             check_id: check.clone(),
-            actor_id: actor.map(ToString::to_string),
+            actor_id: actor.cloned(),
             kind: kind.to_owned(),
             detail: detail.to_owned(),
             at,
@@ -575,12 +575,12 @@ fn move_money(
         credit_account_id: to.clone(),
         amount: m.amount,
         posted_amount: Some(m.amount),
-        state: POSTED.to_owned(),
-        kind: kind.as_str().to_owned(),
+        state: TransferState::Posted,
+        kind,
         check_id: None,
         idempotency_key: Some(m.idempotency_key.clone()),
         reason: m.reason.trim().to_owned(),
-        actor_id: actor.map(ToString::to_string),
+        actor_id: actor.cloned(),
         expires_at: None,
         created_at: at,
         finished_at: Some(at),
@@ -632,7 +632,7 @@ fn registry_event(
         &RegistryEvent {
             id: RegistryEventId::new(),
             subject_id: subject.to_owned(),
-            actor_id: actor.map(ToString::to_string),
+            actor_id: actor.cloned(),
             kind: kind.to_owned(),
             detail: detail.to_owned(),
             at,
@@ -691,8 +691,8 @@ pub trait Registered: Sized {
     fn key(&self) -> &str;
     fn code(&self) -> &str;
     fn active(&self) -> bool;
-    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()>;
-    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize>;
+    fn set_staff(conn: &mut DbConnection, user: &UserId, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()>;
+    fn remove_staff(conn: &mut DbConnection, user: &UserId, row: &Self) -> diesel::QueryResult<usize>;
     /// What else registering sets up (a selling office gets its account).
     fn opened(_conn: &mut DbConnection, _row: &Self, _at: NaiveDateTime) -> Result<()> {
         Ok(())
@@ -742,10 +742,10 @@ impl Registered for Office {
     fn active(&self) -> bool {
         self.is_active()
     }
-    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
+    fn set_staff(conn: &mut DbConnection, user: &UserId, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
         repo::set_office_staff(conn, user, &row.id, at)
     }
-    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize> {
+    fn remove_staff(conn: &mut DbConnection, user: &UserId, row: &Self) -> diesel::QueryResult<usize> {
         repo::remove_office_staff(conn, user, &row.id)
     }
     fn opened(conn: &mut DbConnection, row: &Self, at: NaiveDateTime) -> Result<()> {
@@ -784,10 +784,10 @@ impl Registered for Carrier {
     fn active(&self) -> bool {
         self.is_active()
     }
-    fn set_staff(conn: &mut DbConnection, user: &str, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
+    fn set_staff(conn: &mut DbConnection, user: &UserId, row: &Self, at: NaiveDateTime) -> diesel::QueryResult<()> {
         repo::set_carrier_staff(conn, user, &row.id, at)
     }
-    fn remove_staff(conn: &mut DbConnection, user: &str, row: &Self) -> diesel::QueryResult<usize> {
+    fn remove_staff(conn: &mut DbConnection, user: &UserId, row: &Self) -> diesel::QueryResult<usize> {
         repo::remove_carrier_staff(conn, user, &row.id)
     }
 }
@@ -860,7 +860,7 @@ pub fn add_staff<T: Registered>(
     at: NaiveDateTime,
 ) -> Result<()> {
     let row: T = find(conn, code)?;
-    T::set_staff(conn, user.as_str(), &row, at)?;
+    T::set_staff(conn, user, &row, at)?;
     registry_event(conn, row.key(), actor, "staff_added", user.as_str(), at)
 }
 
@@ -872,7 +872,7 @@ pub fn remove_staff<T: Registered>(
     at: NaiveDateTime,
 ) -> Result<()> {
     let row: T = find(conn, code)?;
-    if T::remove_staff(conn, user.as_str(), &row)? > 0 {
+    if T::remove_staff(conn, user, &row)? > 0 {
         registry_event(conn, row.key(), Some(actor), "staff_removed", user.as_str(), at)?;
     }
     Ok(())
@@ -907,20 +907,20 @@ pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<O
 }
 
 pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office>> {
-    Ok(repo::office_of_user(conn, user.as_str())?)
+    Ok(repo::office_of_user(conn, user)?)
 }
 
 /// The carrier a carrier's user works for.
 pub fn carrier_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Carrier>> {
-    Ok(repo::carrier_of_user(conn, user.as_str())?)
+    Ok(repo::carrier_of_user(conn, user)?)
 }
 
 pub fn office_staff(conn: &mut DbConnection, office: &OfficeId) -> Result<Vec<UserId>> {
-    Ok(repo::office_staff_of(conn, office)?.into_iter().filter_map(|s| s.parse().ok()).collect())
+    Ok(repo::office_staff_of(conn, office)?)
 }
 
 pub fn carrier_staff(conn: &mut DbConnection, carrier: &CarrierId) -> Result<Vec<UserId>> {
-    Ok(repo::carrier_staff_of(conn, carrier)?.into_iter().filter_map(|s| s.parse().ok()).collect())
+    Ok(repo::carrier_staff_of(conn, carrier)?)
 }
 
 // ---- what the pages show ----
@@ -975,11 +975,7 @@ pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, page: i64) 
             {
                 Some(c) => format!("Check {} to {} for {}", c.check.code, c.office, c.check.reference),
                 None => {
-                    let what = match transfer.kind.as_str() {
-                        "deposit" => "Deposit",
-                        "withdrawal" => "Withdrawal",
-                        other => other,
-                    };
+                    let what = transfer.kind.label();
                     if transfer.reason.is_empty() { what.to_owned() } else { format!("{what}: {}", transfer.reason) }
                 }
             };

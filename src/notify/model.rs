@@ -10,9 +10,7 @@ crate::db::id_type!(
     MailId
 );
 
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
+pub use super::rules::MailState;
 
 #[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
@@ -23,7 +21,7 @@ pub struct Mail {
     pub body: String,
     /// What the e-mail announces, for the admin page ("order 7QK2M-X9P4T confirmed").
     pub topic: String,
-    pub state: String,
+    pub state: MailState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,

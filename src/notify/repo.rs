@@ -41,7 +41,7 @@ pub fn claim(
 /// Whether any e-mail is due (a read, so an idle worker never takes the write lock).
 pub fn any_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        outbox::table.filter(outbox::state.eq(PENDING)).filter(outbox::next_attempt_at.le(now)),
+        outbox::table.filter(outbox::state.eq(MailState::Pending)).filter(outbox::next_attempt_at.le(now)),
     ))
     .get_result(conn)
 }
@@ -60,11 +60,11 @@ pub fn mark_failed(
     id: &MailId,
     worker: &str,
     error: &str,
-    state: &str,
+    state: MailState,
     next: NaiveDateTime,
 ) -> QueryResult<usize> {
     let mut q = Sql::new("UPDATE outbox SET state = ");
-    q.text(state).push(", attempts = attempts + 1, last_error = ").text(error);
+    q.text(state.as_str()).push(", attempts = attempts + 1, last_error = ").text(error);
     q.push(", next_attempt_at = ").time(next).push(", claimed_by = NULL, claimed_until = NULL");
     q.push(" WHERE id = ").text(id.as_str()).push(" AND claimed_by = ").text(worker);
     q.execute(conn)
@@ -75,27 +75,28 @@ pub fn by_id(conn: &mut DbConnection, id: &MailId) -> QueryResult<Option<Mail>> 
 }
 
 /// A page of the outbox, newest first, optionally of one state.
-pub fn page(conn: &mut DbConnection, state: Option<&str>, offset: i64, limit: i64) -> QueryResult<Vec<Mail>> {
+pub fn page(conn: &mut DbConnection, state: Option<MailState>, offset: i64, limit: i64) -> QueryResult<Vec<Mail>> {
     let mut q = outbox::table.select(Mail::as_select()).order(outbox::created_at.desc()).into_boxed();
     if let Some(state) = state {
-        q = q.filter(outbox::state.eq(state.to_owned()));
+        q = q.filter(outbox::state.eq(state));
     }
     q.offset(offset).limit(limit).load(conn)
 }
 
 /// How many e-mails are in each state.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(MailState, i64)>> {
     outbox::table.group_by(outbox::state).select((outbox::state, diesel::dsl::count_star())).load(conn)
 }
 
 /// Deletes e-mails sent before `cutoff`: addresses and bodies hold personal data.
 pub fn delete_sent_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(outbox::table.filter(outbox::state.eq(SENT)).filter(outbox::sent_at.lt(cutoff))).execute(conn)
+    diesel::delete(outbox::table.filter(outbox::state.eq(MailState::Sent)).filter(outbox::sent_at.lt(cutoff)))
+        .execute(conn)
 }
 
 /// Makes a given-up or waiting e-mail due now.
 pub fn retry_now(conn: &mut DbConnection, id: &MailId, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::state.ne(SENT)))
-        .set((outbox::state.eq(PENDING), outbox::next_attempt_at.eq(now)))
+    diesel::update(outbox::table.find(id).filter(outbox::state.ne(MailState::Sent)))
+        .set((outbox::state.eq(MailState::Pending), outbox::next_attempt_at.eq(now)))
         .execute(conn)
 }

@@ -32,12 +32,12 @@ async fn outbox(
 ) -> Result<HttpResponse, AppError> {
     let filter = match query.state.as_str() {
         "" => None,
-        s @ (PENDING | SENT | FAILED) => Some(s),
-        _ => return Err(AppError::BadRequest("There is no such state of e-mails.".into())),
+        s => {
+            Some(MailState::parse(s).ok_or_else(|| AppError::BadRequest("There is no such state of e-mails.".into()))?)
+        }
     };
     let n = query.page.unwrap_or(1).clamp(1, 100_000);
-    let filter_owned = filter.map(str::to_owned);
-    let (mails, counts) = state.db.read(move |c| notify::outbox(c, filter_owned.as_deref(), n)).await?;
+    let (mails, counts) = state.db.read(move |c| notify::outbox(c, filter, n)).await?;
     if mails.is_empty() && n > 1 {
         return Err(AppError::NotFound);
     }

@@ -1,6 +1,16 @@
-//! When to try again.
+//! Where an e-mail stands, and when to try again.
 
 use std::time::Duration;
+
+crate::db::text_enum! {
+    /// Where an e-mail in the outbox stands.
+    pub enum MailState {
+        Pending = "pending",
+        Sent = "sent",
+        /// Given up after `MAX_ATTEMPTS`; an admin can send it again.
+        Failed = "failed",
+    }
+}
 
 /// After this many failed attempts an e-mail is given up (an admin can send it again).
 pub const MAX_ATTEMPTS: i32 = 8;

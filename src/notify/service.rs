@@ -21,7 +21,7 @@ pub fn enqueue(conn: &mut DbConnection, mails: &[NewMail], at: NaiveDateTime) ->
             subject: m.subject.clone(),
             body: m.body.clone(),
             topic: m.topic.clone(),
-            state: PENDING.to_owned(),
+            state: MailState::Pending,
             attempts: 0,
             next_attempt_at: at,
             last_error: None,
@@ -69,7 +69,7 @@ pub fn failed(
     at: NaiveDateTime,
 ) -> Result<()> {
     let attempts = mail.attempts + 1;
-    let state = if rules::gives_up(attempts) { FAILED } else { PENDING };
+    let state = if rules::gives_up(attempts) { MailState::Failed } else { MailState::Pending };
     let wait = chrono::Duration::from_std(rules::backoff(retry_base, attempts)).unwrap_or(chrono::Duration::hours(6));
     let error: String = error.chars().take(500).collect();
     repo::mark_failed(conn, &mail.id, worker, &error, state, at + wait)?;
@@ -79,10 +79,10 @@ pub fn failed(
 pub const OUTBOX_PAGE: i64 = 50;
 
 /// How many e-mails are in each state.
-pub type Counts = Vec<(String, i64)>;
+pub type Counts = Vec<(MailState, i64)>;
 
 /// The outbox page: e-mails newest first (of one state if given), and how many are in each state.
-pub fn outbox(conn: &mut DbConnection, state: Option<&str>, page: i64) -> Result<(Vec<Mail>, Counts)> {
+pub fn outbox(conn: &mut DbConnection, state: Option<MailState>, page: i64) -> Result<(Vec<Mail>, Counts)> {
     let mails = repo::page(conn, state, (page - 1).max(0) * OUTBOX_PAGE, OUTBOX_PAGE)?;
     Ok((mails, repo::counts(conn)?))
 }

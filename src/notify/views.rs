@@ -9,18 +9,18 @@ use crate::web::when;
 impl Mail {
     /// Where the e-mail stands, as the admin reads it.
     pub fn status(&self) -> String {
-        match (self.state.as_str(), self.attempts) {
-            (SENT, _) => format!("sent {}", self.sent_at.map(when).unwrap_or_default()),
-            (FAILED, n) => format!("given up after {n} attempts"),
+        match (self.state, self.attempts) {
+            (MailState::Sent, _) => format!("sent {}", self.sent_at.map(when).unwrap_or_default()),
+            (MailState::Failed, n) => format!("given up after {n} attempts"),
             (_, 0) => "waiting".to_owned(),
             (_, n) => format!("retrying after {n} failed attempts, next {}", when(self.next_attempt_at)),
         }
     }
 
     pub fn tone(&self) -> &'static str {
-        match (self.state.as_str(), self.attempts) {
-            (SENT, _) => "good",
-            (FAILED, _) => "bad",
+        match (self.state, self.attempts) {
+            (MailState::Sent, _) => "good",
+            (MailState::Failed, _) => "bad",
             (_, 0) => "",
             _ => "warn",
         }
@@ -36,7 +36,7 @@ impl Mail {
 pub struct OutboxPage {
     pub l: Layout,
     pub mails: Vec<Mail>,
-    pub counts: Vec<(String, i64)>,
+    pub counts: Vec<(MailState, i64)>,
     pub state: String,
     pub page: i64,
     pub has_next: bool,

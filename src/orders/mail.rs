@@ -52,10 +52,9 @@ trait Amounts {
 
     fn payment(&self) -> String {
         let order = self.order();
-        match (Payment::parse(&order.payment), &order.check_code) {
-            (Some(Payment::Echeck), Some(code)) => format!("e-check {code}"),
-            (Some(p), _) => p.label().to_owned(),
-            (None, _) => order.payment.clone(),
+        match (order.payment, &order.check_code) {
+            (Payment::Echeck, Some(code)) => format!("e-check {code}"),
+            (p, _) => p.label().to_owned(),
         }
     }
 }

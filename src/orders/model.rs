@@ -3,9 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub use super::rules::CartLine;
-use super::rules::OrderState;
+pub use super::rules::{Actor, CartLine, Decision, OrderState, Payment};
+use crate::accounts::{DeliveryAddressId, UserId};
+use crate::catalog::OfferId;
 use crate::db::schema::{makers, order_approvals, order_events, order_items, orders};
+use crate::echeck::OfficeId;
 
 crate::db::id_type!(
     /// One order: the goods of one selling office bought at one checkout.
@@ -21,15 +23,15 @@ crate::db::id_type!(
 pub struct Order {
     pub id: OrderId,
     pub number: String,
-    pub buyer_id: String,
-    pub office_id: String,
-    pub state: String,
-    pub payment: String,
+    pub buyer_id: UserId,
+    pub office_id: OfficeId,
+    pub state: OrderState,
+    pub payment: Payment,
     pub check_code: Option<String>,
     pub carrier_code: String,
     pub total: i64,
     pub currency: String,
-    pub delivery_address_id: String,
+    pub delivery_address_id: DeliveryAddressId,
     pub delivery_wish: String,
     pub needs_approval: bool,
     pub cash_collected: Option<i64>,
@@ -39,43 +41,8 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn state(&self) -> OrderState {
-        OrderState::parse(&self.state).unwrap_or(OrderState::Cancelled)
-    }
-
     pub fn by_echeck(&self) -> bool {
-        self.payment == Payment::Echeck.as_str()
-    }
-}
-
-/// How an order is paid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Payment {
-    Echeck,
-    Cash,
-}
-
-impl Payment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Payment::Echeck => "echeck",
-            Payment::Cash => "cash",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Payment> {
-        match s {
-            "echeck" => Some(Payment::Echeck),
-            "cash" => Some(Payment::Cash),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Payment::Echeck => "E-check",
-            Payment::Cash => "Cash on delivery",
-        }
+        self.payment == Payment::Echeck
     }
 }
 
@@ -84,9 +51,9 @@ impl Payment {
 #[diesel(table_name = order_items)]
 pub struct OrderItem {
     pub order_id: OrderId,
-    pub offer_id: String,
+    pub offer_id: OfferId,
     pub offer_code: String,
-    pub seller_id: String,
+    pub seller_id: UserId,
     pub kind: String,
     pub maker: String,
     pub model: String,
@@ -107,8 +74,8 @@ impl OrderItem {
 pub struct Approval {
     pub order_id: OrderId,
     pub maker: String,
-    pub state: String,
-    pub actor_id: Option<String>,
+    pub state: Decision,
+    pub actor_id: Option<UserId>,
     pub decided_at: Option<NaiveDateTime>,
 }
 
@@ -117,9 +84,9 @@ pub struct Approval {
 pub struct OrderEvent {
     pub id: OrderEventId,
     pub order_id: OrderId,
-    pub state: String,
-    pub actor_id: Option<String>,
-    pub actor_role: String,
+    pub state: OrderState,
+    pub actor_id: Option<UserId>,
+    pub actor_role: Actor,
     pub note: String,
     pub at: NaiveDateTime,
 }

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::model::*;
 use super::rules::OrderState;
+use crate::accounts::UserId;
 use crate::db::DbConnection;
 use crate::db::schema::{cart_items, maker_staff, makers, order_approvals, order_events, order_items, orders};
 use crate::db::sql::Sql;
 
 // ---- carts ----
 
-pub fn cart_of(conn: &mut DbConnection, user: &str) -> QueryResult<Vec<CartLine>> {
+pub fn cart_of(conn: &mut DbConnection, user: &UserId) -> QueryResult<Vec<CartLine>> {
     crate::db::load_on_backend!(
         conn,
         cart_items::table
@@ -22,7 +23,7 @@ pub fn cart_of(conn: &mut DbConnection, user: &str) -> QueryResult<Vec<CartLine>
 }
 
 /// Sets a cart line's quantity and seen price, adding the line if it is not there.
-pub fn put_cart_line(conn: &mut DbConnection, user: &str, line: &CartLine, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn put_cart_line(conn: &mut DbConnection, user: &UserId, line: &CartLine, at: NaiveDateTime) -> QueryResult<usize> {
     crate::db::on_backend!(conn, c => diesel::insert_into(cart_items::table)
         .values((
             cart_items::user_id.eq(user),
@@ -37,14 +38,14 @@ pub fn put_cart_line(conn: &mut DbConnection, user: &str, line: &CartLine, at: N
         .execute(c))
 }
 
-pub fn delete_cart_line(conn: &mut DbConnection, user: &str, code: &str) -> QueryResult<usize> {
+pub fn delete_cart_line(conn: &mut DbConnection, user: &UserId, code: &str) -> QueryResult<usize> {
     diesel::delete(cart_items::table.filter(cart_items::user_id.eq(user)).filter(cart_items::offer_code.eq(code)))
         .execute(conn)
 }
 
-pub fn clear_cart(conn: &mut DbConnection, user: &str) -> QueryResult<usize> {
+pub fn clear_cart(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
     let mut q = Sql::new("DELETE FROM cart_items WHERE user_id = ");
-    q.text(user);
+    q.text(user.as_str());
     q.execute(conn)
 }
 
@@ -72,11 +73,11 @@ pub fn put_maker(conn: &mut DbConnection, maker: &Maker) -> QueryResult<usize> {
         .execute(c))
 }
 
-pub fn maker_of(conn: &mut DbConnection, user: &str) -> QueryResult<Option<String>> {
+pub fn maker_of(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<String>> {
     crate::db::unique(maker_staff::table.find(user).select(maker_staff::maker), conn)
 }
 
-pub fn put_maker_staff(conn: &mut DbConnection, user: &str, maker: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn put_maker_staff(conn: &mut DbConnection, user: &UserId, maker: &str, at: NaiveDateTime) -> QueryResult<usize> {
     crate::db::on_backend!(conn, c => diesel::insert_into(maker_staff::table)
         .values((maker_staff::user_id.eq(user), maker_staff::maker.eq(maker), maker_staff::added_at.eq(at)))
         .on_conflict(maker_staff::user_id)
@@ -85,12 +86,12 @@ pub fn put_maker_staff(conn: &mut DbConnection, user: &str, maker: &str, at: Nai
         .execute(c))
 }
 
-pub fn delete_maker_staff(conn: &mut DbConnection, user: &str) -> QueryResult<usize> {
+pub fn delete_maker_staff(conn: &mut DbConnection, user: &UserId) -> QueryResult<usize> {
     diesel::delete(maker_staff::table.find(user)).execute(conn)
 }
 
 /// (user ID, maker) of everyone acting for a maker.
-pub fn maker_staff(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+pub fn maker_staff(conn: &mut DbConnection) -> QueryResult<Vec<(UserId, String)>> {
     maker_staff::table.order(maker_staff::maker).select((maker_staff::user_id, maker_staff::maker)).load(conn)
 }
 
@@ -113,7 +114,7 @@ pub fn insert_approvals(conn: &mut DbConnection, rows: &[Approval]) -> QueryResu
 }
 
 /// The orders one checkout (one idempotency key) made.
-pub fn orders_by_key(conn: &mut DbConnection, buyer: &str, key: &str) -> QueryResult<Vec<Order>> {
+pub fn orders_by_key(conn: &mut DbConnection, buyer: &UserId, key: &str) -> QueryResult<Vec<Order>> {
     crate::db::load_on_backend!(
         conn,
         orders::table
@@ -208,18 +209,18 @@ pub fn decide_approval(
     conn: &mut DbConnection,
     id: &OrderId,
     maker: &str,
-    state: &str,
-    actor: &str,
+    decision: Decision,
+    actor: &UserId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         order_approvals::table
             .filter(order_approvals::order_id.eq(id))
             .filter(order_approvals::maker.eq(maker))
-            .filter(order_approvals::state.eq("pending")),
+            .filter(order_approvals::state.eq(Decision::Pending)),
     )
     .set((
-        order_approvals::state.eq(state),
+        order_approvals::state.eq(decision),
         order_approvals::actor_id.eq(Some(actor)),
         order_approvals::decided_at.eq(Some(at)),
     ))
@@ -229,14 +230,14 @@ pub fn decide_approval(
 pub fn pending_approvals(conn: &mut DbConnection, id: &OrderId) -> QueryResult<i64> {
     order_approvals::table
         .filter(order_approvals::order_id.eq(id))
-        .filter(order_approvals::state.eq("pending"))
+        .filter(order_approvals::state.eq(Decision::Pending))
         .count()
         .get_result(conn)
 }
 
 // ---- lists ----
 
-pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &str, offset: i64, limit: i64) -> QueryResult<Vec<Order>> {
+pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &UserId, offset: i64, limit: i64) -> QueryResult<Vec<Order>> {
     orders::table
         .filter(orders::buyer_id.eq(buyer))
         .order((orders::created_at.desc(), orders::number))
@@ -269,7 +270,7 @@ pub fn awaiting_maker(conn: &mut DbConnection, maker: &str) -> QueryResult<Vec<O
     orders::table
         .inner_join(order_approvals::table)
         .filter(order_approvals::maker.eq(maker))
-        .filter(order_approvals::state.eq("pending"))
+        .filter(order_approvals::state.eq(Decision::Pending))
         .filter(orders::state.eq(OrderState::PriceConfirmed.as_str()))
         .order(orders::created_at)
         .select(Order::as_select())

@@ -163,10 +163,9 @@ async fn add_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let code = form.offer.trim().to_owned();
-    let viewer = buyer.map(|b| b.to_string());
     let offer = state
         .db
-        .read(move |c| crate::catalog::offers_to_buy(c, viewer.as_deref(), &[code]))
+        .read(move |c| crate::catalog::offers_to_buy(c, buyer.as_ref(), &[code]))
         .await?
         .into_iter()
         .next()
@@ -506,7 +505,7 @@ async fn sell_orders(
         office,
         orders,
         state: query.state.clone(),
-        states: &OrderState::ALL,
+        states: OrderState::ALL,
         page: n,
         has_next,
     })

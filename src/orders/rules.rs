@@ -13,43 +13,20 @@ pub struct CartLine {
     pub seen_price: i64,
 }
 
-/// Where an order stands (DESIGN.md): placed, price confirmed by the salesperson, approved by the
-/// maker (only for makers that require it), shipped, delivered; or cancelled before shipping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderState {
-    Placed,
-    PriceConfirmed,
-    Approved,
-    Shipped,
-    Delivered,
-    Cancelled,
+crate::db::text_enum! {
+    /// Where an order stands (DESIGN.md): placed, price confirmed by the salesperson, approved by
+    /// the maker (only for makers that require it), shipped, delivered; or cancelled before shipping.
+    pub enum OrderState {
+        Placed = "placed",
+        PriceConfirmed = "price_confirmed",
+        Approved = "approved",
+        Shipped = "shipped",
+        Delivered = "delivered",
+        Cancelled = "cancelled",
+    }
 }
 
 impl OrderState {
-    pub const ALL: [OrderState; 6] = [
-        OrderState::Placed,
-        OrderState::PriceConfirmed,
-        OrderState::Approved,
-        OrderState::Shipped,
-        OrderState::Delivered,
-        OrderState::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Placed => "placed",
-            OrderState::PriceConfirmed => "price_confirmed",
-            OrderState::Approved => "approved",
-            OrderState::Shipped => "shipped",
-            OrderState::Delivered => "delivered",
-            OrderState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OrderState> {
-        OrderState::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             OrderState::Placed => "placed, awaiting price confirmation",
@@ -72,26 +49,41 @@ pub enum Step {
     Cancel,
 }
 
-/// Who takes a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Actor {
-    Buyer,
-    Seller,
-    Maker,
-    Carrier,
-    /// The shop itself: the automatic cancellation of orders nobody confirmed.
-    Shop,
+crate::db::text_enum! {
+    /// Who takes a step (an order event's role).
+    pub enum Actor {
+        Buyer = "buyer",
+        Seller = "salesperson",
+        Maker = "maker",
+        Carrier = "carrier",
+        /// The shop itself: the automatic cancellation of orders nobody confirmed.
+        Shop = "shop",
+    }
 }
 
-impl Actor {
-    pub fn as_str(self) -> &'static str {
+crate::db::text_enum! {
+    /// How an order is paid.
+    pub enum Payment {
+        Echeck = "echeck",
+        Cash = "cash",
+    }
+}
+
+impl Payment {
+    pub fn label(self) -> &'static str {
         match self {
-            Actor::Buyer => "buyer",
-            Actor::Seller => "salesperson",
-            Actor::Maker => "maker",
-            Actor::Carrier => "carrier",
-            Actor::Shop => "shop",
+            Payment::Echeck => "E-check",
+            Payment::Cash => "Cash on delivery",
         }
+    }
+}
+
+crate::db::text_enum! {
+    /// A maker's decision on an order of its goods.
+    pub enum Decision {
+        Pending = "pending",
+        Approved = "approved",
+        Rejected = "rejected",
     }
 }
 

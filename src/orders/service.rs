@@ -10,10 +10,10 @@ use super::mail::{self, MailKind};
 use super::model::*;
 use super::repo;
 use super::rules::{self, Actor, OrderState, Refusal, Step};
-use crate::accounts::{self, AccountError, PersonalData, User, UserId};
+use crate::accounts::{self, AccountError, DeliveryAddressId, PersonalData, User, UserId};
 use crate::catalog::{self, CatalogError, OfferToBuy};
 use crate::db::{DbConnection, DbError};
-use crate::echeck::{self, Carrier, EcheckError, Office, OfficeId, Party};
+use crate::echeck::{self, Carrier, EcheckError, Office, Party};
 use crate::notify;
 use crate::web::forms::FieldErrors;
 use crate::web::idempotency::{self, Claim, ClaimError, IdempotencyKey};
@@ -175,8 +175,7 @@ pub fn price_cart(
     currency: &str,
 ) -> Result<Cart> {
     let codes: Vec<String> = lines.iter().map(|l| l.offer_code.clone()).collect();
-    let viewer = viewer.map(UserId::to_string);
-    let mut offers = catalog::offers_to_buy(conn, viewer.as_deref(), &codes)?;
+    let mut offers = catalog::offers_to_buy(conn, viewer, &codes)?;
     let rows = lines
         .into_iter()
         .map(|line| {
@@ -189,14 +188,13 @@ pub fn price_cart(
 
 /// A logged-in shopper's cart lines.
 pub fn cart_lines(conn: &mut DbConnection, user: &UserId) -> Result<Vec<CartLine>> {
-    Ok(repo::cart_of(conn, user.as_str())?)
+    Ok(repo::cart_of(conn, user)?)
 }
 
 /// The offer with this code if it can be bought in this quantity (`quantity` in all, with what
 /// the cart holds already).
 fn buyable(conn: &mut DbConnection, viewer: Option<&UserId>, code: &str, quantity: i64) -> Result<OfferToBuy> {
-    let viewer = viewer.map(UserId::to_string);
-    let offer = catalog::offers_to_buy(conn, viewer.as_deref(), &[code.to_owned()])?
+    let offer = catalog::offers_to_buy(conn, viewer, &[code.to_owned()])?
         .into_iter()
         .next()
         .ok_or_else(|| invalid("quantity", "There is no such offer."))?;
@@ -258,22 +256,22 @@ pub fn edit_saved_cart(
     change: &CartEdit,
     at: NaiveDateTime,
 ) -> Result<CartLine> {
-    let mut lines = repo::cart_of(conn, user.as_str())?;
+    let mut lines = repo::cart_of(conn, user)?;
     let line = edit(conn, Some(user), &mut lines, change)?;
-    repo::put_cart_line(conn, user.as_str(), &line, at)?;
+    repo::put_cart_line(conn, user, &line, at)?;
     Ok(line)
 }
 
 pub fn remove_from_cart(conn: &mut DbConnection, user: &UserId, code: &str) -> Result<()> {
-    repo::delete_cart_line(conn, user.as_str(), code)?;
+    repo::delete_cart_line(conn, user, code)?;
     Ok(())
 }
 
 /// Joins a visitor's cart to the shopper's at login.
 pub fn merge_cart(conn: &mut DbConnection, user: &UserId, visitor: &[CartLine], at: NaiveDateTime) -> Result<()> {
-    let merged = rules::merge(repo::cart_of(conn, user.as_str())?, visitor);
+    let merged = rules::merge(repo::cart_of(conn, user)?, visitor);
     for line in merged.iter().filter(|l| visitor.iter().any(|v| v.offer_code == l.offer_code)) {
-        repo::put_cart_line(conn, user.as_str(), line, at)?;
+        repo::put_cart_line(conn, user, line, at)?;
     }
     Ok(())
 }
@@ -307,19 +305,16 @@ pub struct CheckoutPlan {
 
 /// Groups the shopper's cart by selling office and says what stands in the way.
 pub fn checkout_plan(conn: &mut DbConnection, user: &UserId, currency: &str) -> Result<CheckoutPlan> {
-    let lines = repo::cart_of(conn, user.as_str())?;
+    let lines = repo::cart_of(conn, user)?;
     let cart = price_cart(conn, Some(user), lines, currency)?;
     let mut problems = cart.problems();
     let mut groups: BTreeMap<String, OfficeGroup> = BTreeMap::new();
-    let mut offices: BTreeMap<String, Option<Office>> = BTreeMap::new();
+    let mut offices: BTreeMap<UserId, Option<Office>> = BTreeMap::new();
     for row in cart.rows.iter().filter(|r| !r.gone()) {
         let Some(offer) = &row.offer else { continue };
         let seller = &offer.offer.seller_id;
         if !offices.contains_key(seller) {
-            let office = match seller.parse::<UserId>() {
-                Ok(id) => echeck::office_of(conn, &id)?,
-                Err(_) => None,
-            };
+            let office = echeck::office_of(conn, seller)?;
             offices.insert(seller.clone(), office);
         }
         match offices.get(seller).cloned().flatten() {
@@ -401,7 +396,7 @@ pub fn place_orders(
     let key = IdempotencyKey::parse(&form.key).ok_or_else(|| invalid("key", FORM_OUT_OF_DATE))?;
     match idempotency::claim(conn, CHECKOUT, &key, buyer.as_str(), at) {
         Ok(Claim::First) => {}
-        Ok(Claim::Repeat(_)) => return Ok(repo::orders_by_key(conn, buyer.as_str(), key.as_str())?),
+        Ok(Claim::Repeat(_)) => return Ok(repo::orders_by_key(conn, buyer, key.as_str())?),
         Err(ClaimError::Reused) => return Err(invalid("key", FORM_OUT_OF_DATE)),
         Err(ClaimError::Db(e)) => return Err(e.into()),
     }
@@ -421,7 +416,7 @@ pub fn place_orders(
     for group in &plan.groups {
         placed.push(place_one(conn, buyer, group, &checked, &address, &key, at)?);
     }
-    repo::clear_cart(conn, buyer.as_str())?;
+    repo::clear_cart(conn, buyer)?;
     let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
     idempotency::record(conn, CHECKOUT, &key, &numbers.join(" "))?;
     Ok(placed)
@@ -432,22 +427,22 @@ fn place_one(
     buyer: &UserId,
     group: &OfficeGroup,
     form: &CheckedForm,
-    address: &str,
+    address: &DeliveryAddressId,
     key: &IdempotencyKey,
     at: NaiveDateTime,
 ) -> Result<Order> {
     let mut order = Order {
         id: OrderId::new(),
         number: rules::new_order_number(),
-        buyer_id: buyer.to_string(),
-        office_id: group.office.id.to_string(),
-        state: OrderState::Placed.as_str().to_owned(),
-        payment: form.payment.as_str().to_owned(),
+        buyer_id: buyer.clone(),
+        office_id: group.office.id.clone(),
+        state: OrderState::Placed,
+        payment: form.payment,
         check_code: None,
         carrier_code: form.carrier.code.clone(),
         total: group.total(),
         currency: group.currency(),
-        delivery_address_id: address.to_owned(),
+        delivery_address_id: address.clone(),
         delivery_wish: form.wish.clone(),
         needs_approval: false,
         cash_collected: None,
@@ -471,7 +466,7 @@ fn place_one(
         }
         items.push(OrderItem {
             order_id: order.id.clone(),
-            offer_id: o.offer.id.to_string(),
+            offer_id: o.offer.id.clone(),
             offer_code: o.offer.code.clone(),
             seller_id: o.offer.seller_id.clone(),
             kind: o.kind_name.clone(),
@@ -526,9 +521,9 @@ fn event(
     let row = OrderEvent {
         id: OrderEventId::new(),
         order_id: order.id.clone(),
-        state: state.as_str().to_owned(),
-        actor_id: actor.map(UserId::to_string),
-        actor_role: role.as_str().to_owned(),
+        state,
+        actor_id: actor.cloned(),
+        actor_role: role,
         note: note.to_owned(),
         at,
     };
@@ -573,15 +568,15 @@ fn order_for(conn: &mut DbConnection, number: &str, who: Who<'_>) -> Result<Orde
     let number = rules::normalize_order_number(number).ok_or(OrderError::NotFound)?;
     let order = repo::order_by_number(conn, &number)?.ok_or(OrderError::NotFound)?;
     let theirs = match who {
-        Who::Buyer(user) => order.buyer_id == user.as_str(),
-        Who::Seller(user) => echeck::office_of(conn, user)?.is_some_and(|o| o.id.as_str() == order.office_id),
-        Who::Maker(user) => match repo::maker_of(conn, user.as_str())? {
+        Who::Buyer(user) => order.buyer_id == *user,
+        Who::Seller(user) => echeck::office_of(conn, user)?.is_some_and(|o| o.id == order.office_id),
+        Who::Maker(user) => match repo::maker_of(conn, user)? {
             Some(maker) => repo::approvals_of(conn, &order.id)?.iter().any(|a| a.maker == maker),
             None => false,
         },
         // The carrier chosen at checkout sees the order once the goods are handed over.
         Who::Carrier(user) => {
-            matches!(order.state(), OrderState::Shipped | OrderState::Delivered)
+            matches!(order.state, OrderState::Shipped | OrderState::Delivered)
                 && echeck::carrier_of(conn, user)?.is_some_and(|c| c.code == order.carrier_code)
         }
         Who::Shop => true,
@@ -601,17 +596,16 @@ fn advance(
     note: &str,
     at: NaiveDateTime,
 ) -> Result<Order> {
-    let to = rules::next(order.state(), order.needs_approval, step, who.actor())?;
-    if repo::set_state(conn, &order.id, order.state(), to, at)? != 1 {
+    let to = rules::next(order.state, order.needs_approval, step, who.actor())?;
+    if repo::set_state(conn, &order.id, order.state, to, at)? != 1 {
         return Err(Refusal::Step("Someone changed this order a moment ago. Look at it again.").into());
     }
     event(conn, order, to, who.user(), who.actor(), note, at)?;
-    Ok(Order { state: to.as_str().to_owned(), updated_at: at, ..order.clone() })
+    Ok(Order { state: to, updated_at: at, ..order.clone() })
 }
 
 fn office_of_order(conn: &mut DbConnection, order: &Order) -> Result<Office> {
-    let id: OfficeId = order.office_id.parse().map_err(|_| OrderError::NotFound)?;
-    echeck::offices_by_ids(conn, &[id])?.into_iter().next().ok_or(OrderError::NotFound)
+    echeck::offices_by_ids(conn, std::slice::from_ref(&order.office_id))?.into_iter().next().ok_or(OrderError::NotFound)
 }
 
 /// Writes the confirmation or cancellation e-mails to the buyer and the salespeople.
@@ -625,7 +619,7 @@ fn announce(
     let office = office_of_order(conn, order)?;
     let buyer = find(conn, &order.buyer_id)?;
     let mut sellers: Vec<User> = Vec::new();
-    for seller in items.iter().map(|i| i.seller_id.as_str()).collect::<std::collections::BTreeSet<_>>() {
+    for seller in items.iter().map(|i| &i.seller_id).collect::<std::collections::BTreeSet<_>>() {
         if let Ok(user) = find(conn, seller) {
             sellers.push(user);
         }
@@ -635,9 +629,8 @@ fn announce(
     Ok(())
 }
 
-fn find(conn: &mut DbConnection, id: &str) -> Result<User> {
-    let id: UserId = id.parse().map_err(|_| OrderError::NotFound)?;
-    accounts::find_user(conn, &id)?.ok_or(OrderError::NotFound)
+fn find(conn: &mut DbConnection, id: &UserId) -> Result<User> {
+    accounts::find_user(conn, id)?.ok_or(OrderError::NotFound)
 }
 
 /// The salesperson confirms the price. Orders of makers that require approval then wait for them;
@@ -663,7 +656,7 @@ pub fn confirm(conn: &mut DbConnection, number: &str, seller: &UserId, at: Naive
             .map(|maker| Approval {
                 order_id: order.id.clone(),
                 maker,
-                state: "pending".into(),
+                state: Decision::Pending,
                 actor_id: None,
                 decided_at: None,
             })
@@ -677,13 +670,13 @@ pub fn confirm(conn: &mut DbConnection, number: &str, seller: &UserId, at: Naive
 /// approved and confirmed to buyer and salesperson by e-mail.
 pub fn approve(conn: &mut DbConnection, number: &str, user: &UserId, at: NaiveDateTime) -> Result<Order> {
     let order = order_for(conn, number, Who::Maker(user))?;
-    rules::next(order.state(), order.needs_approval, Step::Approve, Actor::Maker)?;
-    let maker = repo::maker_of(conn, user.as_str())?.ok_or(OrderError::NotFound)?;
-    if repo::decide_approval(conn, &order.id, &maker, "approved", user.as_str(), at)? != 1 {
+    rules::next(order.state, order.needs_approval, Step::Approve, Actor::Maker)?;
+    let maker = repo::maker_of(conn, user)?.ok_or(OrderError::NotFound)?;
+    if repo::decide_approval(conn, &order.id, &maker, Decision::Approved, user, at)? != 1 {
         return Err(Refusal::Step("Your company decided on this order already.").into());
     }
     if repo::pending_approvals(conn, &order.id)? > 0 {
-        event(conn, &order, order.state(), Some(user), Actor::Maker, &format!("Approved by {maker}"), at)?;
+        event(conn, &order, order.state, Some(user), Actor::Maker, &format!("Approved by {maker}"), at)?;
         return Ok(order);
     }
     let order = advance(conn, &order, Step::Approve, Who::Maker(user), &format!("Approved by {maker}"), at)?;
@@ -696,9 +689,9 @@ pub fn approve(conn: &mut DbConnection, number: &str, user: &UserId, at: NaiveDa
 pub fn reject(conn: &mut DbConnection, number: &str, user: &UserId, reason: &str, at: NaiveDateTime) -> Result<Order> {
     let order = order_for(conn, number, Who::Maker(user))?;
     let reason = check_reason(reason)?;
-    rules::next(order.state(), order.needs_approval, Step::Cancel, Actor::Maker)?;
-    let maker = repo::maker_of(conn, user.as_str())?.ok_or(OrderError::NotFound)?;
-    if repo::decide_approval(conn, &order.id, &maker, "rejected", user.as_str(), at)? != 1 {
+    rules::next(order.state, order.needs_approval, Step::Cancel, Actor::Maker)?;
+    let maker = repo::maker_of(conn, user)?.ok_or(OrderError::NotFound)?;
+    if repo::decide_approval(conn, &order.id, &maker, Decision::Rejected, user, at)? != 1 {
         return Err(Refusal::Step("Your company decided on this order already.").into());
     }
     cancel_order(conn, &order, Who::Maker(user), &format!("Rejected by {maker}: {reason}"), at)
@@ -737,8 +730,7 @@ fn cancel_order(
     let mut items = repo::items_of(conn, &order.id)?;
     items.sort_by(|a, b| a.offer_id.cmp(&b.offer_id)); // the lock order of checkouts
     for item in &items {
-        let offer = item.offer_id.parse().map_err(|_| OrderError::NotFound)?;
-        catalog::return_stock(conn, &offer, item.quantity, at)?;
+        catalog::return_stock(conn, &item.offer_id, item.quantity, at)?;
     }
     if let Some(code) = &order.check_code {
         match echeck::void(conn, code, Party::Operator, who.user(), reason, at) {
@@ -762,7 +754,7 @@ pub fn ship(
     at: NaiveDateTime,
 ) -> Result<Order> {
     let order = order_for(conn, number, Who::Seller(seller))?;
-    rules::next(order.state(), order.needs_approval, Step::Ship, Actor::Seller)?;
+    rules::next(order.state, order.needs_approval, Step::Ship, Actor::Seller)?;
     let carrier = match echeck::carrier(conn, carrier_code.trim()) {
         Ok(c) if c.is_active() => c,
         Ok(_) => return Err(invalid("carrier", "This carrier takes no orders at the moment. Choose another.")),
@@ -819,7 +811,7 @@ pub fn deliver(
     at: NaiveDateTime,
 ) -> Result<Order> {
     let order = order_for(conn, number, Who::Carrier(user))?;
-    rules::next(order.state(), order.needs_approval, Step::Deliver, Actor::Carrier)?;
+    rules::next(order.state, order.needs_approval, Step::Deliver, Actor::Carrier)?;
     let carrier = echeck::carrier_of(conn, user)?.ok_or(OrderError::NotFound)?;
     let report = report.trim();
     if report.chars().count() > 500 {
@@ -922,7 +914,7 @@ pub const ORDERS_PAGE: i64 = 20;
 
 /// A shopper's orders, newest first; one more than a page to tell whether another follows.
 pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &UserId, page: i64) -> Result<Vec<OrderLine>> {
-    let orders = repo::orders_of_buyer(conn, buyer.as_str(), (page - 1) * ORDERS_PAGE, ORDERS_PAGE + 1)?;
+    let orders = repo::orders_of_buyer(conn, buyer, (page - 1) * ORDERS_PAGE, ORDERS_PAGE + 1)?;
     with_items(conn, orders)
 }
 
@@ -940,7 +932,7 @@ pub fn orders_of_office(
 
 /// Orders waiting for the maker's approval (None: the user acts for no maker).
 pub fn awaiting_approval(conn: &mut DbConnection, user: &UserId) -> Result<Option<(String, Vec<OrderLine>)>> {
-    let Some(maker) = repo::maker_of(conn, user.as_str())? else { return Ok(None) };
+    let Some(maker) = repo::maker_of(conn, user)? else { return Ok(None) };
     let orders = repo::awaiting_maker(conn, &maker)?;
     Ok(Some((maker, with_items(conn, orders)?)))
 }
@@ -1017,12 +1009,12 @@ pub fn add_maker_staff(conn: &mut DbConnection, maker: &str, email: &str, at: Na
     if !repo::makers(conn)?.iter().any(|m| m.name == maker) {
         return Err(OrderError::NotFound);
     }
-    repo::put_maker_staff(conn, user.id.as_str(), maker, at)?;
+    repo::put_maker_staff(conn, &user.id, maker, at)?;
     Ok(())
 }
 
 pub fn remove_maker_staff(conn: &mut DbConnection, user: &UserId) -> Result<()> {
-    repo::delete_maker_staff(conn, user.as_str())?;
+    repo::delete_maker_staff(conn, user)?;
     Ok(())
 }
 
@@ -1057,14 +1049,14 @@ pub fn purchase_facts(
 ) -> Result<Option<PurchaseFacts>> {
     let Some(number) = rules::normalize_order_number(order_number) else { return Ok(None) };
     let Some(order) = repo::order_by_number(conn, &number)? else { return Ok(None) };
-    let Ok(buyer) = order.buyer_id.parse::<UserId>() else { return Ok(None) };
-    if order.state() != OrderState::Delivered || !accounts::is_same_person(conn, &buyer, personal)? {
+    let buyer = order.buyer_id.clone();
+    if order.state != OrderState::Delivered || !accounts::is_same_person(conn, &buyer, personal)? {
         return Ok(None);
     }
     let delivered_at = repo::events_of(conn, &order.id)?
         .iter()
         .rev()
-        .find(|e| e.state == OrderState::Delivered.as_str())
+        .find(|e| e.state == OrderState::Delivered)
         .map_or(order.updated_at, |e| e.at);
     let goods = repo::items_of(conn, &order.id)?
         .into_iter()

@@ -38,19 +38,18 @@ impl Order {
     }
 
     pub fn payment_text(&self) -> String {
-        match (Payment::parse(&self.payment), &self.check_code) {
-            (Some(Payment::Echeck), Some(code)) => format!("E-check {code}"),
-            (Some(p), _) => p.label().to_owned(),
-            (None, _) => self.payment.clone(),
+        match (self.payment, &self.check_code) {
+            (Payment::Echeck, Some(code)) => format!("E-check {code}"),
+            (p, _) => p.label().to_owned(),
         }
     }
 
     pub fn may_cancel(&self) -> bool {
-        matches!(self.state(), OrderState::Placed | OrderState::PriceConfirmed | OrderState::Approved)
+        matches!(self.state, OrderState::Placed | OrderState::PriceConfirmed | OrderState::Approved)
     }
 
     pub fn may_ship(&self) -> bool {
-        match self.state() {
+        match self.state {
             OrderState::Approved => true,
             OrderState::PriceConfirmed => !self.needs_approval,
             _ => false,
@@ -58,7 +57,7 @@ impl Order {
     }
 
     pub fn awaits_maker(&self) -> bool {
-        self.state() == OrderState::PriceConfirmed && self.needs_approval
+        self.state == OrderState::PriceConfirmed && self.needs_approval
     }
 }
 
@@ -68,7 +67,7 @@ impl OrderEvent {
     }
 
     pub fn state_label(&self) -> &'static str {
-        OrderState::parse(&self.state).map_or("", OrderState::label)
+        self.state.label()
     }
 }
 

@@ -15,40 +15,20 @@ crate::db::id_type!(
 /// The session-state key that holds the logged-in user's ID.
 pub const USER_KEY: &str = "uid";
 
-/// What a user may do. A user holds one or more roles; every page checks its role on the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Shopper,
-    Salesperson,
-    Maker,
-    Clerk,
-    Carrier,
-    Pickup,
-    Admin,
+crate::db::text_enum! {
+    /// What a user may do. A user holds one or more roles; every page checks its role on the server.
+    pub enum Role {
+        Shopper = "shopper",
+        Salesperson = "salesperson",
+        Maker = "maker",
+        Clerk = "clerk",
+        Carrier = "carrier",
+        Pickup = "pickup",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 7] =
-        [Role::Shopper, Role::Salesperson, Role::Maker, Role::Clerk, Role::Carrier, Role::Pickup, Role::Admin];
-
-    /// The name stored in the database and used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Shopper => "shopper",
-            Role::Salesperson => "salesperson",
-            Role::Maker => "maker",
-            Role::Clerk => "clerk",
-            Role::Carrier => "carrier",
-            Role::Pickup => "pickup",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-
     /// How people call it on the pages.
     pub fn label(self) -> &'static str {
         match self {

@@ -43,7 +43,7 @@ impl Layout {
     fn of(user: Option<&Identity>, csrf: String, flashes: Vec<Flash>) -> Layout {
         let user = user.map(|u| NavUser {
             name: u.name.clone(),
-            links: Role::ALL.into_iter().filter(|r| u.has_role(*r)).map(Role::home).collect(),
+            links: Role::ALL.iter().copied().filter(|r| u.has_role(*r)).map(Role::home).collect(),
             buys: u.has_role(Role::Shopper),
         });
         Layout { user, csrf, flashes, css: assets::css_path() }

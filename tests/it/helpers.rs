@@ -385,7 +385,7 @@ impl TestApp {
             cooling_off_days: "14".into(),
             ..Default::default()
         };
-        let (seller, kind) = (seller.id.to_string(), kind.to_owned());
+        let (seller, kind) = (seller.id.clone(), kind.to_owned());
         self.db
             .write(move |c| shop::catalog::create_product_and_offer(c, &seller, &kind, &product, &offer, "EUR"))
             .await
@@ -495,7 +495,7 @@ impl TestApp {
     /// An offer of a printer by `seller` at `price` with `stock` units; returns its code.
     pub async fn stocked_offer(&self, seller: &Person, maker: &str, model: &str, price: &str, stock: i64) -> String {
         let code = self.offer(seller, "printer", maker, model, &[], price).await;
-        let (s, c, p) = (seller.id.to_string(), code.clone(), price.to_owned());
+        let (s, c, p) = (seller.id.clone(), code.clone(), price.to_owned());
         self.db
             .write(move |conn| shop::catalog::change_offer(conn, &s, &c, &p, &stock.to_string()))
             .await

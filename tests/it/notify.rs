@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use shop::notify::{self, NewMail};
+use shop::notify::{self, MailState, NewMail};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::helpers::*;
@@ -105,7 +105,7 @@ async fn the_worker_sends_the_outbox_by_smtp() {
     let app = spawn_app_with(|s| s.smtp_url = Some(url)).await;
     enqueue(&app, mails(3, "Greeting"));
     wait_for("three e-mails", || server.messages().len() == 3).await;
-    wait_for("the outbox to record them", || app.outbox().iter().all(|m| m.state == "sent")).await;
+    wait_for("the outbox to record them", || app.outbox().iter().all(|m| m.state == MailState::Sent)).await;
     // Sent mail is forgotten after the keeping time (it holds addresses and names), not before.
     let keep = Duration::from_secs(30 * 86_400);
     let forget = |at| app.db.write_blocking(|c| notify::forget_sent(c, keep, at)).expect("forget");
@@ -128,7 +128,7 @@ async fn a_refused_email_is_retried_with_backoff_and_shown_to_the_admin() {
     enqueue(&app, mails(1, "Refused"));
     wait_for("two failed attempts", || app.outbox()[0].attempts >= 2).await;
     let mail = app.outbox().remove(0);
-    assert_eq!(mail.state, "pending", "still to be retried");
+    assert_eq!(mail.state, MailState::Pending, "still to be retried");
     assert!(mail.last_error.as_deref().unwrap_or_default().contains("Sender refused"), "{:?}", mail.last_error);
     assert!(mail.next_attempt_at > shop::db::now(), "the next attempt waits");
 
@@ -144,7 +144,7 @@ async fn a_refused_email_is_retried_with_backoff_and_shown_to_the_admin() {
     let retried = admin.submit(&detail, &format!("{detail}/retry"), &[]).await;
     assert_eq!(retried.status, StatusCode::OK);
     wait_for("the e-mail to go out", || server.messages().len() == 1).await;
-    wait_for("the outbox to record it", || app.outbox()[0].state == "sent").await;
+    wait_for("the outbox to record it", || app.outbox()[0].state == MailState::Sent).await;
 }
 
 #[tokio::test]
@@ -159,7 +159,7 @@ async fn two_instances_on_one_database_never_send_an_email_twice() {
     wait_for("sixty e-mails", || server.messages().len() >= 60).await;
     let sent = || {
         let (_, counts) = first.db.read_blocking(|c| notify::outbox(c, None, 1)).expect("outbox");
-        counts.into_iter().find(|(state, _)| state == "sent").map_or(0, |(_, n)| n)
+        counts.into_iter().find(|(state, _)| *state == MailState::Sent).map_or(0, |(_, n)| n)
     };
     wait_for("the outbox to record them", || sent() == 60).await;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use shop::accounts::PersonalData;
 use shop::echeck::{self, Party};
+use shop::notify::MailState;
 use shop::orders::{self, OrderState};
 
 use crate::helpers::*;
@@ -20,7 +21,7 @@ fn order_states(app: &TestApp) -> Vec<String> {
 async fn wait_until_sent(app: &TestApp, count: usize) -> Vec<shop::notify::Mail> {
     for _ in 0..200 {
         let mails = app.outbox();
-        if mails.iter().filter(|m| m.state == "sent").count() >= count {
+        if mails.iter().filter(|m| m.state == MailState::Sent).count() >= count {
             return mails;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -121,7 +122,7 @@ async fn an_order_lives_from_cart_to_delivery_with_each_role_on_its_pages() {
     // The worker writes the e-mails into the data folder when no SMTP server is set.
     let mails = wait_until_sent(&app, 3).await;
     let folder = app.config.data_dir.join("outbox");
-    for mail in mails.iter().filter(|m| m.state == "sent") {
+    for mail in mails.iter().filter(|m| m.state == MailState::Sent) {
         let eml = std::fs::read_to_string(folder.join(format!("{}.eml", mail.id))).expect("the .eml file");
         assert!(eml.contains(&format!("Subject: {}", mail.subject)), "{eml}");
     }
@@ -237,13 +238,13 @@ async fn bad_quantities_vanished_offers_and_changed_prices_are_refused_and_chang
         assert_eq!(page.input_value("quantity").as_deref(), Some(typed), "the value typed comes back");
     }
     assert!(shopper.get("/cart").await.contains("Your cart is empty"));
-    let (s, c) = (w.seller.id.to_string(), code.clone());
+    let (s, c) = (w.seller.id.clone(), code.clone());
     app.db.write(move |conn| shop::catalog::change_offer(conn, &s, &c, "10.00", "2000")).await.expect("stock");
     shopper.add_to_cart(&code, "990").await;
     let beyond = shopper.add_to_cart(&code, "10").await;
     assert!(beyond.field_error("quantity").is_some_and(|e| e.contains("add at most 9")), "{}", beyond.body);
     shopper.submit("/cart", &format!("/cart/{code}/remove"), &[]).await;
-    let (s, c) = (w.seller.id.to_string(), code.clone());
+    let (s, c) = (w.seller.id.clone(), code.clone());
     app.db.write(move |conn| shop::catalog::change_offer(conn, &s, &c, "10.00", "3")).await.expect("stock");
     let unknown = shopper.submit("/cart", "/cart/add", &[("offer", "NOSUCH"), ("quantity", "1")]).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
@@ -256,7 +257,7 @@ async fn bad_quantities_vanished_offers_and_changed_prices_are_refused_and_chang
     // The price changes after the cart was filled: shown on the cart and at checkout, and a form
     // sent with the old prices places nothing.
     let stale = shopper.get("/checkout").await;
-    let (s, c) = (w.seller.id.to_string(), code.clone());
+    let (s, c) = (w.seller.id.clone(), code.clone());
     app.db.write(move |conn| shop::catalog::change_offer(conn, &s, &c, "12.00", "3")).await.expect("new price");
     assert!(shopper.get("/cart").await.contains("the price changed: it was 10.00 EUR"));
     let refused = shopper.check_out_from(&stale, &[]).await;
@@ -275,7 +276,7 @@ async fn bad_quantities_vanished_offers_and_changed_prices_are_refused_and_chang
     assert!(bad.contains("value=\"2001-01-01\""));
 
     // The offer is withdrawn: the checkout says so.
-    let (s, c) = (w.seller.id.to_string(), code.clone());
+    let (s, c) = (w.seller.id.clone(), code.clone());
     app.db.write(move |conn| shop::catalog::withdraw_offer(conn, &s, &c)).await.expect("withdraw");
     let gone = shopper.check_out(&[]).await;
     assert_eq!(gone.status, StatusCode::CONFLICT);
