@@ -45,15 +45,25 @@ impl AppError {
             AppError::BadRequest(msg) => ("Request not understood", msg.clone()),
             AppError::TooLarge => ("Too much data", "The form sent more data than the shop accepts.".into()),
             AppError::LoginRequired(_) => ("Please log in", "Log in to see this page.".into()),
-            AppError::TooManyRequests(wait) => (
-                "Too many requests",
-                format!("Please wait {} seconds and try again.", wait.as_secs().max(1)),
-            ),
+            AppError::TooManyRequests(wait) => ("Too many requests", wait_message(*wait)),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "The shop could not finish this request. Nothing was changed by the failed step; please try again in a moment.".into(),
             ),
         }
+    }
+}
+
+/// The one message for every limit (too many attempts at a secret, too many requests): how long
+/// to wait.
+pub fn wait_message(wait: Duration) -> String {
+    let seconds = u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1);
+    if seconds > 90 {
+        format!("Too many attempts. Wait {} minutes, then try again.", seconds.div_ceil(60))
+    } else if seconds == 1 {
+        "Too many attempts. Wait a second, then try again.".to_owned()
+    } else {
+        format!("Too many attempts. Wait {seconds} seconds, then try again.")
     }
 }
 
@@ -109,5 +119,17 @@ impl From<askama::Error> for AppError {
 impl From<actix_session::SessionInsertError> for AppError {
     fn from(e: actix_session::SessionInsertError) -> Self {
         AppError::Internal(anyhow::anyhow!("session: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_is_said_in_seconds_or_minutes() {
+        assert_eq!(wait_message(Duration::from_millis(300)), "Too many attempts. Wait a second, then try again.");
+        assert_eq!(wait_message(Duration::from_secs(30)), "Too many attempts. Wait 30 seconds, then try again.");
+        assert_eq!(wait_message(Duration::from_secs(600)), "Too many attempts. Wait 10 minutes, then try again.");
     }
 }

@@ -26,11 +26,12 @@ use actix_web::{App, HttpServer, web as aw};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 
-use crate::accounts::{Accounts, DbSessionStore, LoginThrottle, Passwords};
+use crate::accounts::{Accounts, DbSessionStore, Passwords};
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, DbError};
 use crate::error::AppError;
 use crate::web::AppState;
+use crate::web::attempts::AttemptLimiter;
 
 pub use crate::demo::DemoLogin;
 
@@ -64,10 +65,20 @@ pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
     Ok((db, first))
 }
 
-/// The accounts service with the configured password hashing and login throttling.
+/// The one attempt limiter, with each module's limits for the secrets people type there.
+pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
+    let login = accounts::login_policy(config.login_attempts_per_account, config.login_attempts_per_address);
+    Arc::new(
+        AttemptLimiter::new(&config.secret_key)
+            .with(accounts::LOGIN, login)
+            .with(echeck::CHECK_ID, echeck::check_id_policy()),
+    )
+}
+
+/// The accounts service with the configured password hashing and a limiter of its own (the
+/// command line and tests; `build` shares one limiter among all modules).
 pub fn accounts(db: &Db, config: &Config) -> anyhow::Result<Accounts> {
-    let throttle = LoginThrottle::new(config.login_attempts_per_account, config.login_attempts_per_address);
-    Ok(Accounts::new(db.clone(), Passwords::new()?, throttle))
+    Ok(Accounts::new(db.clone(), Passwords::new()?, attempt_limiter(config)))
 }
 
 /// A built shop, listening but not yet serving.
@@ -143,7 +154,8 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 pub async fn build(config: Config) -> anyhow::Result<Application> {
     let config = Arc::new(config);
     let (db, first_start) = open_database(&config)?;
-    let accounts = accounts(&db, &config)?;
+    let limiter = attempt_limiter(&config);
+    let accounts = Accounts::new(db.clone(), Passwords::new()?, limiter.clone());
     let demo_logins = if first_start && config.demo {
         let logins = demo::seed(&accounts).await?;
         demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
@@ -168,6 +180,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let state = aw::Data::new(AppState { config: config.clone(), db: db.clone() });
     let accounts_data = aw::Data::new(accounts.clone());
     let facts = aw::Data::new(catalog::Facts::default());
+    let limiter_data = aw::Data::from(limiter.clone());
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
@@ -176,6 +189,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(state.clone())
             .app_data(accounts_data.clone())
             .app_data(facts.clone())
+            .app_data(limiter_data.clone())
             .app_data(login_hooks.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
@@ -205,14 +219,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     .run();
 
     notify::spawn_worker(db.clone(), config.clone())?;
-    spawn_housekeeping(db.clone(), accounts, config);
+    spawn_housekeeping(db.clone(), limiter, config);
     Ok(Application { server, addr, db, demo_logins })
 }
 
 /// Ends expired sessions, forgets idle throttle counters and e-mails sent long ago, every few
 /// minutes; releases the holds of checks not paid in time and cancels orders nobody confirmed in
 /// time, every minute (pages show lapsed holds released at once anyway).
-fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
+fn spawn_housekeeping(db: Db, limiter: Arc<AttemptLimiter>, config: Arc<Config>) {
     let (checks_db, confirm_within) = (db.clone(), config.order_confirm);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -246,7 +260,13 @@ fn spawn_housekeeping(db: Db, accounts: Accounts, config: Arc<Config>) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
             }
-            accounts.throttle().forget_idle();
+            limiter.forget_idle_addresses();
+            let old = limiter.clone();
+            match db.write(move |c| old.forget_old(c, db::now()).map_err(DbError::from)).await {
+                Ok(n) if n > 0 => tracing::info!(counters = n, "forgot old attempt counters"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not forget old attempt counters"),
+            }
         }
     });
 }

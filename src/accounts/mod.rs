@@ -10,7 +10,6 @@ mod routes;
 pub mod rules;
 mod service;
 mod session_store;
-mod throttle;
 mod views;
 
 pub use identify::{AfterLogin, CurrentUser, LoginHooks, identify};
@@ -19,4 +18,3 @@ pub use passwords::{PasswordError, Passwords};
 pub use routes::{BAD_LOGIN, configure};
 pub use service::*;
 pub use session_store::DbSessionStore;
-pub use throttle::LoginThrottle;

@@ -153,10 +153,7 @@ async fn login(
             return Ok(see_other(safe_next(&form.next).unwrap_or("/")));
         }
         Err(AccountError::BadCredentials) => (StatusCode::UNAUTHORIZED, BAD_LOGIN.to_owned()),
-        Err(AccountError::Throttled(wait)) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many login attempts. Wait {} seconds, then try again.", wait.as_secs().max(1)),
-        ),
+        Err(AccountError::Throttled(wait)) => (StatusCode::TOO_MANY_REQUESTS, crate::error::wait_message(wait)),
         Err(AccountError::Suspended) => {
             (StatusCode::FORBIDDEN, "This account is suspended. Please contact the shop.".to_owned())
         }
@@ -233,7 +230,7 @@ async fn change_password(
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { l: page.l, errors })
         }
         Err(AccountError::Throttled(wait)) => {
-            let message = format!("Too many attempts. Wait {} seconds, then try again.", wait.as_secs().max(1));
+            let message = crate::error::wait_message(wait);
             render_status(
                 StatusCode::TOO_MANY_REQUESTS,
                 &PasswordPage { l: page.l, errors: FieldErrors::with("current_password", message) },

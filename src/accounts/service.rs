@@ -12,9 +12,9 @@ use super::model::*;
 use super::passwords::{PasswordError, Passwords};
 use super::repo;
 use super::rules;
-use super::throttle::LoginThrottle;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
+use crate::web::attempts::{AttemptError, AttemptLimiter, Policy};
 use crate::web::forms::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,34 @@ pub enum AccountError {
     Db(#[from] DbError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+}
+
+impl From<AttemptError> for AccountError {
+    fn from(e: AttemptError) -> Self {
+        match e {
+            AttemptError::TooMany(wait) => AccountError::Throttled(wait.0),
+            AttemptError::Db(e) => e.into(),
+            unknown => AccountError::Db(DbError::Query(diesel::result::Error::QueryBuilderError(unknown.into()))),
+        }
+    }
+}
+
+/// Attempts at a password (logging in, changing it), counted per e-mail address.
+pub const LOGIN: &str = "login";
+
+/// How password attempts are limited: `per_account` failures for one e-mail address, then waits
+/// from 30 seconds doubling up to 15 minutes; `per_address` attempts from one client address in
+/// a burst, then one every 2 seconds.
+pub fn login_policy(per_account: u32, per_address: u32) -> Policy {
+    Policy {
+        address_burst: per_address,
+        address_refill: Duration::from_secs(2),
+        free: i64::from(per_account.max(1)),
+        first_wait: Duration::from_secs(30),
+        longest_wait: Duration::from_secs(15 * 60),
+        forget_after: Duration::from_secs(3600),
+        success_clears: true,
+    }
 }
 
 impl From<diesel::result::Error> for AccountError {
@@ -247,12 +275,12 @@ pub fn purge_expired_sessions(conn: &mut DbConnection, idle: Duration, absolute:
 
 // ---- the operations behind the pages ----
 
-/// Accounts as the web pages use them: database, password hashing and login throttling together.
+/// Accounts as the web pages use them: database, password hashing and the attempt limiter together.
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
     passwords: Passwords,
-    throttle: Arc<LoginThrottle>,
+    limiter: Arc<AttemptLimiter>,
 }
 
 /// A registration form as typed.
@@ -265,16 +293,12 @@ pub struct Registration {
 }
 
 impl Accounts {
-    pub fn new(db: Db, passwords: Passwords, throttle: LoginThrottle) -> Self {
-        Self { db, passwords, throttle: Arc::new(throttle) }
+    pub fn new(db: Db, passwords: Passwords, limiter: Arc<AttemptLimiter>) -> Self {
+        Self { db, passwords, limiter }
     }
 
     pub fn db(&self) -> &Db {
         &self.db
-    }
-
-    pub fn throttle(&self) -> &LoginThrottle {
-        &self.throttle
     }
 
     /// Registers a shopper.
@@ -299,7 +323,7 @@ impl Accounts {
     /// error after the same amount of work.
     pub async fn log_in(&self, email: &str, password: String, client: Option<IpAddr>) -> Result<UserId> {
         let email = rules::normalize_email(email);
-        self.throttle.attempt(&email, client).map_err(AccountError::Throttled)?;
+        let attempt = self.count_attempt(&email, client).await?;
         let record = self.db.read(move |c| repo::login_record(c, &email).map_err(AccountError::from)).await?;
         let (hash, record) = match record {
             Some(r) => (Some(r.password_hash.clone()), Some(r)),
@@ -309,10 +333,17 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         }
         let record = record.ok_or(AccountError::BadCredentials)?;
+        self.db.write(move |c| attempt.succeeded(c).map_err(AccountError::from)).await?;
         if record.suspended {
             return Err(AccountError::Suspended);
         }
         Ok(record.id)
+    }
+
+    /// Counts an attempt at the password of `email` (limited per address and per account).
+    async fn count_attempt(&self, email: &str, client: Option<IpAddr>) -> Result<crate::web::attempts::Attempt> {
+        let (limiter, email) = (self.limiter.clone(), email.to_owned());
+        self.db.write(move |c| Ok(limiter.begin(c, LOGIN, &email, client, now())?)).await
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
@@ -328,7 +359,7 @@ impl Accounts {
             errors.add("new_password_again", "The two new passwords differ.");
         }
         errors.into_result().map_err(AccountError::Invalid)?;
-        self.throttle.attempt(&user.email, None).map_err(AccountError::Throttled)?;
+        let attempt = self.count_attempt(&user.email, None).await?;
         let id = user.id.clone();
         let stored = self.db.read(move |c| repo::password_hash(c, &id).map_err(AccountError::from)).await?;
         if !self.passwords.verify(current, stored).await {
@@ -337,6 +368,7 @@ impl Accounts {
                 "This is not your current password.",
             )));
         }
+        self.db.write(move |c| attempt.succeeded(c).map_err(AccountError::from)).await?;
         let hash = self.passwords.hash(new).await?;
         let id = user.id.clone();
         self.db

@@ -26,7 +26,6 @@ diesel::table! {
         key_hash -> Text,
         failures -> BigInt,
         last_at -> Timestamp,
-        locked_until -> Nullable<Timestamp>,
     }
 }
 

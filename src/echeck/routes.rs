@@ -1,23 +1,18 @@
 //! Handlers of the e-check pages: shoppers see their credit, salespeople the checks made out to
 //! their office, administrators the books, the accounts and the registries.
 
-use std::num::NonZeroU32;
-use std::sync::LazyLock;
-use std::time::Duration;
-
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::model::*;
 use super::rules;
-use super::service::{self as echeck, EcheckError, Party};
+use super::service::{self as echeck, CHECK_ID, EcheckError, Party};
 use super::views::*;
 use crate::accounts::{self, UserId};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::web::attempts::AttemptLimiter;
 use crate::web::auth::{Authorized, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::{FormPage, Page};
@@ -51,22 +46,10 @@ impl From<EcheckError> for AppError {
             EcheckError::NotFound => AppError::NotFound,
             EcheckError::Refused(r) => AppError::BadRequest(r.to_string()),
             EcheckError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
+            EcheckError::TooMany(wait) => AppError::TooManyRequests(wait),
             EcheckError::Db(e) => e.into(),
         }
     }
-}
-
-/// Check IDs are short: whoever types them is limited to a burst of 20 lookups, then one every
-/// two seconds, so guessing another office's checks is hopeless (60 random bits besides).
-static CHECK_LOOKUPS: LazyLock<DefaultKeyedRateLimiter<String>> = LazyLock::new(|| {
-    let every = Quota::with_period(Duration::from_secs(2)).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
-    RateLimiter::keyed(every.allow_burst(NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN)))
-});
-
-fn count_lookup(user: &UserId) -> Result<(), AppError> {
-    CHECK_LOOKUPS
-        .check_key(&user.to_string())
-        .map_err(|n| AppError::TooManyRequests(n.wait_time_from(DefaultClock::default().now())))
 }
 
 fn page_of(query: &web::Query<PageQuery>) -> i64 {
@@ -106,6 +89,7 @@ async fn overview(
 // ---- salespeople ----
 
 type Seller = Authorized<roles::Salesperson>;
+type Limiter = web::Data<AttemptLimiter>;
 
 async fn payments_page(
     state: &State,
@@ -155,8 +139,15 @@ async fn office_of(state: &State, seller: &Seller) -> Result<Office, AppError> {
     })
 }
 
+/// The client's address, as the attempt limiter counts it.
+fn client(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
 async fn validate(
     state: State,
+    limiter: Limiter,
+    req: HttpRequest,
     seller: Seller,
     page: FormPage,
     form: web::Form<ValidateForm>,
@@ -171,10 +162,14 @@ async fn validate(
     let (Some(code), Some(amount)) = (code, amount) else {
         return payments_page(&state, &seller, page.l, 1, form, errors, None).await;
     };
-    count_lookup(&seller.user.id)?;
     let office = office_of(&state, &seller).await?;
     let c2 = code.clone();
-    let verdict = match state.db.read(move |c| echeck::validate(c, &c2, &office.id, amount, echeck::now())).await {
+    let checked = limiter
+        .guard(&state.db, CHECK_ID, office.id.to_string(), client(&req), move |c| {
+            echeck::validate(c, &c2, &office.id, amount, echeck::now())
+        })
+        .await;
+    let verdict = match checked {
         Ok(check) => Ok(format!(
             "Check {} is genuine and open: {} for {}, held until {}. You may ship.",
             check.code,
@@ -196,12 +191,13 @@ struct DemandForm {
 
 async fn demand(
     state: State,
+    limiter: Limiter,
+    req: HttpRequest,
     session: Session,
     seller: Seller,
     path: web::Path<String>,
     form: web::Form<DemandForm>,
 ) -> Result<HttpResponse, AppError> {
-    count_lookup(&seller.user.id)?;
     let office = office_of(&state, &seller).await?;
     let asked = match form.amount.trim() {
         "" => None,
@@ -213,12 +209,13 @@ async fn demand(
             }
         },
     };
-    let (code, actor) = (path.into_inner(), seller.user.id.clone());
-    match state
-        .db
-        .write(move |c| echeck::demand_payment(c, &code, &office.id, asked, Some(&actor), echeck::now()))
-        .await
-    {
+    let (code, actor, target) = (path.into_inner(), seller.user.id.clone(), office.id.to_string());
+    let demanded = limiter
+        .guard(&state.db, CHECK_ID, target, client(&req), move |c| {
+            echeck::demand_payment(c, &code, &office.id, asked, Some(&actor), echeck::now())
+        })
+        .await;
+    match demanded {
         Ok(check) => {
             flash::ok(&session, &format!("Check {} paid: {} credited to your office.", check.code, check.paid_text()))
         }
@@ -236,22 +233,24 @@ struct ReasonForm {
 
 async fn void(
     state: State,
+    limiter: Limiter,
+    req: HttpRequest,
     session: Session,
     seller: Seller,
     path: web::Path<String>,
     form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
-    count_lookup(&seller.user.id)?;
     let office = office_of(&state, &seller).await?;
     let reason = form.reason.trim().to_owned();
     if reason.is_empty() {
         flash::error(&session, "Give a reason for voiding the check; the buyer sees it.");
         return Ok(see_other("/sell/payments"));
     }
-    let (code, actor) = (path.into_inner(), seller.user.id.clone());
-    let result = state
-        .db
-        .write(move |c| echeck::void(c, &code, Party::Office(&office.id), Some(&actor), &reason, echeck::now()))
+    let (code, actor, target) = (path.into_inner(), seller.user.id.clone(), office.id.to_string());
+    let result = limiter
+        .guard(&state.db, CHECK_ID, target, client(&req), move |c| {
+            echeck::void(c, &code, Party::Office(&office.id), Some(&actor), &reason, echeck::now())
+        })
         .await;
     match result {
         Ok(check) => flash::ok(&session, &format!("Check {} voided; the buyer's credit is released.", check.code)),

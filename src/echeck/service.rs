@@ -12,6 +12,7 @@ use super::repo;
 use super::rules::{self, Refusal};
 use crate::accounts::UserId;
 use crate::db::{DbConnection, DbError};
+use crate::web::attempts::{AttemptError, Policy};
 use crate::web::forms::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +23,39 @@ pub enum EcheckError {
     Invalid(FieldErrors),
     #[error("not found")]
     NotFound,
+    /// Too many wrong check IDs typed: wait this long.
+    #[error("too many attempts")]
+    TooMany(std::time::Duration),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<AttemptError> for EcheckError {
+    fn from(e: AttemptError) -> Self {
+        match e {
+            AttemptError::TooMany(wait) => EcheckError::TooMany(wait.0),
+            AttemptError::Db(e) => e.into(),
+            unknown => EcheckError::Db(DbError::Query(diesel::result::Error::QueryBuilderError(unknown.into()))),
+        }
+    }
+}
+
+/// Check IDs typed by a selling office's people, counted per office: a wrong one is a failure.
+pub const CHECK_ID: &str = "check_id";
+
+/// Check IDs are short (60 random bits): an office may mistype 20, then each further wrong one
+/// waits from 2 seconds doubling up to 5 minutes; one client address may try 60 at once (several
+/// offices' desks behind one address), then one a second. A right ID forgives only itself.
+pub fn check_id_policy() -> Policy {
+    Policy {
+        address_burst: 60,
+        address_refill: std::time::Duration::from_secs(1),
+        free: 20,
+        first_wait: std::time::Duration::from_secs(2),
+        longest_wait: std::time::Duration::from_secs(300),
+        forget_after: std::time::Duration::from_secs(3600),
+        success_clears: false,
+    }
 }
 
 impl From<diesel::result::Error> for EcheckError {

@@ -49,6 +49,7 @@ impl From<EcheckError> for OrderError {
             EcheckError::Refused(r) => Refusal::Payment(r.to_string()).into(),
             EcheckError::Invalid(errors) => OrderError::Invalid(errors),
             EcheckError::NotFound => OrderError::NotFound,
+            EcheckError::TooMany(wait) => Refusal::Payment(crate::error::wait_message(wait)).into(),
             EcheckError::Db(e) => OrderError::Db(e),
         }
     }

@@ -3,6 +3,7 @@
 //! error pages, static files and the operational endpoints. It knows no module: modules build on it.
 
 pub mod assets;
+pub mod attempts;
 pub mod auth;
 pub mod csrf;
 pub mod errors;

@@ -227,7 +227,7 @@ async fn repeated_failures_for_one_account_are_throttled() {
     }
     let page = b.log_in(&person.email, PASSWORD).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits now");
-    assert!(page.contains("Too many login attempts. Wait"));
+    assert!(page.contains("Too many attempts. Wait 30 seconds"), "{}", page.body);
     // An unknown address is throttled in the same way: no difference to learn from.
     for _ in 0..5 {
         b.log_in("nobody@example.com", "guess").await;
@@ -236,6 +236,33 @@ async fn repeated_failures_for_one_account_are_throttled() {
     // Other accounts are not locked by it.
     let other = app.shopper().await;
     assert_eq!(app.browser().log_in(&other.email, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_limit_on_an_account_holds_across_instances_and_concurrent_guesses_and_lifts_after_its_wait() {
+    let app = spawn_app().await;
+    let other = app.another_instance(|_| {}).await;
+    let person = app.shopper().await;
+    // Twenty guesses at once, half through each instance: five are checked, the rest wait.
+    let guesses = (0..20).map(|i| {
+        let base = if i % 2 == 0 { app.base.clone() } else { other.base.clone() };
+        let email = person.email.clone();
+        async move { Browser::new(&base).log_in(&email, "guess").await.status }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let waiting = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, waiting), (5, 15), "{statuses:?}");
+    assert_eq!(other.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Once the wait has passed (moved into the past here), the right password works and the
+    // account's count starts again.
+    use shop::db::schema::attempts;
+    let before_the_wait = shop::db::now() - chrono::Duration::seconds(31);
+    app.query(|c| diesel::update(attempts::table).set(attempts::last_at.eq(before_the_wait)).execute(c));
+    assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::OK);
+    let left: i64 = app.query(|c| attempts::table.count().get_result(c));
+    assert_eq!(left, 0, "a right password clears the account's failures");
 }
 
 #[tokio::test]

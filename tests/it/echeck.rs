@@ -500,6 +500,29 @@ async fn a_shopper_sees_credit_open_checks_and_a_statement() {
 }
 
 #[tokio::test]
+async fn an_office_typing_wrong_check_ids_waits_and_a_right_id_forgives_only_itself() {
+    let (app, buyer, _) = setup().await;
+    let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;
+    app.echeck(|c| echeck::add_staff::<echeck::Office>(c, None, "NORTH", &seller.id, at(0))).expect("staff");
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 2_000, "o1"), at(0))).expect("issued");
+    let s = app.logged_in(&seller).await;
+    let validate = |code: String| {
+        let s = &s;
+        async move { s.submit("/sell/payments", "/sell/payments/validate", &[("check", &code), ("amount", "20")]).await }
+    };
+    let guess = || shop::codes::random(3, 4);
+    for _ in 0..19 {
+        assert_eq!(validate(guess()).await.status, 422);
+    }
+    assert!(validate(check.code.clone()).await.contains("is genuine and open"), "a right ID is answered");
+    let twentieth = validate(guess()).await;
+    assert_eq!(twentieth.status, 422, "the right ID forgave itself, not the wrong ones before it");
+    let waiting = validate(check.code.clone()).await;
+    assert_eq!(waiting.status, 429, "twenty wrong IDs: the office waits, even for a right one");
+    assert!(waiting.contains("Too many attempts. Wait 2 seconds"), "{}", waiting.body);
+}
+
+#[tokio::test]
 async fn a_salesperson_checks_a_check_demands_payment_and_voids_through_the_page() {
     let (app, buyer, _) = setup().await;
     let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;

@@ -16,15 +16,14 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 
 -- Attempts at a secret people type (a password, a PIN, an order number with personal data),
--- counted per target: what is tried (`what`: login, pickup_pin, ...) and a keyed hash of whom or
+-- counted per target: what is tried (`what`: login, check_id, ...) and a keyed hash of whom or
 -- what it is tried on, never the target itself. In the database, so that the limit holds across
--- every instance of the shop.
+-- every instance of the shop. The wait before the next attempt follows from the two counts.
 CREATE TABLE attempts (
     what TEXT NOT NULL,
     key_hash TEXT NOT NULL,
     failures BIGINT NOT NULL,
     last_at TIMESTAMP NOT NULL,
-    locked_until TIMESTAMP,
     PRIMARY KEY (what, key_hash)
 );
 CREATE INDEX attempts_by_age ON attempts (last_at);
