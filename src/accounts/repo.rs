@@ -68,24 +68,15 @@ pub fn set_suspended(
 }
 
 /// Users whose e-mail or name contains `needle` (any case), newest first, with the total count.
-pub fn search(conn: &mut DbConnection, needle: &str, limit: i64, offset: i64) -> QueryResult<(Vec<UserRow>, i64)> {
+pub fn search(conn: &mut DbConnection, needle: &str, limit: i64, offset: i64) -> QueryResult<Vec<UserRow>> {
     let pattern = format!("%{}%", escape_like(&needle.to_lowercase()));
-    let matching = || {
-        users::table.filter(
-            users::email
-                .like(pattern.clone())
-                .escape('\\')
-                .or(lower(users::full_name).like(pattern.clone()).escape('\\')),
-        )
-    };
-    let total = matching().count().get_result(conn)?;
-    let rows = matching()
+    users::table
+        .filter(users::email.like(pattern.clone()).escape('\\').or(lower(users::full_name).like(pattern).escape('\\')))
         .order(users::created_at.desc())
         .limit(limit)
         .offset(offset)
         .select(UserRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 fn escape_like(s: &str) -> String {

@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::web::auth::{self, Authorized, SignedIn, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::FormPage;
+use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, render_status, safe_next, see_other};
 
 type AccountsData = web::Data<Accounts>;
@@ -248,31 +249,22 @@ const USERS_PER_PAGE: i64 = 50;
 #[serde(default)]
 struct UserSearch {
     q: String,
-    page: Option<String>,
 }
 
 async fn admin_users(
     state: State,
     _admin: Authorized<roles::Admin>,
     page: FormPage,
+    number: PageNumber,
     query: web::Query<UserSearch>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let number = match query.page.as_deref().map(str::parse::<i64>) {
-        None => 1,
-        Some(Ok(n)) if (1..=1_000_000).contains(&n) => n,
-        Some(_) => return Err(AppError::BadRequest("The page number must be a whole number from 1 on.".into())),
-    };
     if query.q.len() > 200 {
         return Err(AppError::BadRequest("The search is too long (at most 200 characters).".into()));
     }
-    let needle = query.q.clone();
-    let (users, total) = state.db.read(move |c| super::service::search(c, &needle, number, USERS_PER_PAGE)).await?;
-    let pages = ((total + USERS_PER_PAGE - 1) / USERS_PER_PAGE).max(1);
-    if number > pages {
-        return Err(AppError::NotFound);
-    }
-    render(&AdminUsersPage { l: page.l, q: query.q, users, total, page: number, pages })
+    let (needle, pager) = (query.q.clone(), number.of(USERS_PER_PAGE));
+    let users = state.db.read(move |c| super::service::search(c, &needle, pager)).await?.found()?;
+    render(&AdminUsersPage { l: page.l, q: query.q, users })
 }
 
 fn user_id(raw: &str) -> Result<UserId, AppError> {

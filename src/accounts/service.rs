@@ -16,6 +16,7 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::attempts::{AttemptError, AttemptLimiter, Policy};
 use crate::web::forms::FieldErrors;
+use crate::web::pager::{Paged, Pager};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -251,9 +252,9 @@ pub fn active_sessions(conn: &mut DbConnection, id: &UserId) -> Result<i64> {
     Ok(repo::count_sessions_of(conn, id)?)
 }
 
-/// One page of a user search, with the total number of matches.
-pub fn search(conn: &mut DbConnection, needle: &str, page: i64, per_page: i64) -> Result<(Vec<User>, i64)> {
-    let (rows, total) = repo::search(conn, needle.trim(), per_page, (page - 1).max(0) * per_page)?;
+/// One page of a user search, newest first.
+pub fn search(conn: &mut DbConnection, needle: &str, pager: Pager) -> Result<Paged<User>> {
+    let rows = repo::search(conn, needle.trim(), pager.fetch(), pager.offset())?;
     let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
     let mut roles = repo::roles_of_many(conn, &ids)?;
     let users = rows
@@ -263,7 +264,7 @@ pub fn search(conn: &mut DbConnection, needle: &str, page: i64, per_page: i64) -
             row.into_user(sorted(mine))
         })
         .collect();
-    Ok((users, total))
+    Ok(pager.split(users))
 }
 
 /// Deletes sessions past their idle or absolute limit.

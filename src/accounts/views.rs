@@ -5,6 +5,7 @@ use askama::Template;
 use super::model::{AccountEvent, Role, User};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
+use crate::web::pager::Paged;
 
 /// The fields of the registration and profile forms, as typed (never the passwords).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
@@ -54,17 +55,14 @@ pub struct PasswordPage {
 pub struct AdminUsersPage {
     pub l: Layout,
     pub q: String,
-    pub users: Vec<User>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
+    pub users: Paged<User>,
 }
 
 impl AdminUsersPage {
-    /// The query string of another result page, keeping the search.
-    pub fn page_query(&self, page: i64) -> String {
+    /// The address of another result page, keeping the search.
+    pub fn page_prefix(&self) -> String {
         let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
-        format!("?q={q}&page={page}")
+        format!("/admin/users?q={q}&page=")
     }
 }
 

@@ -12,6 +12,7 @@ use crate::db::schema::{
     offers, product_fits, product_numbers, product_words, products,
 };
 use crate::db::sql::{Bind, Sql};
+use crate::web::pager::Pager;
 
 // ---- kinds ----
 
@@ -603,7 +604,8 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
     // One row more than a page tells whether there is a next page, without counting them all.
     // The LIMIT is a constant: a bound LIMIT makes SQLite recompile the statement on every
     // execution (see `db::unique`).
-    sql.push(&format!(" LIMIT {} OFFSET ", PAGE_SIZE + 1)).bind(Bind::Int((f.filter.page - 1) * PAGE_SIZE));
+    let pager = Pager::new(f.filter.page, PAGE_SIZE);
+    sql.push(&format!(" LIMIT {} OFFSET ", pager.fetch())).bind(Bind::Int(pager.offset()));
     sql.load_as::<CardColumns, _>(conn)
 }
 

@@ -72,7 +72,6 @@ pub struct AgreedTerms {
 }
 
 pub const PAGE_SIZE: i64 = 24;
-pub const MAX_PAGE: i64 = 1000;
 /// When nothing matches, the looser searches are counted up to this many ("100+ would match").
 pub const COUNT_CAP: i64 = 100;
 /// A longer query string is refused rather than parsed (it is not a search a person made).
@@ -257,11 +256,9 @@ pub fn read_filter(query: &Query, spec: Option<&KindRule<'_>>) -> (Filter, Field
             None => errors.add("sort", "Choose one of the listed orders."),
         }
     }
-    if let Some(raw) = first(query, "page") {
-        match raw.trim().parse::<i64>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => filter.page = n,
-            _ => errors.add("page", format!("The page must be a number from 1 to {MAX_PAGE}.")),
-        }
+    match crate::web::pager::parse_number(first(query, "page")) {
+        Ok(n) => filter.page = n,
+        Err(e) => errors.add("page", e),
     }
     let price = |name: &'static str, errors: &mut FieldErrors| {
         first(query, name).and_then(|raw| match crate::money::parse(raw) {

@@ -13,6 +13,7 @@ use super::repo::{self, ResolvedFilter};
 use super::rules::{self, Filter};
 use crate::db::{DbConnection, DbError};
 use crate::web::forms::FieldErrors;
+use crate::web::pager::{Paged, Pager};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -461,10 +462,9 @@ fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
 }
 
 pub struct SearchResult {
-    pub cards: Vec<OfferCard>,
-    /// Whether another page follows. Totals are not counted: on a large catalog counting every
-    /// match costs many times the page itself.
-    pub has_next: bool,
+    /// One page of offers. Totals are not counted: on a large catalog counting every match costs
+    /// many times the page itself.
+    pub cards: Paged<OfferCard>,
     /// When nothing matches: the filter whose removal would bring back the most offers.
     pub loosen: Option<(String, i64)>,
     /// The kind searched in, with its makers and word choices for the filters.
@@ -515,10 +515,8 @@ pub fn search(
 ) -> Result<SearchResult> {
     let spec = kind.map(|k| &k.spec);
     let resolved = resolve(filter, spec);
-    let mut rows = repo::search(conn, &resolved)?;
-    let has_next = rows.len() as i64 > rules::PAGE_SIZE;
-    rows.truncate(rules::PAGE_SIZE as usize);
-    let loosen = if rows.is_empty() && filter.page == 1 {
+    let rows = Pager::new(filter.page, rules::PAGE_SIZE).split(repo::search(conn, &resolved)?);
+    let loosen = if rows.rows.is_empty() && filter.page == 1 {
         let mut best: Option<(String, i64)> = None;
         for (label, looser) in without_each(filter) {
             let n = repo::count(conn, &resolve(&looser, spec))?;
@@ -530,7 +528,8 @@ pub fn search(
     } else {
         None
     };
-    Ok(SearchResult { cards: cards(conn, viewer, rows)?, has_next, loosen, kind: kind.cloned() })
+    let page = Paged { rows: cards(conn, viewer, rows.rows)?, number: rows.number, has_next: rows.has_next };
+    Ok(SearchResult { cards: page, loosen, kind: kind.cloned() })
 }
 
 pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&UserId>, limit: u16) -> Result<Vec<OfferCard>> {

@@ -50,11 +50,10 @@ impl SearchPage {
         rules::values(&self.query, name.as_ref()).any(|v| v == value.as_ref())
     }
 
-    /// This search on another page.
-    pub fn page_url(&self, page: i64) -> String {
-        let mut q: Vec<(String, String)> = self.query.iter().filter(|(k, _)| k != "page").cloned().collect();
-        q.push(("page".into(), page.to_string()));
-        format!("/catalog?{}", encode(&q))
+    /// This search on another page, up to the page's number.
+    pub fn page_prefix(&self) -> String {
+        let q: Vec<(String, String)> = self.query.iter().filter(|(k, _)| k != "page").cloned().collect();
+        if q.is_empty() { "/catalog?page=".to_owned() } else { format!("/catalog?{}&page=", encode(&q)) }
     }
 
     /// Whether the search is in the order named `key`.
@@ -65,18 +64,14 @@ impl SearchPage {
 
     /// "5 offers" when all fit on the first page, else which of them this page shows.
     pub fn total_text(&self) -> String {
-        let shown = self.result.cards.len() as i64;
+        let shown = self.result.cards.rows.len() as i64;
         let first = (self.filter.page - 1) * rules::PAGE_SIZE + 1;
-        match (self.filter.page, self.result.has_next, shown) {
+        match (self.filter.page, self.result.cards.has_next, shown) {
             (_, _, 0) => "No offers match".into(),
             (1, false, 1) => "1 offer".into(),
             (1, false, n) => format!("{n} offers"),
             (_, _, n) => format!("Offers {first}–{}", first + n - 1),
         }
-    }
-
-    pub fn has_pages(&self) -> bool {
-        self.filter.page > 1 || self.result.has_next
     }
 }
 

@@ -118,15 +118,13 @@ pub fn set_credit_line(
         .execute(conn)
 }
 
-pub fn accounts_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<(Vec<LedgerAccount>, i64)> {
-    let rows = ledger_accounts::table
+pub fn accounts_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<Vec<LedgerAccount>> {
+    ledger_accounts::table
         .order((ledger_accounts::kind.desc(), ledger_accounts::created_at.desc()))
         .limit(limit)
         .offset(offset)
         .select(LedgerAccount::as_select())
-        .load(conn)?;
-    let total = ledger_accounts::table.count().get_result(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 // ---- transfers and entries ----
@@ -211,28 +209,24 @@ pub fn entries_of(
     account: &LedgerAccountId,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<(Entry, Transfer)>, i64)> {
-    let rows = ledger_entries::table
+) -> QueryResult<Vec<(Entry, Transfer)>> {
+    ledger_entries::table
         .inner_join(ledger_transfers::table)
         .filter(ledger_entries::account_id.eq(account))
         .order(ledger_entries::id.desc())
         .limit(limit)
         .offset(offset)
         .select((Entry::as_select(), Transfer::as_select()))
-        .load(conn)?;
-    let total = ledger_entries::table.filter(ledger_entries::account_id.eq(account)).count().get_result(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
-pub fn transfers_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<(Vec<Transfer>, i64)> {
-    let rows = ledger_transfers::table
+pub fn transfers_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<Vec<Transfer>> {
+    ledger_transfers::table
         .order(ledger_transfers::id.desc())
         .limit(limit)
         .offset(offset)
         .select(Transfer::as_select())
-        .load(conn)?;
-    let total = ledger_transfers::table.count().get_result(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 // ---- checks ----
@@ -315,16 +309,14 @@ pub fn checks_of_office(
     office: &OfficeId,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<Check>, i64)> {
-    let rows = echecks::table
+) -> QueryResult<Vec<Check>> {
+    echecks::table
         .filter(echecks::office_id.eq(office))
         .order(echecks::created_at.desc())
         .limit(limit)
         .offset(offset)
         .select(Check::as_select())
-        .load(conn)?;
-    let total = echecks::table.filter(echecks::office_id.eq(office)).count().get_result(conn)?;
-    Ok((rows, total))
+        .load(conn)
 }
 
 /// The buyer's latest checks, whatever their state (found through the buyer's key index).

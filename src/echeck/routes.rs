@@ -16,6 +16,7 @@ use crate::web::attempts::AttemptLimiter;
 use crate::web::auth::{Authorized, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::{FormPage, Page};
+use crate::web::pager::{PageNumber, Paged, Pager};
 use crate::web::{State, flash, form_status, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -52,24 +53,15 @@ impl From<EcheckError> for AppError {
     }
 }
 
-fn page_of(query: &web::Query<PageQuery>) -> i64 {
-    query.page.unwrap_or(1).clamp(1, 1_000_000)
-}
-
-#[derive(serde::Deserialize)]
-struct PageQuery {
-    page: Option<i64>,
-}
-
 // ---- shoppers ----
 
 async fn overview(
     state: State,
     user: Authorized<roles::Shopper>,
     page: Page,
-    query: web::Query<PageQuery>,
+    number: PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let n = page_of(&query);
+    let pager = number.of(echeck::STATEMENT_PAGE);
     let id = user.user.id.clone();
     let account = match state.db.read(move |c| echeck::shopper_account(c, &id)).await? {
         Some(account) => account,
@@ -78,12 +70,9 @@ async fn overview(
             state.db.write(move |c| echeck::open_shopper_account(c, &id, echeck::now())).await?
         }
     };
-    let o = state.db.read(move |c| echeck::overview(c, account, n, echeck::now())).await?;
-    let pages = pages(o.total_entries, echeck::STATEMENT_PAGE);
-    if n > pages {
-        return Err(AppError::NotFound);
-    }
-    render(&OverviewPage { l: page.l, o, page: n, pages })
+    let mut o = state.db.read(move |c| echeck::overview(c, account, pager, echeck::now())).await?;
+    o.statement = o.statement.found()?;
+    render(&OverviewPage { l: page.l, o })
 }
 
 // ---- salespeople ----
@@ -95,40 +84,39 @@ async fn payments_page(
     state: &State,
     seller: &Seller,
     l: crate::web::layout::Layout,
-    n: i64,
+    pager: Pager,
     form: ValidateForm,
     errors: FieldErrors,
     verdict: Option<Result<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.clone();
-    let (office, checks, total) = state
+    let (office, checks) = state
         .db
         .read(move |c| {
-            let Some(office) = echeck::office_of(c, &id)? else { return Ok::<_, EcheckError>((None, Vec::new(), 0)) };
-            let (checks, total) = echeck::office_checks(c, &office.id, n, echeck::now())?;
-            Ok((Some(office), checks, total))
+            let Some(office) = echeck::office_of(c, &id)? else {
+                return Ok::<_, EcheckError>((None, pager.split(Vec::new())));
+            };
+            let checks = echeck::office_checks(c, &office.id, pager, echeck::now())?;
+            Ok((Some(office), checks))
         })
         .await?;
-    let pages = pages(total, echeck::CHECKS_PAGE);
-    if n > pages {
-        return Err(AppError::NotFound);
-    }
+    let checks = checks.found()?;
     let status = if verdict.as_ref().is_some_and(Result::is_err) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         form_status(&errors)
     };
-    render_status(status, &SellPaymentsPage { l, office, checks, page: n, pages, form, errors, verdict })
+    render_status(status, &SellPaymentsPage { l, office, checks, form, errors, verdict })
 }
 
 async fn sell_payments(
     state: State,
     seller: Seller,
     page: FormPage,
-    query: web::Query<PageQuery>,
+    number: PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let n = page_of(&query);
-    payments_page(&state, &seller, page.l, n, ValidateForm::default(), FieldErrors::new(), None).await
+    let pager = number.of(echeck::CHECKS_PAGE);
+    payments_page(&state, &seller, page.l, pager, ValidateForm::default(), FieldErrors::new(), None).await
 }
 
 /// The seller's office, or a 403 page saying why there is none.
@@ -160,7 +148,7 @@ async fn validate(
     }
     let amount = rules::parse_amount(&form.amount).map_err(|e| errors.add("amount", e)).ok();
     let (Some(code), Some(amount)) = (code, amount) else {
-        return payments_page(&state, &seller, page.l, 1, form, errors, None).await;
+        return payments_page(&state, &seller, page.l, Pager::first(echeck::CHECKS_PAGE), form, errors, None).await;
     };
     let office = office_of(&state, &seller).await?;
     let c2 = code.clone();
@@ -180,7 +168,7 @@ async fn validate(
         Err(EcheckError::Refused(r)) => Err(format!("Check {code}: {r}")),
         Err(e) => return Err(e.into()),
     };
-    payments_page(&state, &seller, page.l, 1, form, errors, Some(verdict)).await
+    payments_page(&state, &seller, page.l, Pager::first(echeck::CHECKS_PAGE), form, errors, Some(verdict)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -285,44 +273,35 @@ fn owner_label(c: &mut DbConnection, account: &LedgerAccount) -> Result<String, 
 async fn admin_page(
     state: &State,
     l: crate::web::layout::Layout,
-    n: i64,
+    pager: Pager,
     form: Option<(String, String, FieldErrors)>,
 ) -> Result<HttpResponse, AppError> {
-    let (books, settings, accounts, total) = state
+    let (books, settings, accounts) = state
         .db
         .read(move |c| {
-            let (accounts, total) = echeck::accounts_page(c, n)?;
+            let accounts = echeck::accounts_page(c, pager)?;
             let rows = accounts
+                .rows
                 .into_iter()
                 .map(|account| {
                     let lapsed = echeck::lapsed_held(c, &account.id, echeck::now())?;
                     Ok(AccountRow { owner: owner_label(c, &account)?, lapsed, account })
                 })
                 .collect::<Result<Vec<_>, EcheckError>>()?;
-            Ok::<_, EcheckError>((echeck::books(c)?, echeck::settings(c)?, rows, total))
+            let rows = Paged { rows, number: accounts.number, has_next: accounts.has_next };
+            Ok::<_, EcheckError>((echeck::books(c)?, echeck::settings(c)?, rows))
         })
         .await?;
-    let pages = pages(total, echeck::ACCOUNTS_PAGE);
-    if n > pages {
-        return Err(AppError::NotFound);
-    }
+    let accounts = accounts.found()?;
     let (line, hours, errors) = form.unwrap_or_else(|| {
         (crate::money::to_input(settings.default_credit_line), settings.hold_hours.to_string(), FieldErrors::new())
     });
     let status = form_status(&errors);
-    render_status(
-        status,
-        &AdminPage { l, books, settings, line, hours, errors, accounts, page: n, pages, find: String::new() },
-    )
+    render_status(status, &AdminPage { l, books, settings, line, hours, errors, accounts, find: String::new() })
 }
 
-async fn admin(
-    state: State,
-    _admin: Admin,
-    page: FormPage,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    admin_page(&state, page.l, page_of(&query), None).await
+async fn admin(state: State, _admin: Admin, page: FormPage, number: PageNumber) -> Result<HttpResponse, AppError> {
+    admin_page(&state, page.l, number.of(echeck::ACCOUNTS_PAGE), None).await
 }
 
 #[derive(serde::Deserialize)]
@@ -348,7 +327,8 @@ async fn change_settings(
             Ok(see_other("/admin/echeck"))
         }
         Err(EcheckError::Invalid(errors)) => {
-            admin_page(&state, page.l, 1, Some((form.default_credit_line, form.hold_hours, errors))).await
+            let first = Pager::first(echeck::ACCOUNTS_PAGE);
+            admin_page(&state, page.l, first, Some((form.default_credit_line, form.hold_hours, errors))).await
         }
         Err(e) => Err(e.into()),
     }
@@ -388,25 +368,13 @@ async fn find_account(
     }
 }
 
-async fn ledger(
-    state: State,
-    _admin: Admin,
-    page: Page,
-    query: web::Query<PageQuery>,
-) -> Result<HttpResponse, AppError> {
-    let n = page_of(&query);
-    let (transfers, total, currency) = state
+async fn ledger(state: State, _admin: Admin, page: Page, number: PageNumber) -> Result<HttpResponse, AppError> {
+    let pager = number.of(echeck::ACCOUNTS_PAGE);
+    let (transfers, currency) = state
         .db
-        .read(move |c| {
-            let (transfers, total) = echeck::ledger_page(c, n)?;
-            Ok::<_, EcheckError>((transfers, total, echeck::settings(c)?.currency))
-        })
+        .read(move |c| Ok::<_, EcheckError>((echeck::ledger_page(c, pager)?, echeck::settings(c)?.currency)))
         .await?;
-    let pages = pages(total, echeck::ACCOUNTS_PAGE);
-    if n > pages {
-        return Err(AppError::NotFound);
-    }
-    render(&LedgerPage { l: page.l, transfers, currency, page: n, pages })
+    render(&LedgerPage { l: page.l, transfers: transfers.found()?, currency })
 }
 
 fn account_id(path: &str) -> Result<LedgerAccountId, AppError> {
@@ -439,23 +407,20 @@ async fn account_page(
     state: &State,
     l: crate::web::layout::Layout,
     id: LedgerAccountId,
-    n: i64,
+    pager: Pager,
     forms: AccountForms,
 ) -> Result<HttpResponse, AppError> {
-    let (account, owner, lapsed, statement, total) = state
+    let (account, owner, lapsed, statement) = state
         .db
         .read(move |c| {
             let account = echeck::account(c, &id)?;
             let owner = owner_label(c, &account)?;
             let lapsed = echeck::lapsed_held(c, &account.id, echeck::now())?;
-            let (statement, total) = echeck::statement(c, &account.id, n)?;
-            Ok::<_, EcheckError>((account, owner, lapsed, statement, total))
+            let statement = echeck::statement(c, &account.id, pager)?;
+            Ok::<_, EcheckError>((account, owner, lapsed, statement))
         })
         .await?;
-    let pages = pages(total, echeck::STATEMENT_PAGE);
-    if n > pages {
-        return Err(AppError::NotFound);
-    }
+    let statement = statement.found()?;
     let line = forms.line.unwrap_or_else(|| crate::money::to_input(account.credit_line));
     let status = form_status(&forms.errors);
     render_status(
@@ -466,8 +431,6 @@ async fn account_page(
             owner,
             lapsed,
             statement,
-            page: n,
-            pages,
             line,
             deposit: forms.deposit,
             withdrawal: forms.withdrawal,
@@ -481,9 +444,9 @@ async fn admin_account(
     _admin: Admin,
     page: FormPage,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    number: PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    account_page(&state, page.l, account_id(&path)?, page_of(&query), AccountForms::fresh()).await
+    account_page(&state, page.l, account_id(&path)?, number.of(echeck::STATEMENT_PAGE), AccountForms::fresh()).await
 }
 
 #[derive(serde::Deserialize)]
@@ -509,7 +472,7 @@ async fn set_credit_line(
     };
     let line = match rules::parse_credit_line(&typed) {
         Ok(line) => line,
-        Err(e) => return account_page(&state, page.l, id, 1, refused(e)).await,
+        Err(e) => return account_page(&state, page.l, id, Pager::first(echeck::STATEMENT_PAGE), refused(e)).await,
     };
     let (target, actor) = (id.clone(), admin.user.id.clone());
     match state.db.write(move |c| echeck::set_credit_line(c, &target, line, &actor, echeck::now())).await {
@@ -517,7 +480,9 @@ async fn set_credit_line(
             flash::ok(&session, "Credit line set.");
             Ok(see_other(&format!("/admin/echeck/accounts/{id}")))
         }
-        Err(EcheckError::Refused(r)) => account_page(&state, page.l, id, 1, refused(r.to_string())).await,
+        Err(EcheckError::Refused(r)) => {
+            account_page(&state, page.l, id, Pager::first(echeck::STATEMENT_PAGE), refused(r.to_string())).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -574,7 +539,7 @@ async fn move_money(
         forms
     };
     let Some(amount) = amount.filter(|_| errors.is_empty()) else {
-        return account_page(&state, page.l, id, 1, comes_back(errors)).await;
+        return account_page(&state, page.l, id, Pager::first(echeck::STATEMENT_PAGE), comes_back(errors)).await;
     };
     let m = echeck::Movement { account: id.clone(), amount, reason, idempotency_key: key.clone() };
     let actor = admin.user.id.clone();
@@ -602,7 +567,7 @@ async fn move_money(
                 &state,
                 page.l,
                 id,
-                1,
+                Pager::first(echeck::STATEMENT_PAGE),
                 comes_back(FieldErrors::with(&format!("{prefix}_amount"), r.to_string())),
             )
             .await

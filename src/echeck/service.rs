@@ -14,6 +14,7 @@ use crate::accounts::UserId;
 use crate::db::{DbConnection, DbError};
 use crate::web::attempts::{AttemptError, Policy};
 use crate::web::forms::FieldErrors;
+use crate::web::pager::{Paged, Pager};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EcheckError {
@@ -995,8 +996,8 @@ pub struct StatementLine {
 pub const STATEMENT_PAGE: i64 = 25;
 
 /// A page of an account's statement, newest first, with the running balance.
-pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, page: i64) -> Result<(Vec<StatementLine>, i64)> {
-    let (rows, total) = repo::entries_of(conn, account, STATEMENT_PAGE, (page.max(1) - 1) * STATEMENT_PAGE)?;
+pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, pager: Pager) -> Result<Paged<StatementLine>> {
+    let rows = repo::entries_of(conn, account, pager.fetch(), pager.offset())?;
     let check_ids: Vec<CheckId> = rows.iter().filter_map(|(_, t)| t.check_id.clone()).collect();
     let checks = repo::checks_by_ids(conn, &check_ids)?;
     let checks = check_lines(conn, checks, now())?;
@@ -1014,7 +1015,7 @@ pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, page: i64) 
             StatementLine { entry, transfer, description }
         })
         .collect();
-    Ok((lines, total))
+    Ok(pager.split(lines))
 }
 
 /// What a shopper's /echeck page shows.
@@ -1026,8 +1027,7 @@ pub struct Overview {
     pub open: Vec<CheckLine>,
     /// The latest checks in any state: paid, voided and expired ones too.
     pub recent: Vec<CheckLine>,
-    pub statement: Vec<StatementLine>,
-    pub total_entries: i64,
+    pub statement: Paged<StatementLine>,
 }
 
 impl Overview {
@@ -1046,7 +1046,7 @@ pub fn lapsed_held(conn: &mut DbConnection, account: &LedgerAccountId, at: Naive
     Ok(repo::lapsed_holds_of(conn, account, at)?.iter().map(|t| t.amount).sum())
 }
 
-pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: NaiveDateTime) -> Result<Overview> {
+pub fn overview(conn: &mut DbConnection, account: LedgerAccount, pager: Pager, at: NaiveDateTime) -> Result<Overview> {
     let (lapsed, standing): (Vec<Transfer>, Vec<Transfer>) =
         repo::pending_holds_of(conn, &account.id)?.into_iter().partition(|t| t.expires_at.is_some_and(|e| e <= at));
     let lapsed = lapsed.iter().map(|t| t.amount).sum();
@@ -1058,8 +1058,8 @@ pub fn overview(conn: &mut DbConnection, account: LedgerAccount, page: i64, at: 
     // One look-up of office and carrier names for both lists.
     let mut open = check_lines(conn, checks, at)?;
     let recent = open.split_off(open_count);
-    let (statement, total_entries) = statement(conn, &account.id, page)?;
-    Ok(Overview { account, lapsed, open, recent, statement, total_entries })
+    let statement = statement(conn, &account.id, pager)?;
+    Ok(Overview { account, lapsed, open, recent, statement })
 }
 
 pub const CHECKS_PAGE: i64 = 25;
@@ -1068,11 +1068,11 @@ pub const CHECKS_PAGE: i64 = 25;
 pub fn office_checks(
     conn: &mut DbConnection,
     office: &OfficeId,
-    page: i64,
+    pager: Pager,
     at: NaiveDateTime,
-) -> Result<(Vec<CheckLine>, i64)> {
-    let (checks, total) = repo::checks_of_office(conn, office, CHECKS_PAGE, (page.max(1) - 1) * CHECKS_PAGE)?;
-    Ok((check_lines(conn, checks, at)?, total))
+) -> Result<Paged<CheckLine>> {
+    let checks = repo::checks_of_office(conn, office, pager.fetch(), pager.offset())?;
+    Ok(pager.split(check_lines(conn, checks, at)?))
 }
 
 /// A check by its ID, for whoever may see it.
@@ -1082,12 +1082,12 @@ pub fn check(conn: &mut DbConnection, code: &str, party: Party<'_>) -> Result<Ch
 
 pub const ACCOUNTS_PAGE: i64 = 50;
 
-pub fn accounts_page(conn: &mut DbConnection, page: i64) -> Result<(Vec<LedgerAccount>, i64)> {
-    Ok(repo::accounts_page(conn, ACCOUNTS_PAGE, (page.max(1) - 1) * ACCOUNTS_PAGE)?)
+pub fn accounts_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<LedgerAccount>> {
+    Ok(pager.split(repo::accounts_page(conn, pager.fetch(), pager.offset())?))
 }
 
-pub fn ledger_page(conn: &mut DbConnection, page: i64) -> Result<(Vec<Transfer>, i64)> {
-    Ok(repo::transfers_page(conn, ACCOUNTS_PAGE, (page.max(1) - 1) * ACCOUNTS_PAGE)?)
+pub fn ledger_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Transfer>> {
+    Ok(pager.split(repo::transfers_page(conn, pager.fetch(), pager.offset())?))
 }
 
 /// The books' invariants, recomputed from the transfers and entries.

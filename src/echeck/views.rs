@@ -7,10 +7,7 @@ use super::service::{Books, CheckLine, Overview, StatementLine};
 use crate::money;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
-
-pub fn pages(total: i64, per_page: i64) -> i64 {
-    ((total + per_page - 1) / per_page).max(1)
-}
+use crate::web::pager::Paged;
 
 impl CheckState {
     /// The CSS class of the state's tag.
@@ -76,8 +73,6 @@ pub use crate::web::when;
 pub struct OverviewPage {
     pub l: Layout,
     pub o: Overview,
-    pub page: i64,
-    pub pages: i64,
 }
 
 impl OverviewPage {
@@ -100,9 +95,7 @@ pub struct ValidateForm {
 pub struct SellPaymentsPage {
     pub l: Layout,
     pub office: Option<Office>,
-    pub checks: Vec<CheckLine>,
-    pub page: i64,
-    pub pages: i64,
+    pub checks: Paged<CheckLine>,
     pub form: ValidateForm,
     pub errors: FieldErrors,
     /// What validation found: Ok(message) for a good check.
@@ -135,9 +128,7 @@ pub struct AdminPage {
     pub line: String,
     pub hours: String,
     pub errors: FieldErrors,
-    pub accounts: Vec<AccountRow>,
-    pub page: i64,
-    pub pages: i64,
+    pub accounts: Paged<AccountRow>,
     pub find: String,
 }
 
@@ -165,9 +156,7 @@ pub struct AdminAccountPage {
     pub account: LedgerAccount,
     pub owner: String,
     pub lapsed: i64,
-    pub statement: Vec<StatementLine>,
-    pub page: i64,
-    pub pages: i64,
+    pub statement: Paged<StatementLine>,
     pub line: String,
     pub deposit: MoneyForm,
     pub withdrawal: MoneyForm,
@@ -188,10 +177,8 @@ impl AdminAccountPage {
 #[template(path = "echeck/admin_ledger.html")]
 pub struct LedgerPage {
     pub l: Layout,
-    pub transfers: Vec<Transfer>,
+    pub transfers: Paged<Transfer>,
     pub currency: String,
-    pub page: i64,
-    pub pages: i64,
 }
 
 impl LedgerPage {

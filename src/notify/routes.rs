@@ -9,6 +9,7 @@ use super::views::*;
 use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
 use crate::web::layout::Page;
+use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,13 +22,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct OutboxQuery {
     #[serde(default)]
     state: String,
-    page: Option<i64>,
 }
 
 async fn outbox(
     state: State,
     _admin: Authorized<roles::Admin>,
     page: Page,
+    number: PageNumber,
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = match query.state.as_str() {
@@ -36,13 +37,9 @@ async fn outbox(
             Some(MailState::parse(s).ok_or_else(|| AppError::BadRequest("There is no such state of e-mails.".into()))?)
         }
     };
-    let n = query.page.unwrap_or(1).clamp(1, 100_000);
-    let (mails, counts) = state.db.read(move |c| notify::outbox(c, filter, n)).await?;
-    if mails.is_empty() && n > 1 {
-        return Err(AppError::NotFound);
-    }
-    let has_next = mails.len() as i64 == notify::OUTBOX_PAGE;
-    render(&OutboxPage { l: page.l, mails, counts, state: query.state.clone(), page: n, has_next })
+    let pager = number.of(notify::OUTBOX_PAGE);
+    let (mails, counts) = state.db.read(move |c| notify::outbox(c, filter, pager)).await?;
+    render(&OutboxPage { l: page.l, mails: mails.found()?, counts, state: query.state.clone() })
 }
 
 async fn mail(

@@ -8,6 +8,7 @@ use chrono::NaiveDateTime;
 use super::model::*;
 use super::{repo, rules};
 use crate::db::{DbConnection, DbError};
+use crate::web::pager::{Paged, Pager};
 
 pub type Result<T> = std::result::Result<T, DbError>;
 
@@ -82,9 +83,9 @@ pub const OUTBOX_PAGE: i64 = 50;
 pub type Counts = Vec<(MailState, i64)>;
 
 /// The outbox page: e-mails newest first (of one state if given), and how many are in each state.
-pub fn outbox(conn: &mut DbConnection, state: Option<MailState>, page: i64) -> Result<(Vec<Mail>, Counts)> {
-    let mails = repo::page(conn, state, (page - 1).max(0) * OUTBOX_PAGE, OUTBOX_PAGE)?;
-    Ok((mails, repo::counts(conn)?))
+pub fn outbox(conn: &mut DbConnection, state: Option<MailState>, pager: Pager) -> Result<(Paged<Mail>, Counts)> {
+    let mails = repo::page(conn, state, pager.offset(), pager.fetch())?;
+    Ok((pager.split(mails), repo::counts(conn)?))
 }
 
 pub fn mail(conn: &mut DbConnection, id: &MailId) -> Result<Option<Mail>> {

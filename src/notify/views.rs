@@ -4,6 +4,7 @@ use askama::Template;
 
 use super::model::*;
 use crate::web::layout::Layout;
+use crate::web::pager::Paged;
 use crate::web::when;
 
 impl Mail {
@@ -35,11 +36,9 @@ impl Mail {
 #[template(path = "notify/outbox.html")]
 pub struct OutboxPage {
     pub l: Layout,
-    pub mails: Vec<Mail>,
+    pub mails: Paged<Mail>,
     pub counts: Vec<(MailState, i64)>,
     pub state: String,
-    pub page: i64,
-    pub has_next: bool,
 }
 
 #[derive(Template)]

@@ -249,14 +249,14 @@ pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &UserId, offset: i64, lim
 
 pub fn orders_of_office(
     conn: &mut DbConnection,
-    office: &str,
+    office: &crate::echeck::OfficeId,
     state: Option<OrderState>,
     offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<Order>> {
     let mut q = orders::table.filter(orders::office_id.eq(office)).into_boxed();
     if let Some(state) = state {
-        q = q.filter(orders::state.eq(state.as_str()));
+        q = q.filter(orders::state.eq(state));
     }
     q.order((orders::created_at.desc(), orders::number))
         .offset(offset)

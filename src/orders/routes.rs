@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 
 use super::model::*;
 use super::rules::{OrderState, Refusal};
-use super::service::{self as orders, CartEdit, CheckoutForm, OrderError, OrderLine, Who};
+use super::service::{self as orders, CartEdit, CheckoutForm, OrderError, Who};
 use super::views::*;
 use crate::accounts::{AfterLogin, UserId};
 use crate::db::Db;
@@ -19,6 +19,7 @@ use crate::web::auth::{Authorized, roles};
 use crate::web::flash::Flash;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::{FormPage, Layout, Page};
+use crate::web::pager::PageNumber;
 use crate::web::{State, flash, form_status, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -355,25 +356,10 @@ async fn checkout(
 
 #[derive(serde::Deserialize)]
 struct ListQuery {
-    page: Option<i64>,
     #[serde(default)]
     state: String,
     /// Set on the page a checkout leads to.
     placed: Option<String>,
-}
-
-fn page_of(query: &ListQuery) -> i64 {
-    query.page.unwrap_or(1).clamp(1, 100_000)
-}
-
-/// A list fetched one longer than a page: whether another page follows, and the page itself.
-fn split_page(mut lines: Vec<OrderLine>, page: i64) -> Result<(Vec<OrderLine>, bool), AppError> {
-    if lines.is_empty() && page > 1 {
-        return Err(AppError::NotFound);
-    }
-    let has_next = lines.len() as i64 > orders::ORDERS_PAGE;
-    lines.truncate(orders::ORDERS_PAGE as usize);
-    Ok((lines, has_next))
 }
 
 /// The thanks after a checkout, from the address the checkout sent the shopper to.
@@ -387,15 +373,14 @@ async fn my_orders(
     state: State,
     shopper: Shopper,
     page: Page,
+    number: PageNumber,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let n = page_of(&query);
-    let id = shopper.user.id.clone();
-    let lines = state.db.read(move |c| orders::orders_of_buyer(c, &id, n)).await?;
-    let (orders, has_next) = split_page(lines, n)?;
+    let (id, pager) = (shopper.user.id.clone(), number.of(orders::ORDERS_PAGE));
+    let orders = state.db.read(move |c| orders::orders_of_buyer(c, &id, pager)).await?.found()?;
     let mut l = page.l;
     thank(&mut l, query.placed.is_some(), "Thank you! Your orders are placed, one per selling office.");
-    render(&MyOrdersPage { l, orders, page: n, has_next })
+    render(&MyOrdersPage { l, orders })
 }
 
 async fn my_order(
@@ -484,9 +469,10 @@ async fn sell_orders(
     state: State,
     seller: Seller,
     page: Page,
+    number: PageNumber,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let n = page_of(&query);
+    let pager = number.of(orders::ORDERS_PAGE);
     let filter = match query.state.as_str() {
         "" => None,
         s => {
@@ -494,21 +480,12 @@ async fn sell_orders(
         }
     };
     let id = seller.user.id.clone();
-    let found = state.db.read(move |c| orders::orders_of_office(c, &id, filter, n)).await?;
-    let (office, lines) = match found {
-        Some((office, lines)) => (Some(office), lines),
-        None => (None, Vec::new()),
+    let found = state.db.read(move |c| orders::orders_of_office(c, &id, filter, pager)).await?;
+    let (office, orders) = match found {
+        Some((office, orders)) => (Some(office), orders.found()?),
+        None => (None, pager.split(Vec::new())),
     };
-    let (orders, has_next) = split_page(lines, n)?;
-    render(&SellOrdersPage {
-        l: page.l,
-        office,
-        orders,
-        state: query.state.clone(),
-        states: OrderState::ALL,
-        page: n,
-        has_next,
-    })
+    render(&SellOrdersPage { l: page.l, office, orders, state: query.state.clone(), states: OrderState::ALL })
 }
 
 async fn sell_order(

@@ -17,6 +17,7 @@ use crate::echeck::{self, Carrier, EcheckError, Office, Party};
 use crate::notify;
 use crate::web::forms::FieldErrors;
 use crate::web::idempotency::{self, Claim, ClaimError, IdempotencyKey};
+use crate::web::pager::{Paged, Pager};
 
 /// The scope of a checkout's idempotency key.
 const CHECKOUT: &str = "checkout";
@@ -913,10 +914,10 @@ fn with_items(conn: &mut DbConnection, orders: Vec<Order>) -> Result<Vec<OrderLi
 
 pub const ORDERS_PAGE: i64 = 20;
 
-/// A shopper's orders, newest first; one more than a page to tell whether another follows.
-pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &UserId, page: i64) -> Result<Vec<OrderLine>> {
-    let orders = repo::orders_of_buyer(conn, buyer, (page - 1) * ORDERS_PAGE, ORDERS_PAGE + 1)?;
-    with_items(conn, orders)
+/// A page of a shopper's orders, newest first.
+pub fn orders_of_buyer(conn: &mut DbConnection, buyer: &UserId, pager: Pager) -> Result<Paged<OrderLine>> {
+    let orders = repo::orders_of_buyer(conn, buyer, pager.offset(), pager.fetch())?;
+    Ok(pager.split(with_items(conn, orders)?))
 }
 
 /// The orders of the salesperson's selling office (None: the salesperson belongs to none).
@@ -924,11 +925,11 @@ pub fn orders_of_office(
     conn: &mut DbConnection,
     seller: &UserId,
     state: Option<OrderState>,
-    page: i64,
-) -> Result<Option<(Office, Vec<OrderLine>)>> {
+    pager: Pager,
+) -> Result<Option<(Office, Paged<OrderLine>)>> {
     let Some(office) = echeck::office_of(conn, seller)? else { return Ok(None) };
-    let orders = repo::orders_of_office(conn, office.id.as_str(), state, (page - 1) * ORDERS_PAGE, ORDERS_PAGE + 1)?;
-    Ok(Some((office, with_items(conn, orders)?)))
+    let orders = repo::orders_of_office(conn, &office.id, state, pager.offset(), pager.fetch())?;
+    Ok(Some((office, pager.split(with_items(conn, orders)?))))
 }
 
 /// Orders waiting for the maker's approval (None: the user acts for no maker).

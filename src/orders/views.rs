@@ -11,6 +11,7 @@ use crate::echeck::Carrier;
 use crate::money;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
+use crate::web::pager::Paged;
 use crate::web::when;
 
 impl OrderState {
@@ -153,9 +154,7 @@ impl CheckoutPage {
 #[template(path = "orders/my_orders.html")]
 pub struct MyOrdersPage {
     pub l: Layout,
-    pub orders: Vec<OrderLine>,
-    pub page: i64,
-    pub has_next: bool,
+    pub orders: Paged<OrderLine>,
 }
 
 /// What each role may do on the order's page.
@@ -215,11 +214,9 @@ impl OrderPage {
 pub struct SellOrdersPage {
     pub l: Layout,
     pub office: Option<crate::echeck::Office>,
-    pub orders: Vec<OrderLine>,
+    pub orders: Paged<OrderLine>,
     pub state: String,
     pub states: &'static [OrderState],
-    pub page: i64,
-    pub has_next: bool,
 }
 
 #[derive(Template)]

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod layout;
 pub mod ops;
+pub mod pager;
 pub mod pages;
 
 use std::sync::Arc;

@@ -108,7 +108,7 @@ async fn pages_of_24_with_their_edges() {
     for bad in ["0", "-1", "abc", "1001", "99999999999999999999"] {
         let page = b.get(&format!("/catalog?kind=paper&page={bad}")).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "page={bad}");
-        assert!(page.contains("The page must be a number from 1 to 1000."));
+        assert!(page.contains("The page must be a whole number from 1 to 1000."));
     }
 }
 

@@ -130,7 +130,8 @@ async fn an_expired_hold_is_released_at_once_and_then_by_the_worker() {
 
     // Before the worker runs, the hold already counts as released.
     let account = app.credit_account(&buyer.id);
-    let overview = app.echeck(|c| echeck::overview(c, account, 1, later)).expect("overview");
+    let overview =
+        app.echeck(|c| echeck::overview(c, account, shop::web::pager::Pager::first(25), later)).expect("overview");
     assert_eq!((overview.held(), overview.available()), (0, 50_000));
     assert!(overview.open.is_empty());
     assert_eq!(

@@ -529,7 +529,8 @@ impl TestApp {
 
     /// Every e-mail in the outbox, oldest first.
     pub fn outbox(&self) -> Vec<shop::notify::Mail> {
-        let mut all = self.db.read_blocking(|c| shop::notify::outbox(c, None, 1)).expect("outbox").0;
+        let first = shop::web::pager::Pager::first(1000);
+        let mut all = self.db.read_blocking(|c| shop::notify::outbox(c, None, first)).expect("outbox").0.rows;
         all.reverse();
         all
     }

@@ -158,7 +158,8 @@ async fn two_instances_on_one_database_never_send_an_email_twice() {
     }
     wait_for("sixty e-mails", || server.messages().len() >= 60).await;
     let sent = || {
-        let (_, counts) = first.db.read_blocking(|c| notify::outbox(c, None, 1)).expect("outbox");
+        let (_, counts) =
+            first.db.read_blocking(|c| notify::outbox(c, None, shop::web::pager::Pager::first(1))).expect("outbox");
         counts.into_iter().find(|(state, _)| *state == MailState::Sent).map_or(0, |(_, n)| n)
     };
     wait_for("the outbox to record them", || sent() == 60).await;
