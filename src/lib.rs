@@ -16,7 +16,6 @@ pub mod web;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
@@ -28,7 +27,8 @@ use anyhow::Context;
 
 use crate::accounts::{Accounts, DbSessionStore, Passwords};
 use crate::config::Config;
-use crate::db::{Db, DbError};
+use crate::db::Db;
+use crate::db::jobs::Jobs;
 use crate::error::AppError;
 use crate::web::AppState;
 use crate::web::attempts::AttemptLimiter;
@@ -87,6 +87,7 @@ pub struct Application {
     addr: SocketAddr,
     db: Db,
     demo_logins: Vec<DemoLogin>,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -107,9 +108,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C; requests under way are finished first.
+    /// Serves until SIGTERM or Ctrl-C (or the handle stops it); requests under way are finished
+    /// first, then the periodic jobs stop.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop().await;
+        served
     }
 }
 
@@ -218,55 +222,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     .listen(listener)?
     .run();
 
-    notify::spawn_worker(db.clone(), config.clone())?;
-    spawn_housekeeping(db.clone(), limiter, config);
-    Ok(Application { server, addr, db, demo_logins })
-}
-
-/// Ends expired sessions, forgets idle throttle counters and e-mails sent long ago, every few
-/// minutes; releases the holds of checks not paid in time and cancels orders nobody confirmed in
-/// time, every minute (pages show lapsed holds released at once anyway).
-fn spawn_housekeeping(db: Db, limiter: Arc<AttemptLimiter>, config: Arc<Config>) {
-    let (checks_db, confirm_within) = (db.clone(), config.order_confirm);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match checks_db.write(|c| echeck::expire_due(c, echeck::now(), 500)).await {
-                Ok(n) if n > 0 => tracing::info!(checks = n, "released the holds of expired checks"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not release expired holds"),
-            }
-            match checks_db.write(move |c| orders::cancel_unconfirmed(c, confirm_within, db::now(), 100)).await {
-                Ok(n) if n > 0 => tracing::info!(orders = n, "cancelled orders nobody confirmed in time"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not cancel unconfirmed orders"),
-            }
-        }
-    });
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            tick.tick().await;
-            let keep = config.mail_keep;
-            match db.write(move |c| notify::forget_sent(c, keep, db::now())).await {
-                Ok(n) if n > 0 => tracing::info!(emails = n, "forgot e-mails sent long ago"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not forget old e-mails"),
-            }
-            let (idle, absolute) = (config.session_idle, config.session_absolute);
-            match db.write(move |c| accounts::purge_expired_sessions(c, idle, absolute)).await {
-                Ok(n) if n > 0 => tracing::info!(sessions = n, "ended expired sessions"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
-            }
-            limiter.forget_idle_addresses();
-            let old = limiter.clone();
-            match db.write(move |c| old.forget_old(c, db::now()).map_err(DbError::from)).await {
-                Ok(n) if n > 0 => tracing::info!(counters = n, "forgot old attempt counters"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "could not forget old attempt counters"),
-            }
-        }
-    });
+    let jobs = [
+        web::jobs(limiter),
+        accounts::jobs(config.session_idle, config.session_absolute),
+        echeck::jobs(),
+        notify::jobs(config.clone())?,
+        orders::jobs(config.order_confirm),
+    ]
+    .concat();
+    let jobs = Jobs::start(db.clone(), jobs);
+    Ok(Application { server, addr, db, demo_logins, jobs })
 }

@@ -12,6 +12,7 @@ use super::model::*;
 use super::passwords::{PasswordError, Passwords};
 use super::repo;
 use super::rules;
+use crate::db::jobs::Job;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::attempts::{AttemptError, AttemptLimiter, Policy};
@@ -265,6 +266,13 @@ pub fn search(conn: &mut DbConnection, needle: &str, pager: Pager) -> Result<Pag
         })
         .collect();
     Ok(pager.split(users))
+}
+
+/// Accounts' periodic work: sessions past their idle or absolute limit are deleted.
+pub fn jobs(idle: Duration, absolute: Duration) -> Vec<Job> {
+    vec![Job::write("end expired sessions", Duration::from_secs(300), move |c| {
+        purge_expired_sessions(c, idle, absolute)
+    })]
 }
 
 /// Deletes sessions past their idle or absolute limit.

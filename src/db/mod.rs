@@ -3,6 +3,7 @@
 //! layer owns only `app_meta` (facts about the installation itself).
 
 mod connection;
+pub mod jobs;
 pub mod meta;
 pub mod migrations;
 pub mod schema;

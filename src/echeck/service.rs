@@ -11,6 +11,7 @@ use super::model::*;
 use super::repo;
 use super::rules::{self, Refusal};
 use crate::accounts::UserId;
+use crate::db::jobs::Job;
 use crate::db::{DbConnection, DbError};
 use crate::web::attempts::{AttemptError, Policy};
 use crate::web::forms::FieldErrors;
@@ -446,6 +447,14 @@ pub fn record_delivery(
     }
     check_event(conn, &check.id, actor, "delivered", report, at)?;
     Ok(Check { delivered_at: Some(at), delivery_report: Some(report.to_owned()), updated_at: at, ..check })
+}
+
+/// The e-check site's periodic work: the holds of checks not paid in time are released (pages
+/// show lapsed holds as released at once anyway).
+pub fn jobs() -> Vec<Job> {
+    vec![Job::write("release the holds of expired checks", std::time::Duration::from_secs(60), |c| {
+        expire_due(c, now(), 500)
+    })]
 }
 
 /// The worker's round: voids up to `limit` holds past their expiry; returns how many.

@@ -12,4 +12,4 @@ mod worker;
 pub use model::*;
 pub use routes::configure;
 pub use service::*;
-pub use worker::{Mailer, spawn_worker};
+pub use worker::{Mailer, jobs};

@@ -11,6 +11,7 @@ use lettre::{Message, SmtpTransport, Transport};
 use super::model::Mail;
 use super::service;
 use crate::config::Config;
+use crate::db::jobs::Job;
 use crate::db::{Db, DbError};
 
 /// How long a claim lasts: longer than a whole batch can take (each send gives up after
@@ -68,34 +69,34 @@ fn write_eml(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), Stri
     std::fs::rename(&tmp, dir.join(format!("{name}.eml"))).map_err(|e| format!("cannot write the e-mail: {e}"))
 }
 
-/// Starts the worker on the current runtime; it runs as long as the runtime does.
-pub fn spawn_worker(db: Db, config: Arc<Config>) -> anyhow::Result<()> {
+/// The outbox's periodic work: sending what is due (every `SHOP_MAIL_POLL_MILLIS`), and deleting
+/// e-mails sent longer than `SHOP_MAIL_KEEP_DAYS` ago (their addresses and bodies are personal data).
+pub fn jobs(config: Arc<Config>) -> anyhow::Result<Vec<Job>> {
     let mailer = Mailer::from_config(&config)?;
     let worker = format!("worker-{}", hex::encode(rand::random::<[u8; 8]>()));
     let host = config.public_url.host_str().unwrap_or("localhost").to_owned();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(config.mail_poll);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = round(&db, &config, &mailer, &worker, &host).await {
-                tracing::warn!(error = %e, "the mail worker could not finish a round");
-            }
-        }
+    let (poll, keep) = (config.mail_poll, config.mail_keep);
+    let send = Job::new("send e-mails", poll, move |db: Db| {
+        let (config, mailer, worker, host) = (config.clone(), mailer.clone(), worker.clone(), host.clone());
+        Box::pin(async move { Ok(round(&db, &config, &mailer, &worker, &host).await?) })
     });
-    Ok(())
+    let forget = Job::write("forget e-mails sent long ago", Duration::from_secs(300), move |c| {
+        service::forget_sent(c, keep, crate::db::now())
+    });
+    Ok(vec![send, forget])
 }
 
 /// Claims a batch and sends it; repeats while there is more due. An e-mail sent whose success
 /// cannot be recorded (the database gone at that moment) is sent again after its claim runs out:
 /// at least once, never lost.
-async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<(), DbError> {
+async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<usize, DbError> {
+    let mut sent_now = 0;
     while db.read(|c| service::any_due(c, crate::db::now())).await? {
         let me = worker.to_owned();
         let batch = db.write(move |c| service::claim(c, &me, crate::db::now(), LEASE, BATCH)).await?;
         if batch.is_empty() {
             // Due, but claimed by another worker whose claim still runs.
-            return Ok(());
+            return Ok(sent_now);
         }
         for mail in batch {
             let (m, from, h) = (mailer.clone(), config.mail_from.clone(), host.to_owned());
@@ -104,7 +105,10 @@ async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, hos
                 .map_err(|_| DbError::Cancelled)?;
             let (me, retry, id) = (worker.to_owned(), config.mail_retry, mail.id.clone());
             match sent {
-                Ok(()) => db.write(move |c| service::sent(c, &id, &me, crate::db::now())).await?,
+                Ok(()) => {
+                    db.write(move |c| service::sent(c, &id, &me, crate::db::now())).await?;
+                    sent_now += 1;
+                }
                 Err(error) => {
                     tracing::warn!(mail = %mail.id, error = %error, "an e-mail could not be sent; it will be retried");
                     db.write(move |c| service::failed(c, &mail, &me, &error, retry, crate::db::now())).await?
@@ -112,5 +116,5 @@ async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, hos
             }
         }
     }
-    Ok(())
+    Ok(sent_now)
 }

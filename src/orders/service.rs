@@ -12,6 +12,7 @@ use super::repo;
 use super::rules::{self, Actor, OrderState, Refusal, Step};
 use crate::accounts::{self, AccountError, DeliveryAddressId, PersonalData, User, UserId};
 use crate::catalog::{self, CatalogError, OfferToBuy};
+use crate::db::jobs::Job;
 use crate::db::{DbConnection, DbError};
 use crate::echeck::{self, Carrier, EcheckError, Office, Party};
 use crate::notify;
@@ -834,6 +835,13 @@ pub fn deliver(
         }
     }
     advance(conn, &order, Step::Deliver, Who::Carrier(user), &note, at)
+}
+
+/// The orders' periodic work: orders nobody confirmed within `confirm_within` are cancelled.
+pub fn jobs(confirm_within: std::time::Duration) -> Vec<Job> {
+    vec![Job::write("cancel orders nobody confirmed in time", std::time::Duration::from_secs(60), move |c| {
+        cancel_unconfirmed(c, confirm_within, crate::db::now(), 100)
+    })]
 }
 
 /// Cancels orders placed longer than `max_age` ago whose price nobody confirmed; returns how many.

@@ -36,6 +36,26 @@ pub struct AppState {
 
 pub type State = web::Data<AppState>;
 
+/// How long a claimed idempotency key is remembered: a form older than this is long out of date.
+const CLAIMS_KEPT: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+
+/// The frame's periodic work: forgetting old attempt counters (and idle client addresses) and old
+/// claims of idempotency keys.
+pub fn jobs(limiter: Arc<attempts::AttemptLimiter>) -> Vec<crate::db::jobs::Job> {
+    use crate::db::jobs::Job;
+    let every = std::time::Duration::from_secs(300);
+    vec![
+        Job::write("forget old attempt counters", every, move |c| {
+            limiter.forget_idle_addresses();
+            limiter.forget_old(c, crate::db::now()).map_err(crate::db::DbError::from)
+        }),
+        Job::write("forget old idempotency keys", every, |c| {
+            let before = crate::db::now() - chrono::Duration::from_std(CLAIMS_KEPT).unwrap_or_default();
+            idempotency::forget_before(c, before).map_err(crate::db::DbError::from)
+        }),
+    ]
+}
+
 /// The largest form the shop accepts; enough for any of its forms, small enough to refuse junk.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
