@@ -185,6 +185,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let accounts_data = aw::Data::new(accounts.clone());
     let facts = aw::Data::new(catalog::Facts::default());
     let limiter_data = aw::Data::from(limiter.clone());
+    // The order of the sections on each role's start page.
+    let navigation = aw::Data::new(web::nav::Navigation::new([
+        orders::SECTIONS,
+        catalog::SECTIONS,
+        echeck::SECTIONS,
+        accounts::SECTIONS,
+        notify::SECTIONS,
+    ]));
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
@@ -195,6 +203,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(facts.clone())
             .app_data(limiter_data.clone())
             .app_data(login_hooks.clone())
+            .app_data(navigation.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
             .wrap(from_fn(accounts::identify))

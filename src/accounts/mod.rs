@@ -18,3 +18,13 @@ pub use passwords::{PasswordError, Passwords};
 pub use routes::{BAD_LOGIN, configure};
 pub use service::*;
 pub use session_store::DbSessionStore;
+
+use crate::web::nav::Section;
+
+/// The accounts pages in the roles' navigation.
+pub const SECTIONS: &[Section] = &[Section {
+    role: Role::Admin,
+    href: "/admin/users",
+    title: "Users",
+    about: "Find users, grant and revoke roles, suspend accounts.",
+}];

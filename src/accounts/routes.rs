@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::web::auth::{self, Authorized, SignedIn, roles};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::FormPage;
+use crate::web::nav::{Navigation, Section};
 use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, render_status, safe_next, see_other};
 
@@ -171,9 +172,15 @@ async fn logout(session: Session) -> HttpResponse {
 
 // ---- the user's own account ----
 
-async fn account(user: CurrentUser, page: FormPage) -> Result<HttpResponse, AppError> {
+/// The shopper's sections of the navigation, for their account page.
+fn shopper_sections(user: &super::model::User, nav: &Navigation) -> Vec<Section> {
+    if user.has_role(Role::Shopper) { nav.of(Role::Shopper) } else { Vec::new() }
+}
+
+async fn account(user: CurrentUser, page: FormPage, nav: web::Data<Navigation>) -> Result<HttpResponse, AppError> {
     let p = PersonalFields::from(&user.0.personal);
-    render(&AccountPage { l: page.l, user: user.0, p, errors: FieldErrors::new() })
+    let sections = shopper_sections(&user.0, &nav);
+    render(&AccountPage { l: page.l, user: user.0, p, errors: FieldErrors::new(), sections })
 }
 
 async fn update_account(
@@ -181,6 +188,7 @@ async fn update_account(
     session: Session,
     user: CurrentUser,
     page: FormPage,
+    nav: web::Data<Navigation>,
     form: web::Form<PersonalFields>,
 ) -> Result<HttpResponse, AppError> {
     let fields = form.into_inner();
@@ -190,7 +198,9 @@ async fn update_account(
             Ok(see_other("/account"))
         }
         Err(AccountError::Invalid(errors)) => {
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &AccountPage { l: page.l, user: user.0, p: fields, errors })
+            let sections = shopper_sections(&user.0, &nav);
+            let page = AccountPage { l: page.l, user: user.0, p: fields, errors, sections };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
     }

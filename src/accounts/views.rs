@@ -5,6 +5,7 @@ use askama::Template;
 use super::model::{AccountEvent, Role, User};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
+use crate::web::nav::Section;
 use crate::web::pager::Paged;
 
 /// The fields of the registration and profile forms, as typed (never the passwords).
@@ -41,6 +42,8 @@ pub struct AccountPage {
     pub user: std::sync::Arc<User>,
     pub p: PersonalFields,
     pub errors: FieldErrors,
+    /// The shopper's pages, as the modules declare them.
+    pub sections: Vec<Section>,
 }
 
 #[derive(Template)]

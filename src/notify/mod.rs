@@ -13,3 +13,14 @@ pub use model::*;
 pub use routes::configure;
 pub use service::*;
 pub use worker::{Mailer, jobs};
+
+use crate::web::identity::Role;
+use crate::web::nav::Section;
+
+/// The outbox in the administrators' navigation.
+pub const SECTIONS: &[Section] = &[Section {
+    role: Role::Admin,
+    href: "/admin/outbox",
+    title: "Outbox",
+    about: "E-mails sent, waiting and failed, with the reason.",
+}];

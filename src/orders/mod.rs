@@ -14,3 +14,41 @@ pub use model::*;
 pub use routes::{configure, merge_cart_at_login};
 pub use rules::{OrderState, Refusal};
 pub use service::*;
+
+use crate::web::identity::Role;
+use crate::web::nav::Section;
+
+/// The order pages in the roles' navigation.
+pub const SECTIONS: &[Section] = &[
+    Section { role: Role::Shopper, href: "/cart", title: "Cart", about: "What you are about to order." },
+    Section {
+        role: Role::Shopper,
+        href: "/orders",
+        title: "Orders",
+        about: "Your orders, their state and their timeline.",
+    },
+    Section {
+        role: Role::Salesperson,
+        href: "/sell/orders",
+        title: "Orders",
+        about: "Confirm prices, ship with a carrier, cancel with a reason.",
+    },
+    Section {
+        role: Role::Maker,
+        href: "/maker/approvals",
+        title: "Approvals",
+        about: "Orders of your goods waiting for your approval.",
+    },
+    Section {
+        role: Role::Carrier,
+        href: "/carrier/shipments",
+        title: "Shipments",
+        about: "Where to deliver what; report deliveries and cash collected.",
+    },
+    Section {
+        role: Role::Admin,
+        href: "/admin/makers",
+        title: "Makers",
+        about: "Which makers approve orders of their goods, and who acts for them.",
+    },
+];

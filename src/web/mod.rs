@@ -12,6 +12,7 @@ pub mod forms;
 pub mod idempotency;
 pub mod identity;
 pub mod layout;
+pub mod nav;
 pub mod ops;
 pub mod pager;
 pub mod pages;

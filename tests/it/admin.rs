@@ -58,17 +58,43 @@ async fn an_admin_grants_a_role_and_the_user_then_reaches_its_page() {
 #[tokio::test]
 async fn every_role_reaches_its_own_page() {
     let app = spawn_app().await;
-    for (role, path) in [
-        (Role::Salesperson, "/sell"),
-        (Role::Maker, "/maker"),
-        (Role::Clerk, "/clerk"),
-        (Role::Carrier, "/carrier"),
-        (Role::Pickup, "/pickup"),
-        (Role::Admin, "/admin"),
+    // Each start page lists the sections the modules declare for the role, with their links.
+    for (role, path, sections) in [
+        (
+            Role::Salesperson,
+            "/sell",
+            &["/sell/orders", "/sell/offers", "/sell/prices", "/sell/groups", "/sell/payments"][..],
+        ),
+        (Role::Maker, "/maker", &["/maker/approvals"]),
+        (Role::Clerk, "/clerk", &[]),
+        (Role::Carrier, "/carrier", &["/carrier/shipments"]),
+        (Role::Pickup, "/pickup", &[]),
+        (
+            Role::Admin,
+            "/admin",
+            &[
+                "/admin/makers",
+                "/admin/kinds",
+                "/admin/echeck",
+                "/admin/echeck/offices",
+                "/admin/users",
+                "/admin/outbox",
+            ],
+        ),
     ] {
         let person = app.create_user("Role Holder", &[role]).await;
         let b = app.logged_in(&person).await;
-        assert_eq!(b.get(path).await.status, StatusCode::OK, "{role:?} on {path}");
+        let page = b.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{role:?} on {path}");
+        for href in sections {
+            assert!(page.contains(&format!("class=\"tile\" href=\"{href}\"")), "{path} links {href}");
+            assert_eq!(b.get(href).await.status, StatusCode::OK, "{role:?} reaches {href}");
+        }
+    }
+    let shopper = app.logged_in(&app.shopper().await).await;
+    let account = shopper.get("/account").await;
+    for href in ["/cart", "/orders", "/account/equipment", "/consumables", "/echeck"] {
+        assert!(account.contains(&format!("class=\"tile\" href=\"{href}\"")), "the account page links {href}");
     }
 }
 
