@@ -65,7 +65,7 @@ fn prepare(db: &Db) -> (echeck::OfficeId, Vec<UserId>) {
                 account: account.id,
                 amount: 1_000_000_000,
                 reason: "bench".into(),
-                idempotency_key: UserId::new().to_string(),
+                key: shop::web::idempotency::IdempotencyKey::new(),
             };
             echeck::deposit(c, &m, None, now)?;
         }
@@ -84,7 +84,7 @@ fn cycle(db: &Db, office: &echeck::OfficeId, buyer: &UserId, amount: i64) {
         amount,
         currency: "EUR".into(),
         reference: "bench order".into(),
-        idempotency_key: UserId::new().to_string(),
+        idempotency_key: shop::web::idempotency::IdempotencyKey::new(),
     };
     let check = db.write_blocking(|c| echeck::issue(c, &req, echeck::now())).expect("issue");
     db.read_blocking(|c| echeck::validate(c, &check.code, office, amount, echeck::now())).expect("validate");

@@ -273,7 +273,7 @@ async fn main() {
                 account: account.id,
                 amount: 10_000_000_000,
                 reason: "bench".into(),
-                idempotency_key: format!("bench-{id}"),
+                key: shop::web::idempotency::IdempotencyKey::named(&format!("bench-{id}")),
             };
             shop::echeck::deposit(c, &m, None, shop::db::now())
         })

@@ -6,6 +6,7 @@ use std::path::Path;
 use rand::Rng;
 
 use crate::accounts::{AccountError, Accounts, PersonalData, Registration, Role, UserId};
+use crate::web::idempotency::IdempotencyKey;
 
 pub struct DemoLogin {
     pub role: Role,
@@ -223,7 +224,7 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     account: account.id,
                     amount: 20_000,
                     reason: "Bank transfer (demo)".into(),
-                    idempotency_key: "demo-deposit".into(),
+                    key: IdempotencyKey::named("demo-deposit"),
                 };
                 echeck::deposit(c, &deposit, None, now)?;
                 let req = IssueRequest {
@@ -233,7 +234,7 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     amount: 4_990,
                     currency: account.currency.clone(),
                     reference: "demo order".into(),
-                    idempotency_key: "demo-check".into(),
+                    idempotency_key: IdempotencyKey::named("demo-check"),
                 };
                 let check = echeck::issue(c, &req, now)?;
                 if check.paid_amount.is_none() {

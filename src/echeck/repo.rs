@@ -141,6 +141,24 @@ pub fn transfer_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option
     )
 }
 
+pub fn transfer(conn: &mut DbConnection, id: &TransferId) -> QueryResult<Option<Transfer>> {
+    unique(ledger_transfers::table.find(id).select(Transfer::as_select()), conn)
+}
+
+/// Posts a pending transfer (`posted` of its amount); None when it was no longer pending or had
+/// lapsed by `now`.
+pub fn post_transfer(
+    conn: &mut DbConnection,
+    id: &TransferId,
+    posted: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Transfer>> {
+    let mut q = Sql::new("UPDATE ledger_transfers SET state = 'posted', posted_amount = ");
+    q.int(posted).push(", finished_at = ").time(now).push(" WHERE id = ").text(id.as_str());
+    q.push(" AND state = 'pending' AND expires_at > ").time(now).push(" RETURNING *");
+    Ok(q.load::<Transfer>(conn)?.into_iter().next())
+}
+
 /// Posts the check's pending transfer (`posted` of its amount); None when it was no longer
 /// pending or had expired by `now`: someone else finished it first.
 pub fn post_check_transfer(

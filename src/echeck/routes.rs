@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::web::attempts::AttemptLimiter;
 use crate::web::auth::{Authorized, roles};
 use crate::web::forms::FieldErrors;
+use crate::web::idempotency::IdempotencyKey;
 use crate::web::layout::{FormPage, Page};
 use crate::web::pager::{PageNumber, Paged, Pager};
 use crate::web::{State, flash, form_status, render, render_status, see_other};
@@ -541,7 +542,8 @@ async fn move_money(
     let Some(amount) = amount.filter(|_| errors.is_empty()) else {
         return account_page(&state, page.l, id, Pager::first(echeck::STATEMENT_PAGE), comes_back(errors)).await;
     };
-    let m = echeck::Movement { account: id.clone(), amount, reason, idempotency_key: key.clone() };
+    let m =
+        echeck::Movement { account: id.clone(), amount, reason, key: IdempotencyKey::parse(&key).unwrap_or_default() };
     let actor = admin.user.id.clone();
     let result = state
         .db

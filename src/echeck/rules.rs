@@ -81,7 +81,10 @@ pub enum Refusal {
     AmountNotPositive,
     AmountTooLarge,
     NoAccount,
-    InsufficientCredit { available: i64, currency: String },
+    InsufficientCredit {
+        available: i64,
+        currency: String,
+    },
     OfficeUnknown,
     OfficeSuspended,
     CarrierUnknown,
@@ -93,10 +96,21 @@ pub enum Refusal {
     CheckVoided,
     CheckExpired,
     AmountMismatch,
-    DemandTooLarge { amount: i64, currency: String },
+    DemandTooLarge {
+        amount: i64,
+        currency: String,
+    },
     DeliveryRecorded,
-    WithdrawalTooLarge { withdrawable: i64, currency: String },
-    CreditLineTooLow { minimum: i64, currency: String },
+    /// A hold another module asked for was posted or released already.
+    HoldFinished,
+    WithdrawalTooLarge {
+        withdrawable: i64,
+        currency: String,
+    },
+    CreditLineTooLow {
+        minimum: i64,
+        currency: String,
+    },
 }
 
 impl fmt::Display for Refusal {
@@ -129,6 +143,7 @@ impl fmt::Display for Refusal {
                 write!(f, "You can demand at most the check's amount, {}.", money::format(*amount, currency))
             }
             Refusal::DeliveryRecorded => f.write_str("The delivery of this check's goods is recorded already."),
+            Refusal::HoldFinished => f.write_str("This hold has been posted or released already."),
             Refusal::WithdrawalTooLarge { withdrawable, currency } => {
                 write!(f, "At most {} can be withdrawn from this account now.", money::format(*withdrawable, currency))
             }

@@ -491,7 +491,7 @@ fn place_one(
             amount: order.total,
             currency: order.currency.clone(),
             reference: format!("order {}", order.number),
-            idempotency_key: key.part(&group.office.code).to_string(),
+            idempotency_key: key.part(&group.office.code),
         };
         order.check_code = Some(echeck::issue(conn, &request, at)?.code);
     }

@@ -30,6 +30,12 @@ impl IdempotencyKey {
         (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit())).then(|| Self(raw.to_ascii_lowercase()))
     }
 
+    /// The same key every time for the same name: for writes the shop makes itself (demo data)
+    /// that must happen once however often they are asked for.
+    pub fn named(name: &str) -> Self {
+        Self(hex::encode(&Sha256::digest(name.as_bytes())[..16]))
+    }
+
     /// A key of its own for one part of a write (the check of one office's order in a checkout):
     /// the same key and label always give the same part key.
     pub fn part(&self, label: &str) -> Self {

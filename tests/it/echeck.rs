@@ -3,6 +3,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 use shop::echeck::{self, CheckState, EcheckError, IssueRequest, Movement, Party, Refusal};
+use shop::web::idempotency::IdempotencyKey;
 
 use crate::helpers::*;
 
@@ -14,7 +15,7 @@ fn request(buyer: &Person, office: &str, amount: i64, key: &str) -> IssueRequest
         amount,
         currency: "EUR".into(),
         reference: format!("order {key}"),
-        idempotency_key: key.into(),
+        idempotency_key: IdempotencyKey::named(key),
     }
 }
 
@@ -169,7 +170,7 @@ async fn the_same_request_twice_is_one_check_and_one_hold() {
     );
 
     let account = app.credit_account(&buyer.id).id;
-    let m = Movement { account, amount: 7_000, reason: "cash at the desk".into(), idempotency_key: "dep-1".into() };
+    let m = Movement { account, amount: 7_000, reason: "cash at the desk".into(), key: IdempotencyKey::named("dep-1") };
     let a = app.echeck(|c| echeck::deposit(c, &m, None, at(0))).expect("deposit");
     let b = app.echeck(|c| echeck::deposit(c, &m, None, at(0))).expect("deposit again");
     assert_eq!(a.id, b.id);
@@ -246,7 +247,7 @@ async fn a_withdrawal_takes_only_own_money_and_credit_lines_cover_what_is_used()
         account: account.clone(),
         amount,
         reason: "payout".into(),
-        idempotency_key: key.into(),
+        key: IdempotencyKey::named(key),
     };
     let too_much = m(10_001, "w1");
     assert_eq!(
@@ -310,6 +311,123 @@ async fn racing_requests_with_one_key_make_one_check() {
     });
     assert!(codes.iter().all(|c| *c == codes[0]), "one check: {codes:?}");
     assert_eq!(app.credit_account(&buyer.id).held, 4_000);
+    app.assert_books_balance();
+}
+
+/// A buy-back center's account funded by a deposit, as the ledger's other users will have it.
+fn funded_center(app: &TestApp, code: &str, amount: i64) -> echeck::LedgerAccount {
+    let center = app
+        .echeck(|c| echeck::open_account(c, echeck::AccountKind::BuybackCenter, code, at(0)))
+        .expect("center account");
+    let m = Movement { account: center.id.clone(), amount, reason: "funds".into(), key: IdempotencyKey::new() };
+    app.echeck(|c| echeck::deposit(c, &m, None, at(0))).expect("deposit");
+    app.echeck(|c| echeck::account(c, &center.id)).expect("account")
+}
+
+fn pay(from: &echeck::LedgerAccount, to: &echeck::LedgerAccount, amount: i64, key: &IdempotencyKey) -> echeck::Move {
+    echeck::Move {
+        from: from.id.clone(),
+        to: to.id.clone(),
+        amount,
+        reason: "buy-back payout".into(),
+        key: key.clone(),
+        actor: None,
+    }
+}
+
+#[tokio::test]
+async fn other_modules_transfer_hold_post_and_release_through_the_ledger_once_each() {
+    let (app, buyer, office) = setup().await;
+    let center = funded_center(&app, "C1", 10_000);
+    let shopper = app.credit_account(&buyer.id);
+    let balance = |id: &echeck::LedgerAccountId| app.echeck(|c| echeck::account(c, id)).expect("account").balance;
+
+    // A transfer moves at once, once per key; the same key for another request is refused.
+    let key = IdempotencyKey::new();
+    let first = app.echeck(|c| echeck::transfer(c, &pay(&center, &shopper, 3_000, &key), at(0))).expect("paid");
+    let again = app.echeck(|c| echeck::transfer(c, &pay(&center, &shopper, 3_000, &key), at(0))).expect("again");
+    assert_eq!(first.id, again.id, "the same key answers with the same transfer");
+    assert_eq!((balance(&center.id), balance(&shopper.id)), (7_000, 3_000));
+    let other = app.echeck(|c| echeck::transfer(c, &pay(&center, &shopper, 1, &key), at(0)));
+    assert_eq!(refusal(other), Refusal::KeyReused);
+    let too_much = app.echeck(|c| echeck::transfer(c, &pay(&center, &shopper, 7_001, &IdempotencyKey::new()), at(0)));
+    assert!(matches!(refusal(too_much), Refusal::InsufficientCredit { available: 7_000, .. }));
+
+    // A hold is posted in part once; the rest goes back.
+    let office_account = app.echeck(|c| echeck::account_of_office(c, &office.id)).expect("office").expect("opened");
+    let hold_key = IdempotencyKey::new();
+    let hold =
+        app.echeck(|c| echeck::hold(c, &pay(&center, &office_account, 5_000, &hold_key), at(24), at(0))).expect("held");
+    assert_eq!(app.echeck(|c| echeck::account(c, &center.id)).expect("center").available(), 2_000);
+    let posted = app.echeck(|c| echeck::post(c, &hold.id, Some(4_000), at(1))).expect("posted");
+    assert_eq!(posted.posted_amount, Some(4_000));
+    let twice = app.echeck(|c| echeck::post(c, &hold.id, Some(4_000), at(1))).expect("the same post again");
+    assert_eq!(twice.id, hold.id);
+    assert_eq!(refusal(app.echeck(|c| echeck::release(c, &hold.id, at(1)))), Refusal::HoldFinished);
+    assert_eq!((balance(&center.id), balance(&office_account.id)), (3_000, 4_000));
+
+    // A released hold gives everything back; one that lapses is released by the job's round.
+    let released =
+        app.echeck(|c| echeck::hold(c, &pay(&center, &office_account, 1_000, &IdempotencyKey::new()), at(24), at(0)));
+    let released = released.expect("held");
+    app.echeck(|c| echeck::release(c, &released.id, at(1))).expect("released");
+    app.echeck(|c| echeck::release(c, &released.id, at(1))).expect("releasing twice answers with it");
+    assert_eq!(refusal(app.echeck(|c| echeck::post(c, &released.id, None, at(1)))), Refusal::HoldFinished);
+    let lapsing =
+        app.echeck(|c| echeck::hold(c, &pay(&center, &office_account, 2_500, &IdempotencyKey::new()), at(2), at(0)));
+    lapsing.expect("held");
+    assert_eq!(app.echeck(|c| echeck::expire_due(c, at(3), 10)).expect("round"), 1);
+    assert_eq!(app.echeck(|c| echeck::account(c, &center.id)).expect("center").available(), 3_000);
+    // A check's hold moves only through the check's own steps.
+    let check = app.echeck(|c| echeck::issue(c, &request(&buyer, "NORTH", 500, "c1"), at(0))).expect("issued");
+    let check_hold = app.query(|c| {
+        use diesel::prelude::*;
+        use shop::db::schema::ledger_transfers::dsl::*;
+        ledger_transfers.filter(check_id.eq(check.id.as_str())).select(id).first::<String>(c)
+    });
+    let check_hold: echeck::TransferId = check_hold.parse().expect("an ID");
+    assert!(matches!(app.echeck(|c| echeck::post(c, &check_hold, None, at(1))), Err(EcheckError::NotFound)));
+    app.assert_books_balance();
+}
+
+/// Many payouts at once from one funded account, and many twins of one payout: the account never
+/// pays more than it holds, and a key pays once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_transfers_never_overdraw_and_a_key_moves_money_once() {
+    let (app, buyer, _) = setup().await;
+    let center = funded_center(&app, "C2", 10_000);
+    let shopper = app.credit_account(&buyer.id);
+    let twin = IdempotencyKey::new();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..40)
+            .map(|i| {
+                let key = if i % 4 == 0 { twin.clone() } else { IdempotencyKey::new() };
+                let (db, m) = (app.db.clone(), pay(&center, &shopper, 1_000, &key));
+                scope.spawn(move || (i % 4 == 0, db.write_blocking(|c| echeck::transfer(c, &m, at(0)))))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let mut twins = std::collections::BTreeSet::new();
+    let mut paid = std::collections::BTreeSet::new();
+    for (is_twin, result) in results {
+        match result {
+            Ok(t) if is_twin => {
+                twins.insert(t.id.clone());
+                paid.insert(t.id);
+            }
+            Ok(t) => {
+                paid.insert(t.id);
+            }
+            Err(EcheckError::Refused(Refusal::InsufficientCredit { .. })) => {}
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert!(twins.len() <= 1, "the twins made one transfer: {twins:?}");
+    assert_eq!(paid.len(), 10, "ten payouts of 10.00 empty the center's 100.00, no more");
+    let center_now = app.echeck(|c| echeck::account(c, &center.id)).expect("center");
+    assert_eq!(center_now.balance, 0);
+    assert_eq!(app.credit_account(&buyer.id).balance, 10_000);
     app.assert_books_balance();
 }
 
@@ -378,7 +496,7 @@ mod randomized {
                             account: self.accounts[*buyer].clone(),
                             amount: *amount,
                             reason: "r".into(),
-                            idempotency_key: key,
+                            key: IdempotencyKey::named(&key),
                         };
                         echeck::deposit(c, &m, None, time).map(drop)
                     }
@@ -387,7 +505,7 @@ mod randomized {
                             account: self.accounts[*buyer].clone(),
                             amount: *amount,
                             reason: "r".into(),
-                            idempotency_key: key,
+                            key: IdempotencyKey::named(&key),
                         };
                         echeck::withdraw(c, &m, None, time).map(drop)
                     }

@@ -445,7 +445,7 @@ impl TestApp {
             account,
             amount,
             reason: "test deposit".into(),
-            idempotency_key: hex::encode(rand::random::<[u8; 12]>()),
+            key: shop::web::idempotency::IdempotencyKey::new(),
         };
         self.echeck(|c| shop::echeck::deposit(c, &m, None, shop::echeck::now())).expect("deposit");
     }

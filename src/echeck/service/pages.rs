@@ -1,0 +1,148 @@
+//! What the e-check pages show: checks with their office and carrier named, statements, a
+//! shopper's overview, the administrators' lists.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+
+use super::super::model::*;
+use super::super::repo;
+use super::super::rules;
+use super::checks::{Party, check_for};
+use super::{Result, now};
+use crate::db::DbConnection;
+use crate::web::pager::{Paged, Pager};
+
+// ---- what the pages show ----
+
+/// A check with the names of its office and carrier, and its state as of now.
+#[derive(Clone, Debug)]
+pub struct CheckLine {
+    pub check: Check,
+    pub state: CheckState,
+    pub office: String,
+    pub carrier: String,
+}
+
+fn check_lines(conn: &mut DbConnection, checks: Vec<Check>, at: NaiveDateTime) -> Result<Vec<CheckLine>> {
+    let office_ids: Vec<OfficeId> = checks.iter().map(|c| c.office_id.clone()).collect();
+    let carrier_ids: Vec<CarrierId> = checks.iter().map(|c| c.carrier_id.clone()).collect();
+    let offices: BTreeMap<OfficeId, String> =
+        repo::offices_by_ids(conn, &office_ids)?.into_iter().map(|o| (o.id, o.name)).collect();
+    let carriers: BTreeMap<CarrierId, String> =
+        repo::carriers_by_ids(conn, &carrier_ids)?.into_iter().map(|c| (c.id, c.name)).collect();
+    Ok(checks
+        .into_iter()
+        .map(|check| CheckLine {
+            state: check.state_at(at),
+            office: offices.get(&check.office_id).cloned().unwrap_or_default(),
+            carrier: carriers.get(&check.carrier_id).cloned().unwrap_or_default(),
+            check,
+        })
+        .collect())
+}
+
+/// One line of a statement: the entry, what it was, and the balance after it.
+#[derive(Clone, Debug)]
+pub struct StatementLine {
+    pub entry: Entry,
+    pub transfer: Transfer,
+    pub description: String,
+}
+
+pub const STATEMENT_PAGE: i64 = 25;
+
+/// A page of an account's statement, newest first, with the running balance.
+pub fn statement(conn: &mut DbConnection, account: &LedgerAccountId, pager: Pager) -> Result<Paged<StatementLine>> {
+    let rows = repo::entries_of(conn, account, pager.fetch(), pager.offset())?;
+    let check_ids: Vec<CheckId> = rows.iter().filter_map(|(_, t)| t.check_id.clone()).collect();
+    let checks = repo::checks_by_ids(conn, &check_ids)?;
+    let checks = check_lines(conn, checks, now())?;
+    let lines = rows
+        .into_iter()
+        .map(|(entry, transfer)| {
+            let description = match transfer.check_id.as_ref().and_then(|id| checks.iter().find(|c| c.check.id == *id))
+            {
+                Some(c) => format!("Check {} to {} for {}", c.check.code, c.office, c.check.reference),
+                None => {
+                    let what = transfer.kind.label();
+                    if transfer.reason.is_empty() { what.to_owned() } else { format!("{what}: {}", transfer.reason) }
+                }
+            };
+            StatementLine { entry, transfer, description }
+        })
+        .collect();
+    Ok(pager.split(lines))
+}
+
+/// What a shopper's /echeck page shows.
+#[derive(Clone, Debug)]
+pub struct Overview {
+    pub account: LedgerAccount,
+    /// Holds that have lapsed but that the worker has not released yet: shown as released.
+    pub lapsed: i64,
+    pub open: Vec<CheckLine>,
+    /// The latest checks in any state: paid, voided and expired ones too.
+    pub recent: Vec<CheckLine>,
+    pub statement: Paged<StatementLine>,
+}
+
+impl Overview {
+    pub fn held(&self) -> i64 {
+        self.account.held - self.lapsed
+    }
+
+    pub fn available(&self) -> i64 {
+        rules::available(self.account.balance, self.account.credit_line, self.held())
+    }
+}
+
+/// What the account's holds that lapsed by `at` still hold until the worker releases them;
+/// pages subtract it, so a lapsed hold shows as released at once.
+pub fn lapsed_held(conn: &mut DbConnection, account: &LedgerAccountId, at: NaiveDateTime) -> Result<i64> {
+    Ok(repo::lapsed_holds_of(conn, account, at)?.iter().map(|t| t.amount).sum())
+}
+
+pub fn overview(conn: &mut DbConnection, account: LedgerAccount, pager: Pager, at: NaiveDateTime) -> Result<Overview> {
+    let (lapsed, standing): (Vec<Transfer>, Vec<Transfer>) =
+        repo::pending_holds_of(conn, &account.id)?.into_iter().partition(|t| t.expires_at.is_some_and(|e| e <= at));
+    let lapsed = lapsed.iter().map(|t| t.amount).sum();
+    let ids: Vec<CheckId> = standing.iter().filter_map(|t| t.check_id.clone()).collect();
+    let mut checks = repo::checks_by_ids(conn, &ids)?;
+    checks.sort_by_key(|c| c.expires_at);
+    let open_count = checks.len();
+    checks.extend(repo::recent_checks_of(conn, &account.id, 10)?);
+    // One look-up of office and carrier names for both lists.
+    let mut open = check_lines(conn, checks, at)?;
+    let recent = open.split_off(open_count);
+    let statement = statement(conn, &account.id, pager)?;
+    Ok(Overview { account, lapsed, open, recent, statement })
+}
+
+pub const CHECKS_PAGE: i64 = 25;
+
+/// The checks a selling office received, newest first.
+pub fn office_checks(
+    conn: &mut DbConnection,
+    office: &OfficeId,
+    pager: Pager,
+    at: NaiveDateTime,
+) -> Result<Paged<CheckLine>> {
+    let checks = repo::checks_of_office(conn, office, pager.fetch(), pager.offset())?;
+    Ok(pager.split(check_lines(conn, checks, at)?))
+}
+
+/// A check by its ID, for whoever may see it.
+pub fn check(conn: &mut DbConnection, code: &str, party: Party<'_>) -> Result<Check> {
+    check_for(conn, code, party)
+}
+
+pub const ACCOUNTS_PAGE: i64 = 50;
+
+pub fn accounts_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<LedgerAccount>> {
+    Ok(pager.split(repo::accounts_page(conn, pager.fetch(), pager.offset())?))
+}
+
+pub fn ledger_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Transfer>> {
+    Ok(pager.split(repo::transfers_page(conn, pager.fetch(), pager.offset())?))
+}
