@@ -131,7 +131,7 @@ impl Offer {
     }
 
     pub fn price_input(&self) -> String {
-        crate::money::to_input(self.price)
+        crate::money::to_input(self.price, &self.currency)
     }
 }
 

@@ -88,7 +88,7 @@ async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequ
         url::form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let kind_code = rules::values(&query, "kind").next().map(str::to_owned);
     let viewer = viewer(&page.user);
-    let q = query.clone();
+    let (q, currency) = (query.clone(), state.config.currency.clone());
     let facts = facts.into_inner();
     let (kinds, filter, errors, result) = state
         .db
@@ -98,7 +98,7 @@ async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequ
                 Some(code) => Some(facts.kind(c, code)?.ok_or(CatalogError::NotFound)?),
                 None => None,
             };
-            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| k.spec.rule()).as_ref());
+            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| k.spec.rule()).as_ref(), &currency);
             let result = service::search(c, &filter, kind.as_ref(), viewer.as_ref())?;
             Ok::<_, CatalogError>((facts.kinds(c)?, filter, errors, result))
         })
@@ -447,7 +447,7 @@ async fn add_price(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::new();
-    let price = match crate::money::parse(&form.price) {
+    let price = match crate::money::parse(&form.price, &state.config.currency) {
         Ok(p) if p > 0 => p,
         Ok(_) => {
             errors.add("price", "The price must be above zero.");

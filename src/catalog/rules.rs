@@ -240,7 +240,7 @@ fn first<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
 
 /// Reads a search. Mistakes are reported per field and the mistaken part is left out, so the page
 /// still shows results for the rest. `spec` is the chosen kind, if any.
-pub fn read_filter(query: &Query, spec: Option<&KindRule<'_>>) -> (Filter, FieldErrors) {
+pub fn read_filter(query: &Query, spec: Option<&KindRule<'_>>, currency: &str) -> (Filter, FieldErrors) {
     let mut errors = FieldErrors::new();
     let mut filter = Filter {
         kind: spec.map(|s| s.code.to_owned()),
@@ -261,7 +261,7 @@ pub fn read_filter(query: &Query, spec: Option<&KindRule<'_>>) -> (Filter, Field
         Err(e) => errors.add("page", e),
     }
     let price = |name: &'static str, errors: &mut FieldErrors| {
-        first(query, name).and_then(|raw| match crate::money::parse(raw) {
+        first(query, name).and_then(|raw| match crate::money::parse(raw, currency) {
             Ok(v) => Some(v),
             Err(e) => {
                 errors.add(name, e);
@@ -393,6 +393,7 @@ mod tests {
                 ("disk_gb_max", ""),
             ]),
             Some(&spec),
+            "EUR",
         );
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(f.numbers.len(), 2);
@@ -419,6 +420,7 @@ mod tests {
                 ("sort", "random"),
             ]),
             Some(&spec),
+            "EUR",
         );
         for field in ["cpu_mhz_min", "disk_gb_max", "color", "kind", "price_min", "page", "sort"] {
             assert!(errors.has(field), "no message for {field}: {errors:?}");
@@ -431,12 +433,12 @@ mod tests {
 
     #[test]
     fn characteristics_need_a_kind_and_nan_is_no_number() {
-        let (f, errors) = read_filter(&q(&[("cpu_mhz_min", "2000")]), None);
+        let (f, errors) = read_filter(&q(&[("cpu_mhz_min", "2000")]), None, "EUR");
         assert!(errors.get("kind").contains("Choose a kind"));
         assert!(f.numbers.is_empty());
-        let (_, errors) = read_filter(&q(&[("cpu_mhz_min", "NaN"), ("cpu_mhz_max", "inf")]), Some(&spec()));
+        let (_, errors) = read_filter(&q(&[("cpu_mhz_min", "NaN"), ("cpu_mhz_max", "inf")]), Some(&spec()), "EUR");
         assert!(errors.has("cpu_mhz_min") && errors.has("cpu_mhz_max"));
-        let (_, errors) = read_filter(&q(&[("page", "99999999999999999999999")]), None);
+        let (_, errors) = read_filter(&q(&[("page", "99999999999999999999999")]), None, "EUR");
         assert!(errors.has("page"));
     }
 

@@ -192,8 +192,8 @@ fn whole(raw: &str, field: &str, what: &str, max: i64, errors: &mut FieldErrors)
     }
 }
 
-fn check_terms(form: &OfferForm, errors: &mut FieldErrors) -> Terms {
-    let price = match crate::money::parse(&form.price) {
+fn check_terms(form: &OfferForm, currency: &str, errors: &mut FieldErrors) -> Terms {
+    let price = match crate::money::parse(&form.price, currency) {
         Ok(0) => {
             errors.add("price", "The price must be above zero.");
             0
@@ -314,7 +314,7 @@ pub fn create_product_and_offer(
         }
     }
     let fits = parse_fits(&product.fits, &mut errors);
-    let terms = check_terms(offer, &mut errors);
+    let terms = check_terms(offer, currency, &mut errors);
     if errors.is_empty() && repo::product_by_maker_model(conn, &maker, &model)?.is_some() {
         errors.add("model", "This maker's model is in the catalog already: offer the existing product instead.");
     }
@@ -353,7 +353,7 @@ pub fn offer_existing(
     let existing = repo::offer_by_code(conn, of_code)?.ok_or(CatalogError::NotFound)?;
     let product = repo::product(conn, &existing.product_id)?;
     let mut errors = FieldErrors::new();
-    let terms = check_terms(offer, &mut errors);
+    let terms = check_terms(offer, currency, &mut errors);
     errors.into_result().map_err(CatalogError::Invalid)?;
     let row = offer_row(conn, &product, seller, offer, terms, currency)?;
     repo::insert_offers(conn, std::slice::from_ref(&row))?;
@@ -384,7 +384,7 @@ pub fn change_offer(conn: &mut DbConnection, seller: &UserId, code: &str, price:
         cooling_off_days: "0".into(),
         ..OfferForm::default()
     };
-    let terms = check_terms(&form, &mut errors);
+    let terms = check_terms(&form, &offer.currency, &mut errors);
     errors.into_result().map_err(CatalogError::Invalid)?;
     if !offer.is_active() {
         return Err(invalid("price", "This offer was withdrawn; it cannot be changed."));

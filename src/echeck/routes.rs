@@ -147,7 +147,7 @@ async fn validate(
     if code.is_none() {
         errors.add("check", "A check ID has twelve letters and digits, like 7QK2-MX9P-4TZR.");
     }
-    let amount = rules::parse_amount(&form.amount).map_err(|e| errors.add("amount", e)).ok();
+    let amount = rules::parse_amount(&form.amount, &state.config.currency).map_err(|e| errors.add("amount", e)).ok();
     let (Some(code), Some(amount)) = (code, amount) else {
         return payments_page(&state, &seller, page.l, Pager::first(echeck::CHECKS_PAGE), form, errors, None).await;
     };
@@ -190,7 +190,7 @@ async fn demand(
     let office = office_of(&state, &seller).await?;
     let asked = match form.amount.trim() {
         "" => None,
-        typed => match rules::parse_amount(typed) {
+        typed => match rules::parse_amount(typed, &state.config.currency) {
             Ok(a) => Some(a),
             Err(e) => {
                 flash::error(&session, &format!("Payment not demanded: {e}"));
@@ -295,7 +295,11 @@ async fn admin_page(
         .await?;
     let accounts = accounts.found()?;
     let (line, hours, errors) = form.unwrap_or_else(|| {
-        (crate::money::to_input(settings.default_credit_line), settings.hold_hours.to_string(), FieldErrors::new())
+        (
+            crate::money::to_input(settings.default_credit_line, &settings.currency),
+            settings.hold_hours.to_string(),
+            FieldErrors::new(),
+        )
     });
     let status = form_status(&errors);
     render_status(status, &AdminPage { l, books, settings, line, hours, errors, accounts, find: String::new() })
@@ -422,7 +426,7 @@ async fn account_page(
         })
         .await?;
     let statement = statement.found()?;
-    let line = forms.line.unwrap_or_else(|| crate::money::to_input(account.credit_line));
+    let line = forms.line.unwrap_or_else(|| crate::money::to_input(account.credit_line, &account.currency));
     let status = form_status(&forms.errors);
     render_status(
         status,
@@ -471,7 +475,7 @@ async fn set_credit_line(
         errors: FieldErrors::with("credit_line", message),
         ..AccountForms::fresh()
     };
-    let line = match rules::parse_credit_line(&typed) {
+    let line = match rules::parse_credit_line(&typed, &state.config.currency) {
         Ok(line) => line,
         Err(e) => return account_page(&state, page.l, id, Pager::first(echeck::STATEMENT_PAGE), refused(e)).await,
     };
@@ -521,7 +525,9 @@ async fn move_money(
     };
     let prefix = if is_deposit { "deposit" } else { "withdrawal" };
     let mut errors = FieldErrors::new();
-    let amount = rules::parse_amount(&typed.amount).map_err(|e| errors.add(&format!("{prefix}_amount"), e)).ok();
+    let currency = &state.config.currency;
+    let amount =
+        rules::parse_amount(&typed.amount, currency).map_err(|e| errors.add(&format!("{prefix}_amount"), e)).ok();
     let reason = typed.reason.trim().to_owned();
     if reason.is_empty() {
         errors.add(&format!("{prefix}_reason"), "Say what this is, e.g. \"bank transfer of 3 May\".");

@@ -168,14 +168,14 @@ pub fn check_amount(amount: i64) -> Result<i64, Refusal> {
 }
 
 /// An amount typed into a form, in minor units; zero, negative, malformed and huge are refused.
-pub fn parse_amount(input: &str) -> Result<i64, String> {
-    let amount = money::parse(input).map_err(str::to_owned)?;
+pub fn parse_amount(input: &str, currency: &str) -> Result<i64, String> {
+    let amount = money::parse(input, currency).map_err(str::to_owned)?;
     check_amount(amount).map_err(|r| r.to_string())
 }
 
 /// A credit line typed into a form: like an amount, but zero is allowed.
-pub fn parse_credit_line(input: &str) -> Result<i64, String> {
-    match money::parse(input).map_err(str::to_owned)? {
+pub fn parse_credit_line(input: &str, currency: &str) -> Result<i64, String> {
+    match money::parse(input, currency).map_err(str::to_owned)? {
         0 => Ok(0),
         amount => check_amount(amount).map_err(|r| r.to_string()),
     }
@@ -273,11 +273,11 @@ mod tests {
         assert_eq!(check_amount(0), Err(Refusal::AmountNotPositive));
         assert_eq!(check_amount(-5), Err(Refusal::AmountNotPositive));
         assert_eq!(check_amount(MAX_AMOUNT + 1), Err(Refusal::AmountTooLarge));
-        assert_eq!(parse_amount("12.50"), Ok(1250));
+        assert_eq!(parse_amount("12.50", "EUR"), Ok(1250));
         for bad in ["0", "0.00", "-1", "abc", "1.234", "99999999999999999999", "10000000001"] {
-            assert!(parse_amount(bad).is_err(), "{bad}");
+            assert!(parse_amount(bad, "EUR").is_err(), "{bad}");
         }
-        assert_eq!(parse_credit_line("0"), Ok(0));
+        assert_eq!(parse_credit_line("0", "EUR"), Ok(0));
     }
 
     #[test]

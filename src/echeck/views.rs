@@ -293,7 +293,7 @@ impl Check {
     }
 
     pub fn amount_input(&self) -> String {
-        money::to_input(self.amount)
+        money::to_input(self.amount, &self.currency)
     }
 }
 

@@ -826,7 +826,7 @@ pub fn deliver(
             echeck::record_delivery(conn, code, &carrier.id, report, Some(user), at)?;
         }
         None => {
-            let collected = crate::money::parse(cash).map_err(|e| invalid("cash", e))?;
+            let collected = crate::money::parse(cash, &order.currency).map_err(|e| invalid("cash", e))?;
             if collected != order.total {
                 return Err(Refusal::CashMismatch(crate::money::format(order.total, &order.currency)).into());
             }

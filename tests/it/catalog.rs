@@ -122,7 +122,7 @@ async fn bad_searches_get_clear_answers() {
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.contains("no characteristic “warp_factor”"));
     assert_eq!(card_codes(&page).len(), 5, "the rest of the search still runs");
-    let page = b.get("/catalog?kind=pc&cpu_mhz_min=fast&disk_gb_min=900&disk_gb_max=100&price_min=1.234").await;
+    let page = b.get("/catalog?kind=pc&cpu_mhz_min=fast&disk_gb_min=900&disk_gb_max=100&price_min=1.2345").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.contains("must be a number"));
     assert!(page.contains("The highest disk gb is below the lowest."));
@@ -261,6 +261,11 @@ async fn a_salesperson_puts_a_product_in_the_catalog_and_bad_values_come_back() 
     assert_eq!(page.field_error("price").as_deref(), Some("The amount cannot be negative."));
     assert_eq!(page.input_value("value_cpu_mhz").as_deref(), Some("fast"));
     assert_eq!(page.input_value("model").as_deref(), Some("Z9"));
+    // "1,500" could be fifteen hundred or one and a half: it comes back with the question.
+    let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("2400", "silver", "1,500")).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.field_error("price").expect("a message").contains("decimal or a thousands separator"));
+    assert_eq!(page.input_value("price").as_deref(), Some("1,500"));
     let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("2400", "silver", "1,299.50")).await;
     assert_eq!(page.path(), "/sell/offers");
     assert!(page.contains("is in the catalog") && page.contains("1299.50"));
@@ -269,6 +274,12 @@ async fn a_salesperson_puts_a_product_in_the_catalog_and_bad_values_come_back() 
     assert!(page.contains("1,299.50 EUR"));
     let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &fields("2400", "silver", "1000")).await;
     assert!(page.field_error("model").expect("duplicate").contains("in the catalog already"));
+    // A decimal comma is read as one: 1.499,90 is the price shown as 1,499.90.
+    let mut other = fields("2400", "silver", "1.499,90");
+    other[1] = ("model", "Z10");
+    let page = b.submit("/sell/offers/new/pc", "/sell/offers/new/pc", &other).await;
+    assert_eq!(page.path(), "/sell/offers");
+    assert!(page.contains("1499.90"), "{}", page.body);
 }
 
 #[tokio::test]

@@ -133,7 +133,8 @@ pub fn change_settings(
     at: NaiveDateTime,
 ) -> Result<()> {
     let mut errors = FieldErrors::new();
-    let line = rules::parse_credit_line(credit_line).map_err(|e| errors.add("default_credit_line", e)).ok();
+    let currency = settings(conn)?.currency;
+    let line = rules::parse_credit_line(credit_line, &currency).map_err(|e| errors.add("default_credit_line", e)).ok();
     let hours = match hold_hours.trim().parse::<i32>() {
         Ok(h) if (1..=24 * 365).contains(&h) => Some(h),
         _ => {
