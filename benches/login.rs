@@ -13,29 +13,13 @@ const PASSWORD: &str = "correct horse battery";
 
 fn settings(dir: &std::path::Path) -> Settings {
     Settings {
-        addr: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        database_url: None,
-        secret_key: Some("benchmark key that is long enough to derive a cookie key".into()),
-        public_url: None,
         workers: Some(1),
-        smtp_url: None,
-        db_pool_size: 4,
-        db_threads: None,
         sqlite_synchronous: "FULL".into(),
-        session_idle_minutes: 30,
-        session_absolute_hours: 12,
         login_attempts_per_account: 1_000_000,
         login_attempts_per_address: 1_000_000,
-        demo: false,
-        currency: "EUR".into(),
-        bench_fixed_page: None,
-        mail_from: "Shop <shop@localhost>".into(),
         mail_poll_millis: 1000,
         mail_retry_seconds: 30,
-        mail_keep_days: 30,
-        order_confirm_hours: 48,
-        log: "warn".into(),
+        ..Settings::for_tests(dir, None)
     }
 }
 

@@ -89,6 +89,39 @@ pub struct Settings {
     pub log: String,
 }
 
+impl Settings {
+    /// Settings for the test harness and the benchmarks: a shop on a free port of 127.0.0.1, the
+    /// data in `data_dir`, no demo data, quick mail rounds, nothing read from the environment.
+    /// Callers change what they need with struct update syntax.
+    pub fn for_tests(data_dir: &Path, database_url: Option<String>) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data_dir.to_path_buf(),
+            database_url,
+            secret_key: Some("test key that is long enough to derive a cookie key".into()),
+            public_url: None,
+            workers: Some(2),
+            smtp_url: None,
+            db_pool_size: 4,
+            db_threads: None,
+            sqlite_synchronous: "NORMAL".into(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            login_attempts_per_account: 5,
+            login_attempts_per_address: 1000,
+            demo: false,
+            currency: "EUR".into(),
+            bench_fixed_page: None,
+            mail_from: "Test Shop <shop@shop.test>".into(),
+            mail_poll_millis: 50,
+            mail_retry_seconds: 1,
+            mail_keep_days: 30,
+            order_confirm_hours: 48,
+            log: "warn".into(),
+        }
+    }
+}
+
 /// Settings checked and completed with their derived defaults.
 #[derive(Clone, Debug)]
 pub struct Config {

@@ -83,6 +83,16 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// The users with these IDs (unknown IDs are left out), in one query.
+pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<UserRow>> {
+    users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)
+}
+
+/// The names of the users with these IDs, in one query.
+pub fn names_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+    users::table.filter(users::id.eq_any(ids)).select((users::id, users::full_name)).load(conn)
+}
+
 pub fn roles_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Vec<Role>> {
     crate::db::load_on_backend!(conn, user_roles::table.filter(user_roles::user_id.eq(id)).select(user_roles::role))
 }
@@ -224,6 +234,16 @@ pub fn insert_delivery_address(
         ))
         .on_conflict_do_nothing()
         .execute(c))
+}
+
+pub fn delivery_addresses(
+    conn: &mut DbConnection,
+    ids: &[DeliveryAddressId],
+) -> QueryResult<Vec<(DeliveryAddressId, String)>> {
+    delivery_addresses::table
+        .filter(delivery_addresses::id.eq_any(ids))
+        .select((delivery_addresses::id, delivery_addresses::address))
+        .load(conn)
 }
 
 pub fn delivery_address(conn: &mut DbConnection, id: &DeliveryAddressId) -> QueryResult<Option<String>> {

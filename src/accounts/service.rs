@@ -2,6 +2,7 @@
 //! the caller's connection (so they can join a larger transaction); `Accounts` wraps the ones the
 //! pages need with hashing, throttling and the database's blocking pool.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,6 +119,17 @@ pub fn delivery_address(conn: &mut DbConnection, id: &DeliveryAddressId) -> Resu
     Ok(repo::delivery_address(conn, id)?)
 }
 
+/// Delivery addresses by their IDs, for lists (a carrier's shipments): one query.
+pub fn delivery_addresses(
+    conn: &mut DbConnection,
+    ids: &[DeliveryAddressId],
+) -> Result<BTreeMap<DeliveryAddressId, String>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(repo::delivery_addresses(conn, ids)?.into_iter().collect())
+}
+
 /// Whether `given` is the personal data this user registered (see `rules::same_person`).
 pub fn is_same_person(conn: &mut DbConnection, id: &UserId, given: &PersonalData) -> Result<bool> {
     Ok(find_user(conn, id)?.is_some_and(|u| rules::same_person(&u.personal, given)))
@@ -134,6 +146,38 @@ pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> Result<Option
     let Some(row) = repo::user_by_email(conn, &rules::normalize_email(email))? else { return Ok(None) };
     let roles = sorted(repo::roles_of(conn, &row.id)?);
     Ok(Some(row.into_user(roles)))
+}
+
+/// The names of these users, for lists that show whom a row is for (a carrier's shipments): one
+/// query however long the list. Only names: e-mail addresses and phones stay here.
+pub fn names_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<BTreeMap<UserId, String>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(repo::names_by_ids(conn, ids)?.into_iter().collect())
+}
+
+/// These users with their roles (unknown IDs left out), for lists of people the shop's own staff
+/// and e-mails need (an office's staff, a carrier's people): two queries however long the list.
+pub fn users_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = repo::users_by_ids(conn, ids)?;
+    with_roles(conn, rows)
+}
+
+/// Users from their rows, with the roles of all of them read in one query.
+fn with_roles(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<User>> {
+    let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut roles = repo::roles_of_many(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine = roles.extract_if(.., |(uid, _)| *uid == row.id).map(|(_, r)| r).collect();
+            row.into_user(sorted(mine))
+        })
+        .collect())
 }
 
 fn sorted(mut roles: Vec<Role>) -> Vec<Role> {
@@ -256,16 +300,7 @@ pub fn active_sessions(conn: &mut DbConnection, id: &UserId) -> Result<i64> {
 /// One page of a user search, newest first.
 pub fn search(conn: &mut DbConnection, needle: &str, pager: Pager) -> Result<Paged<User>> {
     let rows = repo::search(conn, needle.trim(), pager.fetch(), pager.offset())?;
-    let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut roles = repo::roles_of_many(conn, &ids)?;
-    let users = rows
-        .into_iter()
-        .map(|row| {
-            let mine = roles.extract_if(.., |(uid, _)| *uid == row.id).map(|(_, r)| r).collect();
-            row.into_user(sorted(mine))
-        })
-        .collect();
-    Ok(pager.split(users))
+    Ok(pager.split(with_roles(conn, rows)?))
 }
 
 /// Accounts' periodic work: sessions past their idle or absolute limit are deleted.

@@ -621,12 +621,10 @@ fn announce(
 ) -> Result<()> {
     let office = office_of_order(conn, order)?;
     let buyer = find(conn, &order.buyer_id)?;
-    let mut sellers: Vec<User> = Vec::new();
-    for seller in items.iter().map(|i| &i.seller_id).collect::<std::collections::BTreeSet<_>>() {
-        if let Ok(user) = find(conn, seller) {
-            sellers.push(user);
-        }
-    }
+    let mut sellers: Vec<UserId> = items.iter().map(|i| i.seller_id.clone()).collect();
+    sellers.sort();
+    sellers.dedup();
+    let sellers = accounts::users_of(conn, &sellers)?;
     let mails = mail::order_mails(order, items, &office, &buyer, &sellers, kind);
     notify::enqueue(conn, &mails, at)?;
     Ok(())
@@ -792,12 +790,8 @@ fn instruct_carrier(
     let items = repo::items_of(conn, &order.id)?;
     let buyer = find(conn, &order.buyer_id)?;
     let address = accounts::delivery_address(conn, &order.delivery_address_id)?.unwrap_or_default();
-    let mut staff = Vec::new();
-    for id in echeck::carrier_staff(conn, &carrier.id)? {
-        if let Some(user) = accounts::find_user(conn, &id)? {
-            staff.push(user);
-        }
-    }
+    let people = echeck::carrier_staff(conn, &carrier.id)?;
+    let staff = accounts::users_of(conn, &people)?;
     let mails = mail::delivery_instruction(order, &items, office, &buyer.personal.full_name, &address, &staff);
     notify::enqueue(conn, &mails, at)?;
     Ok(())
@@ -969,12 +963,17 @@ pub fn shipments(conn: &mut DbConnection, user: &UserId) -> Result<Option<Carrie
     let mut lists = Vec::new();
     for (state, limit) in [(OrderState::Shipped, 500), (OrderState::Delivered, 50)] {
         let orders = repo::orders_of_carrier(conn, &carrier.code, &[state.as_str()], limit)?;
-        let mut shipments = Vec::new();
-        for line in with_items(conn, orders)? {
-            let buyer_name = find(conn, &line.order.buyer_id)?.personal.full_name;
-            let address = accounts::delivery_address(conn, &line.order.delivery_address_id)?.unwrap_or_default();
-            shipments.push(Shipment { line, buyer_name, address });
-        }
+        let buyers: Vec<UserId> = orders.iter().map(|o| o.buyer_id.clone()).collect();
+        let places: Vec<DeliveryAddressId> = orders.iter().map(|o| o.delivery_address_id.clone()).collect();
+        let (names, addresses) = (accounts::names_of(conn, &buyers)?, accounts::delivery_addresses(conn, &places)?);
+        let shipments = with_items(conn, orders)?
+            .into_iter()
+            .map(|line| Shipment {
+                buyer_name: names.get(&line.order.buyer_id).cloned().unwrap_or_default(),
+                address: addresses.get(&line.order.delivery_address_id).cloned().unwrap_or_default(),
+                line,
+            })
+            .collect();
         lists.push(shipments);
     }
     let delivered = lists.pop().unwrap_or_default();
@@ -990,12 +989,15 @@ pub type MakerStaff = Vec<(User, String)>;
 /// The makers known to the order flow and who acts for them.
 pub fn makers(conn: &mut DbConnection) -> Result<(Vec<Maker>, MakerStaff)> {
     let makers = repo::makers(conn)?;
-    let mut staff = Vec::new();
-    for (user, maker) in repo::maker_staff(conn)? {
-        if let Ok(user) = find(conn, &user) {
-            staff.push((user, maker));
-        }
-    }
+    let acting = repo::maker_staff(conn)?;
+    let mut users = accounts::users_of(conn, &acting.iter().map(|(u, _)| u.clone()).collect::<Vec<_>>())?;
+    let staff = acting
+        .into_iter()
+        .filter_map(|(id, maker)| {
+            let at = users.iter().position(|u| u.id == id)?;
+            Some((users.swap_remove(at), maker))
+        })
+        .collect();
     Ok((makers, staff))
 }
 

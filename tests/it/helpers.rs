@@ -56,31 +56,7 @@ pub fn fresh_database(dir: &std::path::Path) -> (String, Box<dyn std::any::Any +
 }
 
 pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
-    Settings {
-        addr: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        database_url: Some(database_url),
-        secret_key: Some("test key that is long enough to derive a cookie key".into()),
-        public_url: Some("http://shop.test".into()),
-        workers: Some(2),
-        smtp_url: None,
-        db_pool_size: 4,
-        db_threads: None,
-        sqlite_synchronous: "NORMAL".into(),
-        session_idle_minutes: 30,
-        session_absolute_hours: 12,
-        login_attempts_per_account: 5,
-        login_attempts_per_address: 1000,
-        demo: false,
-        currency: "EUR".into(),
-        bench_fixed_page: None,
-        mail_from: "Test Shop <shop@shop.test>".into(),
-        mail_poll_millis: 50,
-        mail_retry_seconds: 1,
-        mail_keep_days: 30,
-        order_confirm_hours: 48,
-        log: "warn".into(),
-    }
+    Settings { public_url: Some("http://shop.test".into()), ..Settings::for_tests(dir, Some(database_url)) }
 }
 
 pub struct TestApp {
