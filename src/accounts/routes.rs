@@ -10,7 +10,7 @@ use super::service::{AccountError, Accounts, Registration};
 use super::views::*;
 use crate::error::AppError;
 use crate::web::auth::{self, Authorized, SignedIn, roles};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, ending};
 use crate::web::layout::FormPage;
 use crate::web::nav::{Navigation, Section};
 use crate::web::pager::PageNumber;
@@ -96,18 +96,21 @@ async fn register(
         password_again: form.password_again,
         personal: form.personal.clone().into(),
     };
-    match accounts.register(registration).await {
-        Ok(id) => {
+    ending(
+        accounts.register(registration).await,
+        async |id| {
             start_session(&session, hooks.as_ref(), &id).await?;
             flash::ok(&session, "Welcome! Your account is ready.");
             Ok(see_other("/account"))
-        }
-        Err(AccountError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RegisterPage { l: page.l, email: form.email, p: form.personal, errors },
-        ),
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| {
+            render_status(
+                no.status(),
+                &RegisterPage { l: page.l, email: form.email, p: form.personal, errors: no.errors },
+            )
+        },
+    )
+    .await
 }
 
 // ---- login and logout ----
@@ -192,18 +195,18 @@ async fn update_account(
     form: web::Form<PersonalFields>,
 ) -> Result<HttpResponse, AppError> {
     let fields = form.into_inner();
-    match accounts.update_personal(user.0.id.clone(), fields.clone().into()).await {
-        Ok(()) => {
+    ending(
+        accounts.update_personal(user.0.id.clone(), fields.clone().into()).await,
+        async |()| {
             flash::ok(&session, "Your details were saved.");
             Ok(see_other("/account"))
-        }
-        Err(AccountError::Invalid(errors)) => {
+        },
+        async |no| {
             let sections = shopper_sections(&user.0, &nav);
-            let page = AccountPage { l: page.l, user: user.0, p: fields, errors, sections };
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => Err(e.into()),
-    }
+            render_status(no.status(), &AccountPage { l: page.l, user: user.0, p: fields, errors: no.errors, sections })
+        },
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -230,25 +233,21 @@ async fn change_password(
     let form = form.into_inner();
     let result =
         accounts.change_password(&user.0, form.current_password, form.new_password, form.new_password_again).await;
-    match result {
-        Ok(()) => {
+    if let Err(AccountError::Throttled(wait)) = result {
+        let errors = FieldErrors::with("current_password", crate::error::wait_message(wait));
+        return render_status(StatusCode::TOO_MANY_REQUESTS, &PasswordPage { l: page.l, errors });
+    }
+    ending(
+        result,
+        async |()| {
             // Every session of the user was ended; this browser continues in a fresh one.
             auth::log_in(&session, &user.0.id)?;
             flash::ok(&session, "Your password was changed. Other devices have been logged out.");
             Ok(see_other("/account"))
-        }
-        Err(AccountError::Invalid(errors)) => {
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &PasswordPage { l: page.l, errors })
-        }
-        Err(AccountError::Throttled(wait)) => {
-            let message = crate::error::wait_message(wait);
-            render_status(
-                StatusCode::TOO_MANY_REQUESTS,
-                &PasswordPage { l: page.l, errors: FieldErrors::with("current_password", message) },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| render_status(no.status(), &PasswordPage { l: page.l, errors: no.errors }),
+    )
+    .await
 }
 
 // ---- administration of users ----
@@ -269,9 +268,6 @@ async fn admin_users(
     query: web::Query<UserSearch>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    if query.q.len() > 200 {
-        return Err(AppError::BadRequest("The search is too long (at most 200 characters).".into()));
-    }
     let (needle, pager) = (query.q.clone(), number.of(USERS_PER_PAGE));
     let users = state.db.read(move |c| super::service::search(c, &needle, pager)).await?.found()?;
     render(&AdminUsersPage { l: page.l, q: query.q, users })
@@ -289,17 +285,8 @@ async fn admin_user(
 ) -> Result<HttpResponse, AppError> {
     let id = user_id(&path)?;
     let is_self = admin.user.id == id;
-    let (user, events, sessions) = state
-        .db
-        .read(move |c| {
-            let user = super::service::find_user(c, &id)?.ok_or(AccountError::NotFound)?;
-            let events = super::service::history(c, &id)?;
-            let sessions = super::service::active_sessions(c, &id)?;
-            Ok::<_, AccountError>((user, events, sessions))
-        })
-        .await?;
-    let grantable = Role::ALL.iter().copied().filter(|r| !user.has_role(*r)).collect();
-    render(&AdminUserPage { l: page.l, user, grantable, events, sessions, is_self })
+    let record = state.db.read(move |c| super::service::record(c, &id)).await?;
+    render(&AdminUserPage { l: page.l, record, is_self })
 }
 
 #[derive(serde::Deserialize)]
@@ -369,14 +356,6 @@ async fn revoke_role(
         .await
 }
 
-fn reason(form: &ReasonForm) -> Result<String, AccountError> {
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AccountError::Invalid(FieldErrors::with("reason", "Give a reason of at most 500 characters.")));
-    }
-    Ok(reason.to_owned())
-}
-
 async fn suspend(
     state: State,
     session: Session,
@@ -384,11 +363,9 @@ async fn suspend(
     path: web::Path<String>,
     form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = user_id(&path)?;
-    let actor = admin.user.id.clone();
-    let why = reason(&form);
+    let (id, actor, why) = (user_id(&path)?, admin.user.id.clone(), form.into_inner().reason);
     admin_change(state, session, id, "Account suspended; its sessions have ended.", move |c, id| {
-        super::service::suspend(c, &actor, id, &why?)
+        super::service::suspend(c, &actor, id, &why)
     })
     .await
 }
@@ -400,11 +377,7 @@ async fn reinstate(
     path: web::Path<String>,
     form: web::Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = user_id(&path)?;
-    let actor = admin.user.id.clone();
-    let why = reason(&form);
-    admin_change(state, session, id, "Account reinstated.", move |c, id| {
-        super::service::reinstate(c, &actor, id, &why?)
-    })
-    .await
+    let (id, actor, why) = (user_id(&path)?, admin.user.id.clone(), form.into_inner().reason);
+    admin_change(state, session, id, "Account reinstated.", move |c, id| super::service::reinstate(c, &actor, id, &why))
+        .await
 }

@@ -17,7 +17,7 @@ use crate::db::jobs::Job;
 use crate::db::{Db, DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::attempts::{AttemptError, AttemptLimiter, Policy};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, FormError, Rejection};
 use crate::web::pager::{Paged, Pager};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,16 @@ pub enum AccountError {
     Db(#[from] DbError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+}
+
+impl FormError for AccountError {
+    fn rejection(self) -> std::result::Result<Rejection, AppError> {
+        match self {
+            AccountError::Invalid(errors) => Ok(Rejection::fields(errors)),
+            AccountError::Refused(message) => Ok(Rejection::refused(message)),
+            other => Err(other.into()),
+        }
+    }
 }
 
 impl From<AttemptError> for AccountError {
@@ -266,7 +276,17 @@ pub fn revoke_role(conn: &mut DbConnection, actor: &UserId, id: &UserId, role: R
     Ok(removed)
 }
 
+/// A reason an administrator gives for a change to someone's account.
+fn check_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AccountError::Invalid(FieldErrors::with("reason", "Give a reason of at most 500 characters.")));
+    }
+    Ok(reason)
+}
+
 pub fn suspend(conn: &mut DbConnection, actor: &UserId, id: &UserId, reason: &str) -> Result<()> {
+    let reason = check_reason(reason)?;
     if actor == id {
         return Err(AccountError::Refused("You cannot suspend yourself."));
     }
@@ -281,6 +301,7 @@ pub fn suspend(conn: &mut DbConnection, actor: &UserId, id: &UserId, reason: &st
 }
 
 pub fn reinstate(conn: &mut DbConnection, actor: &UserId, id: &UserId, reason: &str) -> Result<()> {
+    let reason = check_reason(reason)?;
     let user = repo::user_by_id(conn, id)?.ok_or(AccountError::NotFound)?;
     if user.suspended_at.is_none() {
         return Ok(());
@@ -297,8 +318,27 @@ pub fn active_sessions(conn: &mut DbConnection, id: &UserId) -> Result<i64> {
     Ok(repo::count_sessions_of(conn, id)?)
 }
 
+/// What an administrator sees of a user: the account, its history, its sessions.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub user: User,
+    pub events: Vec<AccountEvent>,
+    pub sessions: i64,
+    /// The roles the user does not hold yet.
+    pub grantable: Vec<Role>,
+}
+
+pub fn record(conn: &mut DbConnection, id: &UserId) -> Result<UserRecord> {
+    let user = find_user(conn, id)?.ok_or(AccountError::NotFound)?;
+    let grantable = Role::ALL.iter().copied().filter(|r| !user.has_role(*r)).collect();
+    Ok(UserRecord { events: history(conn, id)?, sessions: active_sessions(conn, id)?, grantable, user })
+}
+
 /// One page of a user search, newest first.
 pub fn search(conn: &mut DbConnection, needle: &str, pager: Pager) -> Result<Paged<User>> {
+    if needle.len() > 200 {
+        return Err(AccountError::Refused("The search is too long (at most 200 characters)."));
+    }
     let rows = repo::search(conn, needle.trim(), pager.fetch(), pager.offset())?;
     Ok(pager.split(with_roles(conn, rows)?))
 }

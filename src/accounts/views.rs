@@ -2,7 +2,8 @@
 
 use askama::Template;
 
-use super::model::{AccountEvent, Role, User};
+use super::model::User;
+use super::service::UserRecord;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
 use crate::web::nav::Section;
@@ -73,9 +74,6 @@ impl AdminUsersPage {
 #[template(path = "accounts/admin_user.html")]
 pub struct AdminUserPage {
     pub l: Layout,
-    pub user: User,
-    pub grantable: Vec<Role>,
-    pub events: Vec<AccountEvent>,
-    pub sessions: i64,
+    pub record: UserRecord,
     pub is_self: bool,
 }

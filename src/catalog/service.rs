@@ -12,7 +12,8 @@ use super::model::*;
 use super::repo::{self, ResolvedFilter};
 use super::rules::{self, Filter};
 use crate::db::{DbConnection, DbError};
-use crate::web::forms::FieldErrors;
+use crate::error::AppError;
+use crate::web::forms::{FieldErrors, FormError, Rejection};
 use crate::web::pager::{Paged, Pager};
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,15 @@ impl From<diesel::result::Error> for CatalogError {
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+impl FormError for CatalogError {
+    fn rejection(self) -> Result<Rejection, AppError> {
+        match self {
+            CatalogError::Invalid(errors) => Ok(Rejection::fields(errors)),
+            other => Err(other.into()),
+        }
+    }
+}
 
 fn now() -> NaiveDateTime {
     Utc::now().naive_utc()

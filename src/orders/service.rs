@@ -15,8 +15,9 @@ use crate::catalog::{self, CatalogError, OfferToBuy};
 use crate::db::jobs::Job;
 use crate::db::{DbConnection, DbError};
 use crate::echeck::{self, Carrier, EcheckError, Office, Party};
+use crate::error::AppError;
 use crate::notify;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, FormError, Rejection};
 use crate::web::idempotency::{self, Claim, ClaimError, IdempotencyKey};
 use crate::web::pager::{Paged, Pager};
 
@@ -79,6 +80,16 @@ impl From<AccountError> for OrderError {
 }
 
 pub type Result<T, E = OrderError> = std::result::Result<T, E>;
+
+impl FormError for OrderError {
+    fn rejection(self) -> Result<Rejection, AppError> {
+        match self {
+            OrderError::Invalid(errors) => Ok(Rejection::fields(errors)),
+            OrderError::Refused(refusal) => Ok(Rejection::refused(refusal.to_string())),
+            other => Err(other.into()),
+        }
+    }
+}
 
 fn invalid(field: &str, message: impl Into<String>) -> OrderError {
     OrderError::Invalid(FieldErrors::with(field, message))

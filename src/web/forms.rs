@@ -1,6 +1,11 @@
-//! Form errors shown next to their fields.
+//! Forms: the messages shown next to their fields, and how a handler with a form ends.
 
 use std::collections::BTreeMap;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+use crate::error::AppError;
 
 /// Messages keyed by field name. A form comes back with the values entered and these messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -40,5 +45,54 @@ impl FieldErrors {
     /// Ok when there is nothing to complain about.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+/// Why a form comes back instead of going on: messages next to its fields (422), or a refusal of
+/// the whole step shown above the form (409: the order's state, the stock, the credit did not
+/// allow it). The form comes back with the values typed either way.
+#[derive(Clone, Debug, Default)]
+pub struct Rejection {
+    pub errors: FieldErrors,
+    pub refusal: Option<String>,
+}
+
+impl Rejection {
+    pub fn fields(errors: FieldErrors) -> Self {
+        Rejection { errors, refusal: None }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Rejection { errors: FieldErrors::new(), refusal: Some(message.into()) }
+    }
+
+    /// The status of the page that shows the form again.
+    pub fn status(&self) -> StatusCode {
+        if self.refusal.is_some() {
+            StatusCode::CONFLICT
+        } else if !self.errors.is_empty() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+/// A module's error as a form sees it: a rejection to show with the form, or an error page.
+pub trait FormError: Sized {
+    fn rejection(self) -> Result<Rejection, AppError>;
+}
+
+/// How every handler with a form ends: on success `done` (a redirect, so a reload does not send
+/// the form again), on a rejection the form again with the values typed (`again`), on anything
+/// else the error page.
+pub async fn ending<T, E: FormError>(
+    result: Result<T, E>,
+    done: impl AsyncFnOnce(T) -> Result<HttpResponse, AppError>,
+    again: impl AsyncFnOnce(Rejection) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(value) => done(value).await,
+        Err(e) => again(e.rejection()?).await,
     }
 }

@@ -23,8 +23,9 @@ use super::rules::{self, Refusal};
 use crate::accounts::UserId;
 use crate::db::jobs::Job;
 use crate::db::{DbConnection, DbError};
+use crate::error::AppError;
 use crate::web::attempts::{AttemptError, Policy};
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{FieldErrors, FormError, Rejection};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EcheckError {
@@ -39,6 +40,16 @@ pub enum EcheckError {
     TooMany(std::time::Duration),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl FormError for EcheckError {
+    fn rejection(self) -> std::result::Result<Rejection, AppError> {
+        match self {
+            EcheckError::Invalid(errors) => Ok(Rejection::fields(errors)),
+            EcheckError::Refused(refusal) => Ok(Rejection::refused(refusal.to_string())),
+            other => Err(other.into()),
+        }
+    }
 }
 
 impl From<AttemptError> for EcheckError {
