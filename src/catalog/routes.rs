@@ -1,5 +1,5 @@
 //! Handlers of the catalog pages: shoppers search and look at offers; salespeople run their
-//! offers and agreed prices; admins manage kinds.
+//! offers and agreed prices; admins manage kinds. Each extracts, calls the service, renders.
 
 use std::collections::BTreeMap;
 
@@ -9,13 +9,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::cache::Facts;
 use super::model::UserId;
-use super::rules::{self, Query};
-use super::service::{self, CatalogError, CharacteristicForm, OfferForm, ProductForm};
+use super::service::{self, CatalogError, CharacteristicForm, MemberForm, OfferForm, PriceForm, ProductForm};
 use super::views::*;
 use crate::error::AppError;
 use crate::web::auth::{Authorized, SignedIn, roles};
-use crate::web::forms::FieldErrors;
-use crate::web::layout::{FormPage, Page};
+use crate::web::forms::{Rejection, ending};
+use crate::web::layout::{FormPage, Layout, Page};
 use crate::web::{State, flash, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,66 +47,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/kinds/{code}/characteristics/{name}/remove", web::post().to(remove_characteristic));
 }
 
-impl From<CatalogError> for AppError {
-    fn from(e: CatalogError) -> Self {
-        match e {
-            CatalogError::NotFound => AppError::NotFound,
-            CatalogError::NotYours => AppError::Forbidden,
-            CatalogError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
-            CatalogError::Db(e) => e.into(),
-            CatalogError::Accounts(e) => e.into(),
-        }
-    }
-}
-
 fn viewer(page_user: &Option<std::sync::Arc<crate::web::identity::Identity>>) -> Option<UserId> {
     page_user.as_ref().map(|u| u.id.clone())
+}
+
+fn not_found<T>(found: Option<T>) -> Result<T, AppError> {
+    found.ok_or(AppError::NotFound)
 }
 
 // ---- shoppers ----
 
 async fn home(state: State, facts: web::Data<Facts>, page: Page) -> Result<HttpResponse, AppError> {
-    let viewer = viewer(&page.user);
-    let facts = facts.into_inner();
-    let (kinds, best) = state
-        .db
-        .read(move |c| {
-            let kinds = facts.read(c)?.kinds(c)?;
-            Ok::<_, CatalogError>((kinds, service::best_sellers(c, viewer.as_ref(), 8)?))
-        })
-        .await?;
+    let (viewer, facts) = (viewer(&page.user), facts.into_inner());
+    let (kinds, best) = state.db.read(move |c| service::home(c, &facts, viewer.as_ref())).await?;
     render(&HomePage { l: page.l, kinds, best })
 }
 
 async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let raw = req.query_string();
-    if raw.len() > rules::MAX_QUERY_LEN {
-        return Err(AppError::BadRequest("This search is too long. Remove some filters and try again.".into()));
-    }
-    let query: Query =
-        url::form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-    let kind_code = rules::values(&query, "kind").next().map(str::to_owned);
-    let viewer = viewer(&page.user);
-    let (q, currency) = (query.clone(), state.config.currency.clone());
-    let facts = facts.into_inner();
-    let (kinds, filter, errors, result) = state
-        .db
-        .read(move |c| {
-            let facts = facts.read(c)?;
-            let kind = match &kind_code {
-                Some(code) => Some(facts.kind(c, code)?.ok_or(CatalogError::NotFound)?),
-                None => None,
-            };
-            let (filter, errors) = rules::read_filter(&q, kind.as_ref().map(|k| k.spec.rule()).as_ref(), &currency);
-            let result = service::search(c, &filter, kind.as_ref(), viewer.as_ref())?;
-            Ok::<_, CatalogError>((facts.kinds(c)?, filter, errors, result))
-        })
-        .await?;
-    if result.cards.is_empty() && filter.page > 1 {
-        return Err(AppError::NotFound);
-    }
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let chips = chips(&query, result.kind.as_ref().map(|k| &k.spec));
+    let (raw, viewer, facts) = (req.query_string().to_owned(), viewer(&page.user), facts.into_inner());
+    let currency = state.config.currency.clone();
+    let found = state.db.read(move |c| service::search_page(c, &facts, &raw, viewer.as_ref(), &currency)).await?;
+    let status = if found.errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let chips = chips(&found.query, found.result.kind.as_ref().map(|k| &k.spec));
+    let service::Search { kinds, query, filter, errors, result } = found;
     render_status(status, &SearchPage { l: page.l, kinds, query, filter, errors, result, chips })
 }
 
@@ -135,18 +97,28 @@ async fn consumables(state: State, user: SignedIn, page: Page) -> Result<HttpRes
     render(&ConsumablesPage { l: page.l, groups })
 }
 
-async fn equipment(state: State, user: SignedIn, page: FormPage) -> Result<HttpResponse, AppError> {
-    let owner = user.0.id.clone();
-    let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
-    render(&EquipmentPage { l: page.l, items, maker: String::new(), model: String::new(), errors: FieldErrors::new() })
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct EquipmentForm {
+    maker: String,
+    model: String,
 }
 
-#[derive(serde::Deserialize)]
-struct EquipmentForm {
-    #[serde(default)]
-    maker: String,
-    #[serde(default)]
-    model: String,
+async fn equipment_page(
+    state: &State,
+    user: &SignedIn,
+    l: Layout,
+    form: EquipmentForm,
+    no: Rejection,
+) -> Result<HttpResponse, AppError> {
+    let owner = user.0.id.clone();
+    let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
+    let page = EquipmentPage { l, items, maker: form.maker, model: form.model, errors: no.errors.clone() };
+    render_status(no.status(), &page)
+}
+
+async fn equipment(state: State, user: SignedIn, page: FormPage) -> Result<HttpResponse, AppError> {
+    equipment_page(&state, &user, page.l, EquipmentForm::default(), Rejection::default()).await
 }
 
 async fn add_equipment(
@@ -157,23 +129,16 @@ async fn add_equipment(
     form: web::Form<EquipmentForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let owner = user.0.id.clone();
-    let (maker, model) = (form.maker.clone(), form.model.clone());
-    match state.db.write(move |c| service::add_equipment(c, &owner, &maker, &model)).await {
-        Ok(()) => {
+    let (owner, f) = (user.0.id.clone(), form.clone());
+    ending(
+        state.db.write(move |c| service::add_equipment(c, &owner, &f.maker, &f.model)).await,
+        async |()| {
             flash::ok(&session, "Equipment added. Consumables that fit it now show on your consumables page.");
             Ok(see_other("/account/equipment"))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            let owner = user.0.id.clone();
-            let items = state.db.read(move |c| service::equipment_of(c, &owner)).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &EquipmentPage { l: page.l, items, maker: form.maker, model: form.model, errors },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| equipment_page(&state, &user, page.l, form, no).await,
+    )
+    .await
 }
 
 async fn remove_equipment(
@@ -195,33 +160,57 @@ type Seller = Authorized<roles::Salesperson>;
 
 async fn sell_offers(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.clone();
-    let (offers, kinds) =
-        state.db.read(move |c| Ok::<_, CatalogError>((service::offers_of_seller(c, &id)?, service::kinds(c)?))).await?;
+    let (offers, kinds) = state.db.read(move |c| service::offers_page(c, &id)).await?;
     render(&SellOffersPage { l: page.l, offers, kinds })
 }
 
-async fn new_offer_form(
-    state: State,
-    _seller: Seller,
-    page: FormPage,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let spec = state.db.read(move |c| service::kind_spec(c, &code)).await?.ok_or(AppError::NotFound)?;
-    let offer = OfferForm {
+/// The terms a new offer's form starts with.
+fn fresh_offer() -> OfferForm {
+    OfferForm {
         stock: "1".into(),
         guarantee_months: "12".into(),
         cooling_off_days: "14".into(),
         ..OfferForm::default()
+    }
+}
+
+/// The new-offer form of a kind (a new product) or of an existing product (`existing`: one of
+/// its offers' codes), with what was typed and what was wrong with it.
+async fn new_offer_page(
+    state: &State,
+    facts: &web::Data<Facts>,
+    l: Layout,
+    target: NewOfferTarget,
+    (product, offer): (ProductForm, OfferForm),
+    no: Rejection,
+) -> Result<HttpResponse, AppError> {
+    let (spec, existing) = match target {
+        NewOfferTarget::Kind(kind) => {
+            (Some(not_found(state.db.read(move |c| service::kind_spec(c, &kind)).await?)?), None)
+        }
+        NewOfferTarget::Product(code) => {
+            let facts = facts.clone().into_inner();
+            let page = state.db.read(move |c| service::product_page(c, &facts, &code, None)).await?;
+            (None, Some((page.asked, page.facts.product.clone())))
+        }
     };
-    render(&NewOfferPage {
-        l: page.l,
-        spec: Some(spec),
-        existing: None,
-        product: ProductForm::default(),
-        offer,
-        errors: FieldErrors::new(),
-    })
+    render_status(no.status(), &NewOfferPage { l, spec, existing, product, offer, errors: no.errors })
+}
+
+enum NewOfferTarget {
+    Kind(String),
+    Product(String),
+}
+
+async fn new_offer_form(
+    state: State,
+    facts: web::Data<Facts>,
+    _seller: Seller,
+    page: FormPage,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let target = NewOfferTarget::Kind(path.into_inner());
+    new_offer_page(&state, &facts, page.l, target, (ProductForm::default(), fresh_offer()), Rejection::default()).await
 }
 
 /// Reads the product part of the new-offer form: fixed fields and `value_<characteristic>`.
@@ -252,8 +241,14 @@ fn offer_form(fields: &[(String, String)]) -> OfferForm {
     }
 }
 
+fn offer_added(session: &Session, code: &str) -> Result<HttpResponse, AppError> {
+    flash::ok(session, &format!("Your offer {code} is in the catalog."));
+    Ok(see_other("/sell/offers"))
+}
+
 async fn new_offer(
     state: State,
+    facts: web::Data<Facts>,
     session: Session,
     seller: Seller,
     page: FormPage,
@@ -264,30 +259,12 @@ async fn new_offer(
     let (product, offer) = (product_form(&form), offer_form(&form));
     let (p, o, id, k) = (product.clone(), offer.clone(), seller.user.id.clone(), kind.clone());
     let currency = state.config.currency.clone();
-    match state.db.write(move |c| service::create_product_and_offer(c, &id, &k, &p, &o, &currency)).await {
-        Ok(code) => {
-            flash::ok(&session, &format!("Your offer {code} is in the catalog."));
-            Ok(see_other("/sell/offers"))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            let spec = state.db.read(move |c| service::kind_spec(c, &kind)).await?.ok_or(AppError::NotFound)?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &NewOfferPage { l: page.l, spec: Some(spec), existing: None, product, offer, errors },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn existing_product(
-    state: &State,
-    facts: &web::Data<Facts>,
-    code: String,
-) -> Result<(String, super::Product), AppError> {
-    let facts = facts.clone().into_inner();
-    let page = state.db.read(move |c| service::product_page(c, &facts, &code, None)).await?;
-    Ok((page.asked, page.facts.product.clone()))
+    ending(
+        state.db.write(move |c| service::create_product_and_offer(c, &id, &k, &p, &o, &currency)).await,
+        async |code| offer_added(&session, &code),
+        async |no| new_offer_page(&state, &facts, page.l, NewOfferTarget::Kind(kind), (product, offer), no).await,
+    )
+    .await
 }
 
 async fn add_offer_form(
@@ -297,21 +274,8 @@ async fn add_offer_form(
     page: FormPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let existing = existing_product(&state, &facts, path.into_inner()).await?;
-    let offer = OfferForm {
-        stock: "1".into(),
-        guarantee_months: "12".into(),
-        cooling_off_days: "14".into(),
-        ..OfferForm::default()
-    };
-    render(&NewOfferPage {
-        l: page.l,
-        spec: None,
-        existing: Some(existing),
-        product: ProductForm::default(),
-        offer,
-        errors: FieldErrors::new(),
-    })
+    let target = NewOfferTarget::Product(path.into_inner());
+    new_offer_page(&state, &facts, page.l, target, (ProductForm::default(), fresh_offer()), Rejection::default()).await
 }
 
 async fn add_offer(
@@ -327,27 +291,15 @@ async fn add_offer(
     let offer = offer_form(&form);
     let (o, id, of) = (offer.clone(), seller.user.id.clone(), of_code.clone());
     let currency = state.config.currency.clone();
-    match state.db.write(move |c| service::offer_existing(c, &id, &of, &o, &currency)).await {
-        Ok(code) => {
-            flash::ok(&session, &format!("Your offer {code} is in the catalog."));
-            Ok(see_other("/sell/offers"))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            let existing = existing_product(&state, &facts, of_code).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &NewOfferPage {
-                    l: page.l,
-                    spec: None,
-                    existing: Some(existing),
-                    product: ProductForm::default(),
-                    offer,
-                    errors,
-                },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
+    ending(
+        state.db.write(move |c| service::offer_existing(c, &id, &of, &o, &currency)).await,
+        async |code| offer_added(&session, &code),
+        async |no| {
+            let typed = (ProductForm::default(), offer);
+            new_offer_page(&state, &facts, page.l, NewOfferTarget::Product(of_code), typed, no).await
+        },
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -358,6 +310,7 @@ struct ChangeForm {
     stock: String,
 }
 
+/// A change typed into a row of the offers list: done or not, the list comes back with a message.
 async fn change_offer(
     state: State,
     session: Session,
@@ -371,11 +324,7 @@ async fn change_offer(
     match state.db.write(move |c| service::change_offer(c, &id, &c2, &form.price, &form.stock)).await {
         Ok(()) => flash::ok(&session, &format!("Offer {code} updated.")),
         Err(CatalogError::Invalid(errors)) => {
-            let message = [errors.get("price"), errors.get("stock")]
-                .into_iter()
-                .filter(|m| !m.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let message = errors.messages().join(" ");
             flash::error(&session, &format!("Offer {code} was not changed: {message}"));
         }
         Err(e) => return Err(e.into()),
@@ -399,43 +348,17 @@ async fn withdraw_offer(
 async fn prices_page(
     state: &State,
     seller: &Seller,
-    l: crate::web::layout::Layout,
+    l: Layout,
     form: PriceForm,
-    errors: FieldErrors,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.clone();
-    let (prices, offers, groups) = state
-        .db
-        .read(move |c| {
-            Ok::<_, CatalogError>((
-                service::customer_prices_of_seller(c, &id)?,
-                service::offers_of_seller(c, &id)?,
-                service::groups_of_seller(c, &id)?,
-            ))
-        })
-        .await?;
-    let offers = offers.into_iter().filter(|(o, _)| o.is_active()).collect();
-    let groups = groups.into_iter().map(|(g, _)| g).collect();
-    let status = crate::web::form_status(&errors);
-    render_status(status, &PricesPage { l, prices, offers, groups, form, errors })
+    let (prices, offers, groups) = state.db.read(move |c| service::prices_page(c, &id)).await?;
+    render_status(no.status(), &PricesPage { l, prices, offers, groups, form, errors: no.errors })
 }
 
 async fn prices(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
-    prices_page(&state, &seller, page.l, PriceForm::default(), FieldErrors::new()).await
-}
-
-/// A date from a form (YYYY-MM-DD) as the start of that day, UTC.
-fn day(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<chrono::NaiveDateTime> {
-    if raw.trim().is_empty() {
-        return None;
-    }
-    match chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") {
-        Ok(d) => d.and_hms_opt(0, 0, 0),
-        Err(_) => {
-            errors.add(field, "Enter a date as YYYY-MM-DD.");
-            None
-        }
-    }
+    prices_page(&state, &seller, page.l, PriceForm::default(), Rejection::default()).await
 }
 
 async fn add_price(
@@ -446,74 +369,16 @@ async fn add_price(
     form: web::Form<PriceForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = FieldErrors::new();
-    let price = match crate::money::parse(&form.price, &state.config.currency) {
-        Ok(p) if p > 0 => p,
-        Ok(_) => {
-            errors.add("price", "The price must be above zero.");
-            0
-        }
-        Err(e) => {
-            errors.add("price", e);
-            0
-        }
-    };
-    let from = day(&form.valid_from, "valid_from", &mut errors);
-    // The last day counts in full: the price ends at the start of the next day.
-    let until = day(&form.valid_until, "valid_until", &mut errors).map(|d| d + chrono::Duration::days(1));
-    if let (Some(f), Some(u)) = (from, until)
-        && u <= f
-    {
-        errors.add("valid_until", "The last day is before the first.");
-    }
-    let label = form.label.trim().to_owned();
-    if label.is_empty() || label.chars().count() > 80 {
-        errors.add(
-            "label",
-            "Name the agreement for your own list (at most 80 characters), e.g. “ACME framework contract”.",
-        );
-    }
-    if !errors.is_empty() {
-        return prices_page(&state, &seller, page.l, form, errors).await;
-    }
-    let (seller_id, f2) = (seller.user.id.clone(), form.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let target = if f2.group.is_empty() {
-                service::PriceFor::Customer(shopper_by_email(c, &f2.customer_email)?)
-            } else {
-                let group = f2
-                    .group
-                    .parse()
-                    .map_err(|_| CatalogError::Invalid(FieldErrors::with("group", "Choose one of your groups.")))?;
-                service::PriceFor::Group(group)
-            };
-            service::add_customer_price(c, &seller_id, &f2.offer, target, &label, price, from, until)
-        })
-        .await;
-    match result {
-        Ok(()) => {
+    let (id, f, currency) = (seller.user.id.clone(), form.clone(), state.config.currency.clone());
+    ending(
+        state.db.write(move |c| service::agree_price(c, &id, &f, &currency)).await,
+        async |()| {
             flash::ok(&session, "The agreed price is in place.");
             Ok(see_other("/sell/prices"))
-        }
-        Err(CatalogError::Invalid(errors)) => prices_page(&state, &seller, page.l, form, errors).await,
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A shopper named by e-mail, as an ID. Only the ID is kept; the salesperson's pages show their
-/// own labels, never the shopper's personal data.
-fn shopper_by_email(c: &mut crate::db::DbConnection, email: &str) -> Result<UserId, CatalogError> {
-    crate::accounts::find_user_by_email(c, email)?
-        .filter(|u| u.has_role(crate::accounts::Role::Shopper))
-        .map(|u| u.id)
-        .ok_or_else(|| {
-            CatalogError::Invalid(FieldErrors::with(
-                "customer_email",
-                "No shopper is registered with this e-mail address.",
-            ))
-        })
+        },
+        async |no| prices_page(&state, &seller, page.l, form, no).await,
+    )
+    .await
 }
 
 async fn remove_price(
@@ -532,18 +397,17 @@ async fn remove_price(
 async fn groups_page(
     state: &State,
     seller: &Seller,
-    l: crate::web::layout::Layout,
+    l: Layout,
     name: String,
-    errors: FieldErrors,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.clone();
     let groups = state.db.read(move |c| service::groups_of_seller(c, &id)).await?;
-    let status = crate::web::form_status(&errors);
-    render_status(status, &GroupsPage { l, groups, group_name: name, errors })
+    render_status(no.status(), &GroupsPage { l, groups, group_name: name, errors: no.errors })
 }
 
 async fn groups(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
-    groups_page(&state, &seller, page.l, String::new(), FieldErrors::new()).await
+    groups_page(&state, &seller, page.l, String::new(), Rejection::default()).await
 }
 
 #[derive(serde::Deserialize)]
@@ -559,32 +423,31 @@ async fn create_group(
     page: FormPage,
     form: web::Form<GroupForm>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, name) = (seller.user.id.clone(), form.name.clone());
-    match state.db.write(move |c| service::create_group(c, &id, &name)).await {
-        Ok(group) => {
+    let (id, name) = (seller.user.id.clone(), form.into_inner().name);
+    let n = name.clone();
+    ending(
+        state.db.write(move |c| service::create_group(c, &id, &n)).await,
+        async |group| {
             flash::ok(&session, "Group created. Add its members.");
             Ok(see_other(&format!("/sell/groups/{group}")))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            groups_page(&state, &seller, page.l, form.into_inner().name, errors).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| groups_page(&state, &seller, page.l, name, no).await,
+    )
+    .await
 }
 
 async fn group_page(
     state: &State,
     seller: &Seller,
-    l: crate::web::layout::Layout,
+    l: Layout,
     id: String,
     form: MemberForm,
-    errors: FieldErrors,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
     let seller_id = seller.user.id.clone();
     let (group, members) = state.db.read(move |c| service::group(c, &seller_id, &group_id)).await?;
-    let status = crate::web::form_status(&errors);
-    render_status(status, &GroupPage { l, group, members, form, errors })
+    render_status(no.status(), &GroupPage { l, group, members, form, errors: no.errors })
 }
 
 async fn group(
@@ -593,7 +456,7 @@ async fn group(
     page: FormPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    group_page(&state, &seller, page.l, path.into_inner(), MemberForm::default(), FieldErrors::new()).await
+    group_page(&state, &seller, page.l, path.into_inner(), MemberForm::default(), Rejection::default()).await
 }
 
 async fn add_member(
@@ -604,24 +467,18 @@ async fn add_member(
     path: web::Path<String>,
     form: web::Form<MemberForm>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let (id, form) = (path.into_inner(), form.into_inner());
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
     let (seller_id, f) = (seller.user.id.clone(), form.clone());
-    let result = state
-        .db
-        .write(move |c| {
-            let customer = shopper_by_email(c, &f.customer_email)?;
-            service::add_member(c, &seller_id, &group_id, &customer, &f.label)
-        })
-        .await;
-    match result {
-        Ok(()) => {
+    ending(
+        state.db.write(move |c| service::add_member_by_email(c, &seller_id, &group_id, &f)).await,
+        async |()| {
             flash::ok(&session, "Member added: the group's prices now apply to them.");
             Ok(see_other(&format!("/sell/groups/{id}")))
-        }
-        Err(CatalogError::Invalid(errors)) => group_page(&state, &seller, page.l, id, form.into_inner(), errors).await,
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| group_page(&state, &seller, page.l, id.clone(), form, no).await,
+    )
+    .await
 }
 
 async fn remove_member(
@@ -643,23 +500,20 @@ async fn remove_member(
 
 type Admin = Authorized<roles::Admin>;
 
-async fn admin_kinds(state: State, _admin: Admin, page: FormPage) -> Result<HttpResponse, AppError> {
-    let kinds = state.db.read(service::kinds).await?;
-    render(&AdminKindsPage {
-        l: page.l,
-        kinds,
-        code: String::new(),
-        kind_name: String::new(),
-        errors: FieldErrors::new(),
-    })
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct KindForm {
+    code: String,
+    name: String,
 }
 
-#[derive(serde::Deserialize)]
-struct KindForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    name: String,
+async fn kinds_page(state: &State, l: Layout, form: KindForm, no: Rejection) -> Result<HttpResponse, AppError> {
+    let kinds = state.db.read(service::kinds).await?;
+    render_status(no.status(), &AdminKindsPage { l, kinds, code: form.code, kind_name: form.name, errors: no.errors })
+}
+
+async fn admin_kinds(state: State, _admin: Admin, page: FormPage) -> Result<HttpResponse, AppError> {
+    kinds_page(&state, page.l, KindForm::default(), Rejection::default()).await
 }
 
 async fn create_kind(
@@ -670,21 +524,27 @@ async fn create_kind(
     form: web::Form<KindForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let (code, name) = (form.code.clone(), form.name.clone());
-    match state.db.write(move |c| service::create_kind(c, &code, &name)).await {
-        Ok(_) => {
+    let f = form.clone();
+    ending(
+        state.db.write(move |c| service::create_kind(c, &f.code, &f.name)).await,
+        async |_| {
             flash::ok(&session, "Kind created. Now give it its characteristics.");
             Ok(see_other(&format!("/admin/kinds/{}", form.code.trim())))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            let kinds = state.db.read(service::kinds).await?;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &AdminKindsPage { l: page.l, kinds, code: form.code, kind_name: form.name, errors },
-            )
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| kinds_page(&state, page.l, form.clone(), no).await,
+    )
+    .await
+}
+
+async fn kind_page(
+    state: &State,
+    l: Layout,
+    code: String,
+    form: CharacteristicForm,
+    no: Rejection,
+) -> Result<HttpResponse, AppError> {
+    let spec = not_found(state.db.read(move |c| service::kind_spec(c, &code)).await?)?;
+    render_status(no.status(), &AdminKindPage { l, spec, form, errors: no.errors })
 }
 
 async fn admin_kind(
@@ -693,10 +553,8 @@ async fn admin_kind(
     page: FormPage,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let spec = state.db.read(move |c| service::kind_spec(c, &code)).await?.ok_or(AppError::NotFound)?;
     let form = CharacteristicForm { value_type: "number".into(), ..CharacteristicForm::default() };
-    render(&AdminKindPage { l: page.l, spec, form, errors: FieldErrors::new() })
+    kind_page(&state, page.l, path.into_inner(), form, Rejection::default()).await
 }
 
 async fn add_characteristic(
@@ -707,20 +565,17 @@ async fn add_characteristic(
     path: web::Path<String>,
     form: web::Form<CharacteristicForm>,
 ) -> Result<HttpResponse, AppError> {
-    let code = path.into_inner();
-    let form = form.into_inner();
+    let (code, form) = (path.into_inner(), form.into_inner());
     let (k, f) = (code.clone(), form.clone());
-    match state.db.write(move |c| service::add_characteristic(c, &k, &f)).await {
-        Ok(()) => {
+    ending(
+        state.db.write(move |c| service::add_characteristic(c, &k, &f)).await,
+        async |()| {
             flash::ok(&session, "Characteristic added.");
             Ok(see_other(&format!("/admin/kinds/{code}")))
-        }
-        Err(CatalogError::Invalid(errors)) => {
-            let spec = state.db.read(move |c| service::kind_spec(c, &code)).await?.ok_or(AppError::NotFound)?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &AdminKindPage { l: page.l, spec, form, errors })
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| kind_page(&state, page.l, code.clone(), form, no).await,
+    )
+    .await
 }
 
 async fn remove_characteristic(

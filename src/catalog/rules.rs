@@ -166,6 +166,19 @@ pub fn new_offer_code() -> String {
     (0..6).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }
 
+/// A day as a form gives it (YYYY-MM-DD), as the start of that day, UTC; None when left empty.
+pub fn parse_day(raw: &str) -> Result<Option<NaiveDateTime>, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(Some)
+        .ok_or("Enter a date as YYYY-MM-DD.")
+}
+
 /// The price a shopper pays: the lowest agreed price valid at `now`, else the list price.
 pub fn effective_price(list_price: i64, agreed: impl IntoIterator<Item = AgreedTerms>, now: NaiveDateTime) -> i64 {
     agreed

@@ -10,7 +10,7 @@ pub use super::cache::WordChoice;
 use super::cache::{Facts, KindFacts, ProductFacts};
 use super::model::*;
 use super::repo::{self, ResolvedFilter};
-use super::rules::{self, Filter};
+use super::rules::{self, Filter, Query};
 use crate::db::{DbConnection, DbError};
 use crate::error::AppError;
 use crate::web::forms::{FieldErrors, FormError, Rejection};
@@ -24,6 +24,9 @@ pub enum CatalogError {
     NotFound,
     #[error("this offer belongs to another salesperson")]
     NotYours,
+    /// A request the catalog will not run, with why.
+    #[error("{0}")]
+    Refused(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -40,6 +43,19 @@ impl From<diesel::result::Error> for CatalogError {
 }
 
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::NotFound => AppError::NotFound,
+            CatalogError::NotYours => AppError::Forbidden,
+            CatalogError::Refused(message) => AppError::BadRequest(message.into()),
+            CatalogError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
+            CatalogError::Db(e) => e.into(),
+            CatalogError::Accounts(e) => e.into(),
+        }
+    }
+}
 
 impl FormError for CatalogError {
     fn rejection(self) -> Result<Rejection, AppError> {
@@ -370,6 +386,13 @@ pub fn offer_existing(
     Ok(row.code)
 }
 
+/// The salesperson's offers page: their offers, and the kinds they can offer new products of.
+pub type OffersPage = (Vec<(Offer, Product)>, Vec<Kind>);
+
+pub fn offers_page(conn: &mut DbConnection, seller: &UserId) -> Result<OffersPage> {
+    Ok((offers_of_seller(conn, seller)?, kinds(conn)?))
+}
+
 pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(Offer, Product)>> {
     Ok(repo::offers_of_seller(conn, seller)?)
 }
@@ -542,6 +565,53 @@ pub fn search(
     Ok(SearchResult { cards: page, loosen, kind: kind.cloned() })
 }
 
+/// A search as its page shows it: the kinds to choose from, the search read from the address
+/// (with a message per part that could not be read), and the offers found.
+pub struct Search {
+    pub kinds: Arc<Vec<Kind>>,
+    pub query: Query,
+    pub filter: Filter,
+    pub errors: FieldErrors,
+    pub result: SearchResult,
+}
+
+/// Reads a search from its address's query and runs it: the kind's facts come from memory (see
+/// `cache`), the offers and the viewer's prices from the database. An unknown kind is not found.
+pub fn search_page(
+    conn: &mut DbConnection,
+    facts: &Facts,
+    raw_query: &str,
+    viewer: Option<&UserId>,
+    currency: &str,
+) -> Result<Search> {
+    if raw_query.len() > rules::MAX_QUERY_LEN {
+        return Err(CatalogError::Refused("This search is too long. Remove some filters and try again."));
+    }
+    let query: Query =
+        url::form_urlencoded::parse(raw_query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let facts = facts.read(conn)?;
+    let kind = match rules::values(&query, "kind").next() {
+        Some(code) => Some(facts.kind(conn, code)?.ok_or(CatalogError::NotFound)?),
+        None => None,
+    };
+    let (filter, errors) = rules::read_filter(&query, kind.as_ref().map(|k| k.spec.rule()).as_ref(), currency);
+    let result = search(conn, &filter, kind.as_ref(), viewer)?;
+    if result.cards.is_empty() && filter.page > 1 {
+        return Err(CatalogError::NotFound);
+    }
+    Ok(Search { kinds: facts.kinds(conn)?, query, filter, errors, result })
+}
+
+/// The home page: the kinds, and the best-selling offers at the viewer's prices.
+pub fn home(
+    conn: &mut DbConnection,
+    facts: &Facts,
+    viewer: Option<&UserId>,
+) -> Result<(Arc<Vec<Kind>>, Vec<OfferCard>)> {
+    let kinds = facts.read(conn)?.kinds(conn)?;
+    Ok((kinds, best_sellers(conn, viewer, 8)?))
+}
+
 pub fn best_sellers(conn: &mut DbConnection, viewer: Option<&UserId>, limit: u16) -> Result<Vec<OfferCard>> {
     let rows = repo::best_sellers(conn, limit)?;
     cards(conn, viewer, rows)
@@ -631,6 +701,73 @@ pub enum PriceFor {
     Group(CustomerGroupId),
 }
 
+/// A price agreement as the salesperson types it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PriceForm {
+    pub offer: String,
+    /// A group's ID; empty: the price is for the customer named by e-mail.
+    pub group: String,
+    pub customer_email: String,
+    pub label: String,
+    pub price: String,
+    pub valid_from: String,
+    pub valid_until: String,
+}
+
+/// Agrees a price from the salesperson's form: the price, the days it holds (the last one in
+/// full), a label of their own, and whom it is for (a shopper named by e-mail, or one of their
+/// groups). Every mistake comes back next to its field.
+pub fn agree_price(conn: &mut DbConnection, seller: &UserId, form: &PriceForm, currency: &str) -> Result<()> {
+    let mut errors = FieldErrors::new();
+    let price = match crate::money::parse(&form.price, currency) {
+        Ok(p) if p > 0 => Some(p),
+        Ok(_) => {
+            errors.add("price", "The price must be above zero.");
+            None
+        }
+        Err(e) => {
+            errors.add("price", e);
+            None
+        }
+    };
+    let from = rules::parse_day(&form.valid_from).map_err(|e| errors.add("valid_from", e)).ok().flatten();
+    // The last day counts in full: the price ends at the start of the next day.
+    let until = rules::parse_day(&form.valid_until)
+        .map_err(|e| errors.add("valid_until", e))
+        .ok()
+        .flatten()
+        .map(|d| d + chrono::Duration::days(1));
+    if let (Some(f), Some(u)) = (from, until)
+        && u <= f
+    {
+        errors.add("valid_until", "The last day is before the first.");
+    }
+    let label = form.label.trim();
+    if label.is_empty() || label.chars().count() > 80 {
+        errors.add(
+            "label",
+            "Name the agreement for your own list (at most 80 characters), e.g. “ACME framework contract”.",
+        );
+    }
+    let (Some(price), true) = (price, errors.is_empty()) else { return Err(CatalogError::Invalid(errors)) };
+    let target = if form.group.is_empty() {
+        PriceFor::Customer(shopper_by_email(conn, &form.customer_email)?)
+    } else {
+        PriceFor::Group(form.group.parse().map_err(|_| invalid("group", "Choose one of your groups."))?)
+    };
+    add_customer_price(conn, seller, &form.offer, target, label, price, from, until)
+}
+
+/// A shopper named by e-mail, as an ID. Only the ID is kept; the salesperson's pages show their
+/// own labels, never the shopper's personal data.
+fn shopper_by_email(conn: &mut DbConnection, email: &str) -> Result<UserId> {
+    crate::accounts::find_user_by_email(conn, email)?
+        .filter(|u| u.has_role(crate::accounts::Role::Shopper))
+        .map(|u| u.id)
+        .ok_or_else(|| invalid("customer_email", "No shopper is registered with this e-mail address."))
+}
+
 /// Agrees a price for one customer, or one of the salesperson's groups, on one of their offers.
 #[allow(clippy::too_many_arguments)]
 pub fn add_customer_price(
@@ -675,6 +812,17 @@ pub fn add_customer_price(
     Ok(())
 }
 
+/// The salesperson's agreed prices page: the prices, the offers still on sale to agree prices
+/// on, and the groups to agree them with.
+pub type PricesPage = (Vec<AgreedPrice>, Vec<(Offer, Product)>, Vec<CustomerGroup>);
+
+pub fn prices_page(conn: &mut DbConnection, seller: &UserId) -> Result<PricesPage> {
+    let prices = customer_prices_of_seller(conn, seller)?;
+    let offers = offers_of_seller(conn, seller)?.into_iter().filter(|(o, _)| o.is_active()).collect();
+    let groups = groups_of_seller(conn, seller)?.into_iter().map(|(g, _)| g).collect();
+    Ok((prices, offers, groups))
+}
+
 pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<AgreedPrice>> {
     Ok(repo::customer_prices_of_seller(conn, seller)?)
 }
@@ -715,6 +863,25 @@ pub fn group(
     let group = repo::group_of_seller(conn, seller, id)?.ok_or(CatalogError::NotFound)?;
     let members = repo::members(conn, id)?;
     Ok((group, members))
+}
+
+/// A new member of a group as the salesperson types it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MemberForm {
+    pub customer_email: String,
+    pub label: String,
+}
+
+/// Adds the shopper with this e-mail address to the salesperson's group, under their own label.
+pub fn add_member_by_email(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    group: &CustomerGroupId,
+    form: &MemberForm,
+) -> Result<()> {
+    let customer = shopper_by_email(conn, &form.customer_email)?;
+    add_member(conn, seller, group, &customer, &form.label)
 }
 
 /// Adds a customer (already resolved to their ID by accounts) under the salesperson's label.

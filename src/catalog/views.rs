@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::model::*;
 use super::rules::{self, Filter, Query};
-use super::service::{ProductPage, SearchResult};
+use super::service::{MemberForm, PriceForm, ProductPage, SearchResult};
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
 
@@ -189,19 +189,6 @@ pub struct PricesPage {
     pub errors: FieldErrors,
 }
 
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct PriceForm {
-    pub offer: String,
-    /// A group's ID; empty: the price is for the customer named by e-mail.
-    pub group: String,
-    pub customer_email: String,
-    pub label: String,
-    pub price: String,
-    pub valid_from: String,
-    pub valid_until: String,
-}
-
 impl PricesPage {
     pub fn is_group(&self, id: &CustomerGroupId) -> bool {
         self.form.group == id.as_str()
@@ -216,13 +203,6 @@ pub struct GroupsPage {
     /// Not `name`: the form macro's first parameter is called that.
     pub group_name: String,
     pub errors: FieldErrors,
-}
-
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct MemberForm {
-    pub customer_email: String,
-    pub label: String,
 }
 
 #[derive(Template)]

@@ -64,7 +64,7 @@ impl From<CatalogError> for OrderError {
             CatalogError::Invalid(errors) => OrderError::Invalid(errors),
             CatalogError::Db(e) => OrderError::Db(e),
             CatalogError::Accounts(e) => e.into(),
-            CatalogError::NotFound | CatalogError::NotYours => OrderError::NotFound,
+            CatalogError::NotFound | CatalogError::NotYours | CatalogError::Refused(_) => OrderError::NotFound,
         }
     }
 }

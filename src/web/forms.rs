@@ -42,6 +42,11 @@ impl FieldErrors {
         self.0.contains_key(field.as_ref())
     }
 
+    /// Every message, in the order of the fields' names.
+    pub fn messages(&self) -> Vec<&str> {
+        self.0.values().map(String::as_str).collect()
+    }
+
     /// Ok when there is nothing to complain about.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
