@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::NaiveDateTime;
 
 use crate::money;
+use crate::web::forms::FieldErrors;
 
 crate::db::text_enum! {
     /// Where a check stands.
@@ -103,6 +104,8 @@ pub enum Refusal {
     DeliveryRecorded,
     /// A hold another module asked for was posted or released already.
     HoldFinished,
+    /// A salesperson who works for no selling office.
+    NoOffice,
     WithdrawalTooLarge {
         withdrawable: i64,
         currency: String,
@@ -144,6 +147,9 @@ impl fmt::Display for Refusal {
             }
             Refusal::DeliveryRecorded => f.write_str("The delivery of this check's goods is recorded already."),
             Refusal::HoldFinished => f.write_str("This hold has been posted or released already."),
+            Refusal::NoOffice => {
+                f.write_str("You are not on the staff of a selling office; ask an administrator to add you.")
+            }
             Refusal::WithdrawalTooLarge { withdrawable, currency } => {
                 write!(f, "At most {} can be withdrawn from this account now.", money::format(*withdrawable, currency))
             }
@@ -153,6 +159,20 @@ impl fmt::Display for Refusal {
                 money::format(*minimum, currency)
             ),
         }
+    }
+}
+
+/// The check ID and the amount a seller types to check a check; a message per field otherwise.
+pub fn read_validation(check: &str, amount: &str, currency: &str) -> Result<(String, i64), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let code = normalize_check_code(check);
+    if code.is_none() {
+        errors.add("check", "A check ID has twelve letters and digits, like 7QK2-MX9P-4TZR.");
+    }
+    let amount = parse_amount(amount, currency).map_err(|e| errors.add("amount", e)).ok();
+    match (code, amount) {
+        (Some(code), Some(amount)) => Ok((code, amount)),
+        _ => Err(errors),
     }
 }
 

@@ -3,7 +3,9 @@
 use askama::Template;
 
 use super::model::*;
-use super::service::{Books, CheckLine, Overview, StatementLine};
+use super::service::{
+    AccountRow, Books, CheckLine, MoneyForm, Overview, Registry, RegistryRow, StaffRow, StatementLine,
+};
 use crate::money;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
@@ -102,23 +104,6 @@ pub struct SellPaymentsPage {
     pub verdict: Option<Result<String, String>>,
 }
 
-/// One account in the administrators' list, with who owns it and its lapsed holds.
-pub struct AccountRow {
-    pub account: LedgerAccount,
-    pub owner: String,
-    pub lapsed: i64,
-}
-
-impl AccountRow {
-    pub fn held(&self) -> i64 {
-        self.account.held - self.lapsed
-    }
-
-    pub fn available(&self) -> i64 {
-        super::rules::available(self.account.balance, self.account.credit_line, self.held())
-    }
-}
-
 #[derive(Template)]
 #[template(path = "echeck/admin.html")]
 pub struct AdminPage {
@@ -138,15 +123,13 @@ impl AdminPage {
     }
 }
 
-/// The forms on an account's page: credit line, deposit, withdrawal.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-pub struct MoneyForm {
-    #[serde(default)]
-    pub amount: String,
-    #[serde(default)]
-    pub reason: String,
-    #[serde(default)]
-    pub key: String,
+/// A shopper found by e-mail who has no e-check account yet.
+#[derive(Template)]
+#[template(path = "echeck/admin_unopened.html")]
+pub struct UnopenedPage {
+    pub l: Layout,
+    pub user: crate::accounts::UserId,
+    pub name: String,
 }
 
 #[derive(Template)]
@@ -187,68 +170,6 @@ impl LedgerPage {
     }
 }
 
-/// A registry entry as the list shows it: selling office or carrier.
-pub struct RegistryRow {
-    pub code: String,
-    pub name: String,
-    pub phone: String,
-    pub active: bool,
-}
-
-impl From<&Office> for RegistryRow {
-    fn from(o: &Office) -> Self {
-        Self { code: o.code.clone(), name: o.name.clone(), phone: o.phone.clone(), active: o.is_active() }
-    }
-}
-
-impl From<&Carrier> for RegistryRow {
-    fn from(c: &Carrier) -> Self {
-        Self { code: c.code.clone(), name: c.name.clone(), phone: c.phone.clone(), active: c.is_active() }
-    }
-}
-
-/// Which registry a page shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Registry {
-    Offices,
-    Carriers,
-}
-
-impl Registry {
-    pub fn path(self) -> &'static str {
-        match self {
-            Registry::Offices => "/admin/echeck/offices",
-            Registry::Carriers => "/admin/echeck/carriers",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Registry::Offices => "Selling offices",
-            Registry::Carriers => "Carriers",
-        }
-    }
-
-    pub fn one(self) -> &'static str {
-        match self {
-            Registry::Offices => "selling office",
-            Registry::Carriers => "carrier",
-        }
-    }
-
-    pub fn has_bank(self) -> bool {
-        self == Registry::Offices
-    }
-
-    /// The role staff of this registry must have.
-    pub fn staff_role(self) -> crate::accounts::Role {
-        match self {
-            Registry::Offices => crate::accounts::Role::Salesperson,
-            Registry::Carriers => crate::accounts::Role::Carrier,
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "echeck/admin_registry.html")]
 pub struct RegistryPage {
@@ -257,13 +178,6 @@ pub struct RegistryPage {
     pub rows: Vec<RegistryRow>,
     pub form: RegistryForm,
     pub errors: FieldErrors,
-}
-
-/// A member of an office's or carrier's staff, as the administrators see them.
-pub struct StaffRow {
-    pub id: String,
-    pub name: String,
-    pub email: String,
 }
 
 #[derive(Template)]

@@ -163,24 +163,30 @@ impl AttemptLimiter {
         Err(AttemptError::Db(diesel::result::Error::NotFound))
     }
 
-    /// Counts an attempt in a transaction of its own (so it stands whatever follows), then runs
-    /// `check` in another and, when it succeeds, clears the attempt in the same transaction.
-    pub async fn guard<T, E, F>(
+    /// Counts an attempt in a transaction of its own (so it stands whatever follows), on the
+    /// target `target` names in that transaction, then runs `check` in another and, when it
+    /// succeeds, clears the attempt in the same transaction.
+    pub async fn guard<T, E, G, F>(
         self: &std::sync::Arc<Self>,
         db: &Db,
         what: &'static str,
-        target: String,
         client: Option<IpAddr>,
+        target: G,
         check: F,
     ) -> Result<T, E>
     where
+        G: FnOnce(&mut DbConnection) -> Result<String, E> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<AttemptError> + From<DbError> + Send + 'static,
     {
         let limiter = self.clone();
-        let attempt =
-            db.write(move |c| limiter.begin(c, what, &target, client, crate::db::now()).map_err(E::from)).await?;
+        let attempt = db
+            .write(move |c| {
+                let target = target(c)?;
+                limiter.begin(c, what, &target, client, crate::db::now()).map_err(E::from)
+            })
+            .await?;
         db.write(move |c| {
             let value = check(c)?;
             attempt.succeeded(c).map_err(|e| E::from(DbError::Query(e)))?;

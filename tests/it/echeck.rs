@@ -619,6 +619,21 @@ async fn a_shopper_sees_credit_open_checks_and_a_statement() {
 }
 
 #[tokio::test]
+async fn a_new_shoppers_page_shows_the_credit_to_come_and_opens_nothing() {
+    let (app, buyer, _) = setup().await;
+    let count = || {
+        use diesel::prelude::*;
+        app.query(|c| shop::db::schema::ledger_accounts::table.count().get_result::<i64>(c))
+    };
+    let before = count();
+    let page = app.logged_in(&buyer).await.get("/echeck").await;
+    assert_eq!(page.status, 200);
+    assert!(page.contains("opens with your first payment by e-check"), "{}", page.body);
+    assert!(page.contains("<strong id=\"available\">500.00 EUR</strong>"), "the default credit line");
+    assert_eq!(count(), before, "the GET opened no account");
+}
+
+#[tokio::test]
 async fn an_office_typing_wrong_check_ids_waits_and_a_right_id_forgives_only_itself() {
     let (app, buyer, _) = setup().await;
     let seller = app.create_user("Selma Seller", &[shop::accounts::Role::Salesperson]).await;
@@ -763,9 +778,23 @@ async fn an_admin_runs_the_registries_and_the_books_through_the_pages() {
     assert!(carrier.path().ends_with("/admin/echeck/carriers/FAST"));
     assert_eq!(a.get("/admin/echeck/nothing").await.status, 404);
 
-    // Find the shopper's account, pay money in and out.
-    let account = a.get(&format!("/admin/echeck/find?email={}", buyer.email)).await;
+    // Find the shopper: no account yet (it opens with their first check), and finding opens
+    // none; the administrator opens it with the page's button, then pays money in and out.
+    let find = format!("/admin/echeck/find?email={}", buyer.email);
+    let unopened = a.get(&find).await;
+    assert!(unopened.contains("has no e-check account yet"), "{}", unopened.body);
+    let accounts_now = || {
+        use diesel::prelude::*;
+        app.query(|c| shop::db::schema::ledger_accounts::table.count().get_result::<i64>(c))
+    };
+    let before = accounts_now();
+    assert!(a.get(&find).await.contains("Open the account"));
+    assert_eq!(accounts_now(), before, "a GET opens no account");
+    let action = format!("/admin/echeck/shoppers/{}/open", buyer.id);
+    let account = a.post_raw(&action, &[("csrf_token", &csrf(&unopened))]).await;
     assert!(account.path().starts_with("/admin/echeck/accounts/"), "{}", account.path());
+    assert_eq!(accounts_now(), before + 1);
+    assert_eq!(a.get(&find).await.path(), account.path(), "now the search finds the account");
     let here = account.path();
     let key = account.input_value("key").expect("idempotency key");
     let zero = a

@@ -420,6 +420,92 @@ fn move_money(
     Ok(transfer)
 }
 
+/// A deposit or a withdrawal as an administrator types it on an account's page.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct MoneyForm {
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub key: String,
+}
+
+/// Money in or out, as an administrator records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Deposit,
+    Withdrawal,
+}
+
+impl Direction {
+    /// The prefix of the form's fields (`deposit_amount`, `withdrawal_reason`).
+    pub fn field(self) -> &'static str {
+        match self {
+            Direction::Deposit => "deposit",
+            Direction::Withdrawal => "withdrawal",
+        }
+    }
+}
+
+/// Records a deposit or a withdrawal typed on an account's page; mistakes and refusals come back
+/// next to the fields.
+pub fn record_movement(
+    conn: &mut DbConnection,
+    account_id: &LedgerAccountId,
+    direction: Direction,
+    form: &MoneyForm,
+    actor: &UserId,
+    at: NaiveDateTime,
+) -> Result<Transfer> {
+    let account = account(conn, account_id)?;
+    let (amount_field, reason_field) =
+        (format!("{}_amount", direction.field()), format!("{}_reason", direction.field()));
+    let mut errors = crate::web::forms::FieldErrors::new();
+    let amount = rules::parse_amount(&form.amount, &account.currency).map_err(|e| errors.add(&amount_field, e)).ok();
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        errors.add(&reason_field, "Say what this is, e.g. \"bank transfer of 3 May\".");
+    } else if reason.chars().count() > 200 {
+        errors.add(&reason_field, "At most 200 characters.");
+    }
+    let key = IdempotencyKey::parse(&form.key);
+    if key.is_none() {
+        errors.add(&amount_field, "The form is out of date. Reload the page.");
+    }
+    let (Some(amount), Some(key), true) = (amount, key, errors.is_empty()) else {
+        return Err(EcheckError::Invalid(errors));
+    };
+    let m = Movement { account: account.id, amount, reason: reason.to_owned(), key };
+    let done = match direction {
+        Direction::Deposit => deposit(conn, &m, Some(actor), at),
+        Direction::Withdrawal => withdraw(conn, &m, Some(actor), at),
+    };
+    done.map_err(|e| match e {
+        EcheckError::Refused(r) => {
+            EcheckError::Invalid(crate::web::forms::FieldErrors::with(&amount_field, r.to_string()))
+        }
+        other => other,
+    })
+}
+
+/// Sets a credit line typed on an account's page; a refusal comes back next to the field.
+pub fn change_credit_line(
+    conn: &mut DbConnection,
+    id: &LedgerAccountId,
+    typed: &str,
+    actor: &UserId,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let refused = |message: String| EcheckError::Invalid(crate::web::forms::FieldErrors::with("credit_line", message));
+    let currency = account(conn, id)?.currency;
+    let line = rules::parse_credit_line(typed, &currency).map_err(refused)?;
+    set_credit_line(conn, id, line, actor, at).map_err(|e| match e {
+        EcheckError::Refused(r) => refused(r.to_string()),
+        other => other,
+    })
+}
+
 /// Sets a shopper's credit line; never below what they have spent and hold on credit now.
 pub fn set_credit_line(
     conn: &mut DbConnection,

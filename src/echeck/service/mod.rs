@@ -42,6 +42,18 @@ pub enum EcheckError {
     Db(#[from] DbError),
 }
 
+impl From<EcheckError> for AppError {
+    fn from(e: EcheckError) -> Self {
+        match e {
+            EcheckError::NotFound => AppError::NotFound,
+            EcheckError::Refused(r) => AppError::BadRequest(r.to_string()),
+            EcheckError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
+            EcheckError::TooMany(wait) => AppError::TooManyRequests(wait),
+            EcheckError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl FormError for EcheckError {
     fn rejection(self) -> std::result::Result<Rejection, AppError> {
         match self {

@@ -9,7 +9,8 @@ use super::super::model::*;
 use super::super::repo;
 use super::super::rules;
 use super::checks::{Party, check_for};
-use super::{Result, now};
+use super::{Books, EcheckError, Result, account, books, now, settings, shopper_account};
+use crate::accounts::UserId;
 use crate::db::DbConnection;
 use crate::web::pager::{Paged, Pager};
 
@@ -85,6 +86,8 @@ pub struct Overview {
     /// The latest checks in any state: paid, voided and expired ones too.
     pub recent: Vec<CheckLine>,
     pub statement: Paged<StatementLine>,
+    /// False for a shopper who has not paid by e-check yet: the account shown opens at the first check.
+    pub opened: bool,
 }
 
 impl Overview {
@@ -116,7 +119,7 @@ pub fn overview(conn: &mut DbConnection, account: LedgerAccount, pager: Pager, a
     let mut open = check_lines(conn, checks, at)?;
     let recent = open.split_off(open_count);
     let statement = statement(conn, &account.id, pager)?;
-    Ok(Overview { account, lapsed, open, recent, statement })
+    Ok(Overview { account, lapsed, open, recent, statement, opened: true })
 }
 
 pub const CHECKS_PAGE: i64 = 25;
@@ -145,4 +148,150 @@ pub fn accounts_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Ledg
 
 pub fn ledger_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Transfer>> {
     Ok(pager.split(repo::transfers_page(conn, pager.fetch(), pager.offset())?))
+}
+
+/// One account in the administrators' list, with who owns it and its lapsed holds.
+pub struct AccountRow {
+    pub account: LedgerAccount,
+    pub owner: String,
+    pub lapsed: i64,
+}
+
+impl AccountRow {
+    pub fn held(&self) -> i64 {
+        self.account.held - self.lapsed
+    }
+
+    pub fn available(&self) -> i64 {
+        rules::available(self.account.balance, self.account.credit_line, self.held())
+    }
+}
+
+// ---- salespeople ----
+
+/// A salesperson's payments page: their office (None: they work for none) and a page of the
+/// checks made out to it.
+pub fn office_payments(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    pager: Pager,
+    at: NaiveDateTime,
+) -> Result<(Option<Office>, Paged<CheckLine>)> {
+    let Some(office) = super::office_of(conn, seller)? else { return Ok((None, pager.split(Vec::new()))) };
+    let checks = office_checks(conn, &office.id, pager, at)?;
+    Ok((Some(office), checks))
+}
+
+// ---- shoppers ----
+
+/// A shopper's /echeck page. A shopper who has not paid by e-check yet has no account: the page
+/// shows the one their first check will open, and writes nothing.
+pub fn shopper_overview(conn: &mut DbConnection, user: &UserId, pager: Pager, at: NaiveDateTime) -> Result<Overview> {
+    match shopper_account(conn, user)? {
+        Some(account) => overview(conn, account, pager, at),
+        None => {
+            let settings = settings(conn)?;
+            let unopened = LedgerAccount {
+                id: LedgerAccountId::new(),
+                kind: AccountKind::Shopper,
+                owner_key: user.to_string(),
+                currency: settings.currency,
+                balance: 0,
+                held: 0,
+                credit_line: settings.default_credit_line,
+                external: false,
+                created_at: at,
+                updated_at: at,
+            };
+            Ok(Overview { opened: false, ..overview(conn, unopened, pager, at)? })
+        }
+    }
+}
+
+// ---- administrators ----
+
+/// What /admin/echeck shows: the books' invariants, the settings, a page of accounts.
+pub struct AdminOverview {
+    pub books: Books,
+    pub settings: Settings,
+    pub accounts: Paged<AccountRow>,
+}
+
+pub fn admin_overview(conn: &mut DbConnection, pager: Pager, at: NaiveDateTime) -> Result<AdminOverview> {
+    let page = accounts_page(conn, pager)?;
+    let owners = owner_labels(conn, &page.rows)?;
+    let mut rows = Vec::with_capacity(page.rows.len());
+    for (account, owner) in page.rows.into_iter().zip(owners) {
+        let lapsed = lapsed_held(conn, &account.id, at)?;
+        rows.push(AccountRow { account, owner, lapsed });
+    }
+    let accounts = Paged { rows, number: page.number, has_next: page.has_next };
+    Ok(AdminOverview { books: books(conn)?, settings: settings(conn)?, accounts })
+}
+
+/// Who owns each account, as the administrators read it: the shoppers and offices of a whole
+/// list are looked up in one query each.
+fn owner_labels(conn: &mut DbConnection, accounts: &[LedgerAccount]) -> Result<Vec<String>> {
+    let of_kind = |kind: AccountKind| accounts.iter().filter(move |a| a.kind == kind).map(|a| a.owner_key.clone());
+    let shoppers: Vec<UserId> = of_kind(AccountKind::Shopper).filter_map(|k| k.parse().ok()).collect();
+    let offices: Vec<OfficeId> = of_kind(AccountKind::Office).filter_map(|k| k.parse().ok()).collect();
+    let people: BTreeMap<String, String> = crate::accounts::users_of(conn, &shoppers)
+        .map_err(|_| EcheckError::NotFound)?
+        .into_iter()
+        .map(|u| (u.id.to_string(), format!("{} <{}>", u.personal.full_name, u.email)))
+        .collect();
+    let offices: BTreeMap<String, String> =
+        repo::offices_by_ids(conn, &offices)?.into_iter().map(|o| (o.id.to_string(), o.name)).collect();
+    Ok(accounts
+        .iter()
+        .map(|a| match a.kind {
+            AccountKind::Shopper => people.get(&a.owner_key).cloned().unwrap_or_else(|| "a deleted user".into()),
+            AccountKind::Office => offices.get(&a.owner_key).cloned().unwrap_or_default(),
+            AccountKind::Platform => "The platform".into(),
+            AccountKind::Bank => "The bank (money in and out)".into(),
+            AccountKind::PrepaidCard => format!("Prepaid card {}", a.owner_key),
+            AccountKind::BuybackCenter => format!("Buy-back center {}", a.owner_key),
+        })
+        .collect())
+}
+
+/// One account as an administrator sees it: its owner, its lapsed holds, a page of its statement.
+pub struct AccountRecord {
+    pub account: LedgerAccount,
+    pub owner: String,
+    pub lapsed: i64,
+    pub statement: Paged<StatementLine>,
+}
+
+pub fn account_record(
+    conn: &mut DbConnection,
+    id: &LedgerAccountId,
+    pager: Pager,
+    at: NaiveDateTime,
+) -> Result<AccountRecord> {
+    let account = account(conn, id)?;
+    let owner = owner_labels(conn, std::slice::from_ref(&account))?.pop().unwrap_or_default();
+    let lapsed = lapsed_held(conn, &account.id, at)?;
+    let statement = statement(conn, &account.id, pager)?;
+    Ok(AccountRecord { account, owner, lapsed, statement })
+}
+
+/// Whom an administrator's search by e-mail found.
+pub enum Found {
+    Account(LedgerAccountId),
+    /// A shopper who has not paid by e-check yet: no account so far.
+    Unopened {
+        user: UserId,
+        name: String,
+    },
+    Nobody,
+}
+
+pub fn find_shopper(conn: &mut DbConnection, email: &str) -> Result<Found> {
+    let user = crate::accounts::find_user_by_email(conn, email).map_err(|_| EcheckError::NotFound)?;
+    let Some(user) = user.filter(|u| u.has_role(crate::accounts::Role::Shopper)) else { return Ok(Found::Nobody) };
+    Ok(match shopper_account(conn, &user.id)? {
+        Some(account) => Found::Account(account.id),
+        None => Found::Unopened { name: user.personal.full_name, user: user.id },
+    })
 }

@@ -283,6 +283,11 @@ pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office
     Ok(repo::office_of_user(conn, user)?)
 }
 
+/// The selling office of a salesperson, or the refusal that they work for none.
+pub fn office_for(conn: &mut DbConnection, seller: &UserId) -> Result<Office> {
+    office_of(conn, seller)?.ok_or(EcheckError::Refused(super::super::rules::Refusal::NoOffice))
+}
+
 /// The carrier a carrier's user works for.
 pub fn carrier_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Carrier>> {
     Ok(repo::carrier_of_user(conn, user)?)
@@ -294,4 +299,212 @@ pub fn office_staff(conn: &mut DbConnection, office: &OfficeId) -> Result<Vec<Us
 
 pub fn carrier_staff(conn: &mut DbConnection, carrier: &CarrierId) -> Result<Vec<UserId>> {
     Ok(repo::carrier_staff_of(conn, carrier)?)
+}
+
+// ---- what the administrators' pages show ----
+
+/// A registry entry as the list shows it: selling office or carrier.
+pub struct RegistryRow {
+    pub code: String,
+    pub name: String,
+    pub phone: String,
+    pub active: bool,
+}
+
+impl From<&Office> for RegistryRow {
+    fn from(o: &Office) -> Self {
+        Self { code: o.code.clone(), name: o.name.clone(), phone: o.phone.clone(), active: o.is_active() }
+    }
+}
+
+impl From<&Carrier> for RegistryRow {
+    fn from(c: &Carrier) -> Self {
+        Self { code: c.code.clone(), name: c.name.clone(), phone: c.phone.clone(), active: c.is_active() }
+    }
+}
+
+/// Which registry a page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registry {
+    Offices,
+    Carriers,
+}
+
+impl Registry {
+    pub fn path(self) -> &'static str {
+        match self {
+            Registry::Offices => "/admin/echeck/offices",
+            Registry::Carriers => "/admin/echeck/carriers",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Registry::Offices => "Selling offices",
+            Registry::Carriers => "Carriers",
+        }
+    }
+
+    pub fn one(self) -> &'static str {
+        match self {
+            Registry::Offices => "selling office",
+            Registry::Carriers => "carrier",
+        }
+    }
+
+    pub fn has_bank(self) -> bool {
+        self == Registry::Offices
+    }
+
+    /// The role staff of this registry must have.
+    pub fn staff_role(self) -> crate::accounts::Role {
+        match self {
+            Registry::Offices => crate::accounts::Role::Salesperson,
+            Registry::Carriers => crate::accounts::Role::Carrier,
+        }
+    }
+}
+
+/// A member of an office's or carrier's staff, as the administrators see them.
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl Registry {
+    /// The registry an address names: `offices` or `carriers`.
+    pub fn named(name: &str) -> Option<Registry> {
+        match name {
+            "offices" => Some(Registry::Offices),
+            "carriers" => Some(Registry::Carriers),
+            _ => None,
+        }
+    }
+}
+
+/// The entries of a registry, as its list shows them.
+pub fn registry_rows(conn: &mut DbConnection, reg: Registry) -> Result<Vec<RegistryRow>> {
+    Ok(match reg {
+        Registry::Offices => offices(conn)?.iter().map(RegistryRow::from).collect(),
+        Registry::Carriers => carriers(conn)?.iter().map(RegistryRow::from).collect(),
+    })
+}
+
+/// Registers an office or a carrier from the form; returns its code.
+pub fn register_in(
+    conn: &mut DbConnection,
+    reg: Registry,
+    actor: &UserId,
+    form: &RegistryForm,
+    at: NaiveDateTime,
+) -> Result<String> {
+    Ok(match reg {
+        Registry::Offices => register::<Office>(conn, Some(actor), form, at)?.code,
+        Registry::Carriers => register::<Carrier>(conn, Some(actor), form, at)?.code,
+    })
+}
+
+pub fn update_in(
+    conn: &mut DbConnection,
+    reg: Registry,
+    actor: &UserId,
+    code: &str,
+    form: &RegistryForm,
+    at: NaiveDateTime,
+) -> Result<()> {
+    match reg {
+        Registry::Offices => update::<Office>(conn, actor, code, form, at).map(drop),
+        Registry::Carriers => update::<Carrier>(conn, actor, code, form, at).map(drop),
+    }
+}
+
+pub fn set_suspended_in(
+    conn: &mut DbConnection,
+    reg: Registry,
+    actor: &UserId,
+    code: &str,
+    suspend: bool,
+    reason: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    match reg {
+        Registry::Offices => set_suspended::<Office>(conn, actor, code, suspend, reason.trim(), at),
+        Registry::Carriers => set_suspended::<Carrier>(conn, actor, code, suspend, reason.trim(), at),
+    }
+}
+
+/// Puts the person with this e-mail address on the staff; they must hold the registry's role.
+pub fn add_staff_by_email(
+    conn: &mut DbConnection,
+    reg: Registry,
+    actor: &UserId,
+    code: &str,
+    email: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let user = crate::accounts::find_user_by_email(conn, email).map_err(|_| EcheckError::NotFound)?;
+    let Some(user) = user.filter(|u| u.has_role(reg.staff_role())) else {
+        let message = format!("No {} has this e-mail address.", reg.staff_role().label().to_lowercase());
+        return Err(EcheckError::Invalid(FieldErrors::with("email", message)));
+    };
+    match reg {
+        Registry::Offices => add_staff::<Office>(conn, Some(actor), code, &user.id, at),
+        Registry::Carriers => add_staff::<Carrier>(conn, Some(actor), code, &user.id, at),
+    }
+}
+
+pub fn remove_staff_in(
+    conn: &mut DbConnection,
+    reg: Registry,
+    actor: &UserId,
+    code: &str,
+    user: &UserId,
+    at: NaiveDateTime,
+) -> Result<()> {
+    match reg {
+        Registry::Offices => remove_staff::<Office>(conn, actor, code, user, at),
+        Registry::Carriers => remove_staff::<Carrier>(conn, actor, code, user, at),
+    }
+}
+
+/// One office or carrier: its form, whether active, its staff and its history.
+pub struct RegistryItem {
+    pub form: RegistryForm,
+    pub active: bool,
+    pub staff: Vec<StaffRow>,
+    pub history: Vec<RegistryEvent>,
+}
+
+pub fn registry_item(conn: &mut DbConnection, reg: Registry, code: &str) -> Result<RegistryItem> {
+    let (form, active, id, staff) = match reg {
+        Registry::Offices => {
+            let o = office(conn, code)?;
+            let staff = office_staff(conn, &o.id)?;
+            (RegistryForm::of_office(&o), o.is_active(), o.id.to_string(), staff)
+        }
+        Registry::Carriers => {
+            let k = carrier(conn, code)?;
+            let staff = carrier_staff(conn, &k.id)?;
+            (RegistryForm::of_carrier(&k), k.is_active(), k.id.to_string(), staff)
+        }
+    };
+    let mut history = history_of(conn, &id)?;
+    // Staff changes name the user by ID; the history shows who it was. Staff and history people
+    // are looked up together, in one query.
+    let mut people: Vec<UserId> = staff.clone();
+    people.extend(history.iter().filter(|e| e.kind.starts_with("staff_")).filter_map(|e| e.detail.parse().ok()));
+    let people = crate::accounts::users_of(conn, &people).map_err(|_| EcheckError::NotFound)?;
+    let label =
+        |id: &str| people.iter().find(|u| u.id.as_str() == id).map(|u| (u.personal.full_name.clone(), u.email.clone()));
+    for event in history.iter_mut().filter(|e| e.kind.starts_with("staff_")) {
+        if let Some((name, email)) = label(&event.detail) {
+            event.detail = format!("{name} <{email}>");
+        }
+    }
+    let staff = staff
+        .iter()
+        .filter_map(|id| label(id.as_str()).map(|(name, email)| StaffRow { id: id.to_string(), name, email }))
+        .collect();
+    Ok(RegistryItem { form, active, staff, history })
 }
