@@ -17,7 +17,7 @@ crate::db::id_type!(
 );
 
 /// A user as the rest of the shop sees one (never with the password hash).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct User {
     pub id: UserId,
     pub email: String,
@@ -25,6 +25,17 @@ pub struct User {
     pub roles: Vec<Role>,
     pub suspended_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("roles", &self.roles)
+            .field("suspended_at", &self.suspended_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl User {
@@ -49,7 +60,7 @@ pub struct AccountEvent {
     pub at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub(crate) struct UserRow {
     pub id: UserId,
@@ -59,6 +70,13 @@ pub(crate) struct UserRow {
     pub phone: String,
     pub suspended_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 impl UserRow {
@@ -110,7 +128,7 @@ pub(crate) struct NewEventRow<'a> {
     pub at: NaiveDateTime,
 }
 
-#[derive(Debug, Queryable, Selectable)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = sessions)]
 pub(crate) struct SessionRow {
     pub state: String,
@@ -118,10 +136,26 @@ pub(crate) struct SessionRow {
     pub last_seen_at: NaiveDateTime,
 }
 
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("created_at", &self.created_at)
+            .field("last_seen_at", &self.last_seen_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a login needs to know about an account.
-#[derive(Debug)]
 pub(crate) struct LoginRecord {
     pub id: UserId,
     pub password_hash: String,
     pub suspended: bool,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for LoginRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRecord").field("id", &self.id).field("suspended", &self.suspended).finish_non_exhaustive()
+    }
 }

@@ -23,10 +23,17 @@ impl std::fmt::Debug for PersonalData {
 }
 
 /// A registration or profile form, checked: what `rules` hands to the service.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ValidRegistration {
     pub email: String,
     pub personal: PersonalData,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for ValidRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidRegistration").finish_non_exhaustive()
+    }
 }
 
 pub const MIN_PASSWORD_CHARS: usize = 10;

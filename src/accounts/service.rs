@@ -368,12 +368,19 @@ pub struct Accounts {
 }
 
 /// A registration form as typed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Registration {
     pub email: String,
     pub password: String,
     pub password_again: String,
     pub personal: PersonalData,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").finish_non_exhaustive()
+    }
 }
 
 impl Accounts {

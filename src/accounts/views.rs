@@ -10,12 +10,19 @@ use crate::web::nav::Section;
 use crate::web::pager::Paged;
 
 /// The fields of the registration and profile forms, as typed (never the passwords).
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct PersonalFields {
     pub full_name: String,
     pub postal_address: String,
     pub phone: String,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for PersonalFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonalFields").finish_non_exhaustive()
+    }
 }
 
 #[derive(Template)]

@@ -12,7 +12,7 @@ crate::db::id_type!(
 
 pub use super::rules::MailState;
 
-#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
+#[derive(Clone, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct Mail {
     pub id: MailId,
@@ -31,11 +31,30 @@ pub struct Mail {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for Mail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mail")
+            .field("id", &self.id)
+            .field("topic", &self.topic)
+            .field("state", &self.state)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An e-mail to write to the outbox.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct NewMail {
     pub to: String,
     pub subject: String,
     pub body: String,
     pub topic: String,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewMail").field("topic", &self.topic).finish_non_exhaustive()
+    }
 }

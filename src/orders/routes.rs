@@ -13,14 +13,13 @@ use super::service::{self as orders, CartEdit, CheckoutForm, OrderError, Who};
 use super::views::*;
 use crate::accounts::{AfterLogin, UserId};
 use crate::db::Db;
-use crate::echeck::{self, Carrier};
 use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
 use crate::web::flash::Flash;
-use crate::web::forms::FieldErrors;
+use crate::web::forms::{Rejection, ending};
 use crate::web::layout::{FormPage, Layout, Page};
 use crate::web::pager::PageNumber;
-use crate::web::{State, flash, form_status, render, render_status, see_other};
+use crate::web::{State, flash, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/cart", web::get().to(cart))
@@ -44,24 +43,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/makers", web::post().to(set_maker))
         .route("/admin/makers/staff", web::post().to(add_maker_staff))
         .route("/admin/makers/staff/{user}/remove", web::post().to(remove_maker_staff));
-}
-
-impl From<OrderError> for AppError {
-    fn from(e: OrderError) -> Self {
-        match e {
-            OrderError::NotFound => AppError::NotFound,
-            OrderError::Refused(r) => AppError::BadRequest(r.to_string()),
-            OrderError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
-            OrderError::Session(e) => AppError::Internal(anyhow::anyhow!("session: {e}")),
-            OrderError::Db(e) => e.into(),
-        }
-    }
-}
-
-/// The status of a page that comes back with a form: 409 when the order's state (or the stock,
-/// or the credit) refused the step, 422 when a field did, else 200.
-fn page_status(errors: &FieldErrors, refusal: &Option<String>) -> StatusCode {
-    if refusal.is_some() { StatusCode::CONFLICT } else { form_status(errors) }
 }
 
 fn now() -> chrono::NaiveDateTime {
@@ -110,19 +91,8 @@ async fn cart_page(
     buyer: Option<UserId>,
     bad_line: Option<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let currency = state.config.currency.clone();
-    let visitor = visitor_lines(session);
-    let logged_in = buyer.is_some();
-    let cart = state
-        .db
-        .read(move |c| {
-            let lines = match &buyer {
-                Some(user) => orders::cart_lines(c, user)?,
-                None => visitor,
-            };
-            orders::price_cart(c, buyer.as_ref(), lines, &currency)
-        })
-        .await?;
+    let (currency, visitor, logged_in) = (state.config.currency.clone(), visitor_lines(session), buyer.is_some());
+    let cart = state.db.read(move |c| orders::cart_for(c, buyer.as_ref(), visitor, &currency)).await?;
     let status = if bad_line.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(status, &CartPage { l, cart, logged_in, bad_line })
 }
@@ -161,17 +131,17 @@ async fn add_page(
     l: Layout,
     buyer: Option<UserId>,
     form: AddForm,
-    errors: FieldErrors,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
-    let code = form.offer.trim().to_owned();
-    let offer = state
-        .db
-        .read(move |c| crate::catalog::offers_to_buy(c, buyer.as_ref(), &[code]))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound)?;
-    render_status(form_status(&errors), &AddPage { l, offer, quantity: form.quantity, errors })
+    let code = form.offer.clone();
+    let offer = state.db.read(move |c| orders::offer_to_add(c, buyer.as_ref(), &code)).await?;
+    // A refusal of the addition (sold out meanwhile) is said next to the quantity.
+    let mut errors = no.errors;
+    if let Some(refusal) = no.refusal {
+        errors.add("quantity", refusal);
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render_status(status, &AddPage { l, offer, quantity: form.quantity, errors })
 }
 
 async fn add_form(state: State, page: FormPage, query: web::Query<AddForm>) -> Result<HttpResponse, AppError> {
@@ -180,7 +150,7 @@ async fn add_form(state: State, page: FormPage, query: web::Query<AddForm>) -> R
     if form.quantity.is_empty() {
         form.quantity = "1".into();
     }
-    add_page(&state, page.l, buyer, form, FieldErrors::new()).await
+    add_page(&state, page.l, buyer, form, Rejection::default()).await
 }
 
 /// Applies a cart edit to the shopper's saved cart or the visitor's session cart.
@@ -211,16 +181,13 @@ async fn add(
     let buyer = buyer_of(&page.user)?;
     let form = form.into_inner();
     let change = CartEdit::Add { code: form.offer.trim().to_owned(), quantity: form.quantity.clone() };
-    let added = edit_cart(&state, &session, buyer.clone(), change).await;
-    match added {
+    ending(
+        edit_cart(&state, &session, buyer.clone(), change).await,
         // The cart page says what was added: no flash message, so no session write on this path.
-        Ok(line) => Ok(see_other(&format!("/cart?added={}", line.offer_code))),
-        Err(OrderError::Invalid(errors)) => add_page(&state, page.l, buyer, form, errors).await,
-        Err(OrderError::Refused(r)) => {
-            add_page(&state, page.l, buyer, form, FieldErrors::with("quantity", r.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        async |line| Ok(see_other(&format!("/cart?added={}", line.offer_code))),
+        async |no| add_page(&state, page.l, buyer, form, no).await,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -239,18 +206,18 @@ async fn change_quantity(
     let buyer = buyer_of(&page.user)?;
     let (code, typed) = (code.into_inner(), form.into_inner().quantity);
     let change = CartEdit::Set { code: code.clone(), quantity: typed.clone() };
-    let changed = edit_cart(&state, &session, buyer.clone(), change).await;
-    match changed {
-        Ok(_) => {
+    ending(
+        edit_cart(&state, &session, buyer.clone(), change).await,
+        async |_| {
             flash::ok(&session, "Quantity changed.");
             Ok(see_other("/cart"))
-        }
-        Err(OrderError::Invalid(errors)) => {
-            let message = errors.get("quantity").to_owned();
+        },
+        async |no| {
+            let message = no.refusal.unwrap_or_else(|| no.errors.get("quantity").to_owned());
             cart_page(&state, &session, page.l, buyer, Some((code, typed, message))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+    )
+    .await
 }
 
 async fn remove(
@@ -276,28 +243,16 @@ async fn remove(
 
 type Shopper = Authorized<roles::Shopper>;
 
-async fn active_carriers(state: &State) -> Result<Vec<Carrier>, AppError> {
-    let all = state.db.read(echeck::carriers).await?;
-    Ok(all.into_iter().filter(Carrier::is_active).collect())
-}
-
 async fn checkout_page(
     state: &State,
     shopper: &Shopper,
     l: Layout,
     form: CheckoutForm,
-    errors: FieldErrors,
-    refusal: Option<String>,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
     let (id, currency) = (shopper.user.id.clone(), state.config.currency.clone());
-    let (plan, carriers) = state
-        .db
-        .read(move |c| {
-            let carriers: Vec<Carrier> = echeck::carriers(c)?.into_iter().filter(Carrier::is_active).collect();
-            Ok::<_, OrderError>((orders::checkout_plan(c, &id, &currency)?, carriers))
-        })
-        .await?;
-    let status = page_status(&errors, &refusal);
+    let (plan, carriers) = state.db.read(move |c| orders::checkout_view(c, &id, &currency)).await?;
+    let status = no.status();
     // A new checkout preselects the first carrier.
     let carrier = match form.carrier.is_empty() {
         true => carriers.first().map(|c| c.code.clone()).unwrap_or_default(),
@@ -306,8 +261,7 @@ async fn checkout_page(
     let form = CheckoutForm { carrier, ..form };
     let form = CheckoutForm { quote: plan.cart.quote(), ..form };
     let mut page = CheckoutPage::new(l, plan, form, carriers);
-    page.errors = errors;
-    page.refusal = refusal;
+    (page.errors, page.refusal) = (no.errors, no.refusal);
     render_status(status, &page)
 }
 
@@ -323,7 +277,7 @@ async fn checkout_form(
         key: crate::web::idempotency::IdempotencyKey::new().to_string(),
         ..Default::default()
     };
-    checkout_page(&state, &shopper, page.l, form, FieldErrors::new(), None).await
+    checkout_page(&state, &shopper, page.l, form, Rejection::default()).await
 }
 
 async fn checkout(
@@ -334,22 +288,20 @@ async fn checkout(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let (id, f, currency) = (shopper.user.id.clone(), form.clone(), state.config.currency.clone());
-    let placed = match state.db.write(move |c| orders::place_orders(c, &id, &f, &currency, now())).await {
-        Err(OrderError::Invalid(errors)) => {
-            return checkout_page(&state, &shopper, page.l, form, errors, None).await;
-        }
-        Err(OrderError::Refused(r)) => {
-            return checkout_page(&state, &shopper, page.l, form, FieldErrors::new(), Some(r.to_string())).await;
-        }
-        other => other?,
-    };
-    let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
-    match numbers.as_slice() {
-        [] => Err(AppError::BadRequest(Refusal::EmptyCart.to_string())),
-        // The next page thanks the shopper: no flash message, so no session write on this path.
-        [one] => Ok(see_other(&format!("/orders/{one}?placed=1"))),
-        _ => Ok(see_other("/orders?placed=1")),
-    }
+    ending(
+        state.db.write(move |c| orders::place_orders(c, &id, &f, &currency, now())).await,
+        async |placed| {
+            let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
+            match numbers.as_slice() {
+                [] => Err(AppError::BadRequest(Refusal::EmptyCart.to_string())),
+                // The next page thanks the shopper: no flash message, so no session write on this path.
+                [one] => Ok(see_other(&format!("/orders/{one}?placed=1"))),
+                _ => Ok(see_other("/orders?placed=1")),
+            }
+        },
+        async |no| checkout_page(&state, &shopper, page.l, form, no).await,
+    )
+    .await
 }
 
 // ---- shoppers' orders ----
@@ -390,11 +342,10 @@ async fn my_order(
     number: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = shopper.user.id.clone();
-    let d = state.db.read(move |c| orders::details(c, &number, Who::Buyer(&id))).await?;
     let mut l = page.l;
     thank(&mut l, query.placed.is_some(), "Thank you! Your order is placed. The seller confirms the price next.");
-    render(&OrderPage::new(l, d, Viewer::Buyer))
+    let whose = (number.into_inner(), shopper.user.id.clone(), Viewer::Buyer);
+    order_page(&state, l, whose, ActionForm::default(), Rejection::default()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -406,36 +357,24 @@ struct ActionForm {
     report: String,
 }
 
-/// The order's page again, with what refused the form.
-async fn order_page_again(
+/// An order's page for its buyer or its seller, with a form as typed and what refused it.
+async fn order_page(
     state: &State,
     l: Layout,
-    number: String,
-    who_id: UserId,
-    viewer: Viewer,
+    (number, who_id, viewer): (String, UserId, Viewer),
     form: ActionForm,
-    err: OrderError,
+    no: Rejection,
 ) -> Result<HttpResponse, AppError> {
-    let (errors, refusal) = match err {
-        OrderError::Invalid(errors) => (errors, None),
-        OrderError::Refused(r) => (FieldErrors::new(), Some(r.to_string())),
-        other => return Err(other.into()),
-    };
-    let status = page_status(&errors, &refusal);
-    let d = state
+    let status = no.status();
+    let (d, carriers) = state
         .db
         .read(move |c| {
             let who = if viewer == Viewer::Seller { Who::Seller(&who_id) } else { Who::Buyer(&who_id) };
-            orders::details(c, &number, who)
+            orders::order_view(c, &number, who)
         })
         .await?;
     let mut page = OrderPage::new(l, d, viewer);
-    if viewer == Viewer::Seller {
-        page.carriers = active_carriers(state).await?;
-    }
-    page.errors = errors;
-    page.refusal = refusal;
-    page.reason = form.reason;
+    (page.carriers, page.errors, page.refusal, page.reason) = (carriers, no.errors, no.refusal, form.reason);
     if !form.carrier.is_empty() {
         page.carrier = form.carrier;
     }
@@ -452,13 +391,15 @@ async fn buyer_cancel(
 ) -> Result<HttpResponse, AppError> {
     let (number, form) = (number.into_inner(), form.into_inner());
     let (id, n, reason) = (shopper.user.id.clone(), number.clone(), form.reason.clone());
-    match state.db.write(move |c| orders::cancel(c, &n, Who::Buyer(&id), &reason, now())).await {
-        Ok(order) => {
+    ending(
+        state.db.write(move |c| orders::cancel(c, &n, Who::Buyer(&id), &reason, now())).await,
+        async |order| {
             flash::ok(&session, &format!("Order {} is cancelled.", order.number));
             Ok(see_other(&format!("/orders/{}", order.number)))
-        }
-        Err(e) => order_page_again(&state, page.l, number, shopper.user.id.clone(), Viewer::Buyer, form, e).await,
-    }
+        },
+        async |no| order_page(&state, page.l, (number, shopper.user.id.clone(), Viewer::Buyer), form, no).await,
+    )
+    .await
 }
 
 // ---- salespeople ----
@@ -494,11 +435,8 @@ async fn sell_order(
     page: FormPage,
     number: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = seller.user.id.clone();
-    let d = state.db.read(move |c| orders::details(c, &number, Who::Seller(&id))).await?;
-    let mut page = OrderPage::new(page.l, d, Viewer::Seller);
-    page.carriers = active_carriers(&state).await?;
-    render(&page)
+    let whose = (number.into_inner(), seller.user.id.clone(), Viewer::Seller);
+    order_page(&state, page.l, whose, ActionForm::default(), Rejection::default()).await
 }
 
 async fn sell_action(
@@ -525,13 +463,15 @@ async fn sell_action(
             _ => orders::ship(c, &n, &id, &f.1, now()),
         })
         .await;
-    match result {
-        Ok(order) => {
+    ending(
+        result,
+        async |order| {
             flash::ok(&session, done);
             Ok(see_other(&format!("/sell/orders/{}", order.number)))
-        }
-        Err(e) => order_page_again(&state, page.l, number, seller.user.id.clone(), Viewer::Seller, form, e).await,
-    }
+        },
+        async |no| order_page(&state, page.l, (number, seller.user.id.clone(), Viewer::Seller), form, no).await,
+    )
+    .await
 }
 
 // ---- makers ----
@@ -542,8 +482,7 @@ async fn approvals_page(
     state: &State,
     maker: &MakerUser,
     l: Layout,
-    errors: FieldErrors,
-    refusal: Option<String>,
+    no: Rejection,
     failed: Option<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let id = maker.user.id.clone();
@@ -552,12 +491,12 @@ async fn approvals_page(
         Some((maker, orders)) => (Some(maker), orders),
         None => (None, Vec::new()),
     };
-    let status = page_status(&errors, &refusal);
-    render_status(status, &ApprovalsPage { l, maker, orders, errors, refusal, failed })
+    let status = no.status();
+    render_status(status, &ApprovalsPage { l, maker, orders, errors: no.errors, refusal: no.refusal, failed })
 }
 
 async fn approvals(state: State, maker: MakerUser, page: FormPage) -> Result<HttpResponse, AppError> {
-    approvals_page(&state, &maker, page.l, FieldErrors::new(), None, None).await
+    approvals_page(&state, &maker, page.l, Rejection::default(), None).await
 }
 
 async fn decide(
@@ -582,20 +521,20 @@ async fn decide(
             move |c| if approve { orders::approve(c, &n, &id, now()) } else { orders::reject(c, &n, &id, &r, now()) },
         )
         .await;
-    match result {
-        Ok(order) => {
+    ending(
+        result,
+        async |order| {
             let text = if approve { "approved" } else { "rejected and cancelled" };
             flash::ok(&session, &format!("Order {} {text}.", order.number));
             Ok(see_other("/maker/approvals"))
-        }
-        Err(OrderError::Invalid(errors)) => {
-            approvals_page(&state, &maker, page.l, errors, None, Some((number, reason))).await
-        }
-        Err(OrderError::Refused(r)) => {
-            approvals_page(&state, &maker, page.l, FieldErrors::new(), Some(r.to_string()), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| {
+            // A reject form whose reason was refused comes back with what was typed.
+            let failed = no.refusal.is_none().then_some((number, reason));
+            approvals_page(&state, &maker, page.l, no, failed).await
+        },
+    )
+    .await
 }
 
 // ---- carriers ----
@@ -606,8 +545,7 @@ async fn shipments_page(
     state: &State,
     carrier: &CarrierUser,
     l: Layout,
-    errors: FieldErrors,
-    refusal: Option<String>,
+    no: Rejection,
     failed: Option<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let id = carrier.user.id.clone();
@@ -616,12 +554,13 @@ async fn shipments_page(
         Some(work) => (Some(work.carrier), work.open, work.delivered),
         None => (None, Vec::new(), Vec::new()),
     };
-    let status = page_status(&errors, &refusal);
-    render_status(status, &ShipmentsPage { l, carrier, open, delivered, errors, refusal, failed })
+    let status = no.status();
+    let page = ShipmentsPage { l, carrier, open, delivered, errors: no.errors, refusal: no.refusal, failed };
+    render_status(status, &page)
 }
 
 async fn shipments(state: State, carrier: CarrierUser, page: FormPage) -> Result<HttpResponse, AppError> {
-    shipments_page(&state, &carrier, page.l, FieldErrors::new(), None, None).await
+    shipments_page(&state, &carrier, page.l, Rejection::default(), None).await
 }
 
 async fn delivered(
@@ -634,21 +573,18 @@ async fn delivered(
 ) -> Result<HttpResponse, AppError> {
     let (number, form) = (number.into_inner(), form.into_inner());
     let (id, n, cash, report) = (carrier.user.id.clone(), number.clone(), form.cash.clone(), form.report.clone());
-    match state.db.write(move |c| orders::deliver(c, &n, &id, &cash, &report, now())).await {
-        Ok(order) => {
+    ending(
+        state.db.write(move |c| orders::deliver(c, &n, &id, &cash, &report, now())).await,
+        async |order| {
             flash::ok(&session, &format!("Delivery of order {} recorded.", order.number));
             Ok(see_other("/carrier/shipments"))
-        }
-        Err(OrderError::Invalid(errors)) => {
+        },
+        async |no| {
             let failed = Some((number, form.cash, form.report));
-            shipments_page(&state, &carrier, page.l, errors, None, failed).await
-        }
-        Err(OrderError::Refused(r)) => {
-            let failed = Some((number, form.cash, form.report));
-            shipments_page(&state, &carrier, page.l, FieldErrors::new(), Some(r.to_string()), failed).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            shipments_page(&state, &carrier, page.l, no, failed).await
+        },
+    )
+    .await
 }
 
 // ---- administrators: makers ----
@@ -658,16 +594,15 @@ type Admin = Authorized<roles::Admin>;
 async fn makers_page(
     state: &State,
     l: Layout,
-    errors: FieldErrors,
-    maker_name: String,
-    email: String,
+    no: Rejection,
+    (maker_name, email): (String, String),
 ) -> Result<HttpResponse, AppError> {
     let (makers, staff) = state.db.read(orders::makers).await?;
-    render_status(form_status(&errors), &MakersPage { l, makers, staff, errors, maker_name, email })
+    render_status(no.status(), &MakersPage { l, makers, staff, errors: no.errors, maker_name, email })
 }
 
 async fn makers(state: State, _admin: Admin, page: FormPage) -> Result<HttpResponse, AppError> {
-    makers_page(&state, page.l, FieldErrors::new(), String::new(), String::new()).await
+    makers_page(&state, page.l, Rejection::default(), Default::default()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -688,15 +623,16 @@ async fn set_maker(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let (name, requires) = (form.name.clone(), form.requires_approval.is_some());
-    match state.db.write(move |c| orders::set_maker(c, &name, requires, now())).await {
-        Ok(()) => {
+    ending(
+        state.db.write(move |c| orders::set_maker(c, &name, requires, now())).await,
+        async |()| {
             let how = if requires { "needs its approval" } else { "needs no approval" };
             flash::ok(&session, &format!("Saved: an order of {} {how}.", form.name.trim()));
             Ok(see_other("/admin/makers"))
-        }
-        Err(OrderError::Invalid(errors)) => makers_page(&state, page.l, errors, form.name, String::new()).await,
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| makers_page(&state, page.l, no, (form.name.clone(), String::new())).await,
+    )
+    .await
 }
 
 async fn add_maker_staff(
@@ -708,14 +644,15 @@ async fn add_maker_staff(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let (maker, email) = (form.maker.clone(), form.email.clone());
-    match state.db.write(move |c| orders::add_maker_staff(c, &maker, &email, now())).await {
-        Ok(()) => {
+    ending(
+        state.db.write(move |c| orders::add_maker_staff(c, &maker, &email, now())).await,
+        async |()| {
             flash::ok(&session, &format!("{} now acts for {}.", form.email.trim(), form.maker));
             Ok(see_other("/admin/makers"))
-        }
-        Err(OrderError::Invalid(errors)) => makers_page(&state, page.l, errors, String::new(), form.email).await,
-        Err(e) => Err(e.into()),
-    }
+        },
+        async |no| makers_page(&state, page.l, no, (String::new(), form.email.clone())).await,
+    )
+    .await
 }
 
 async fn remove_maker_staff(

@@ -78,11 +78,6 @@ pub fn render_status<T: Template>(status: StatusCode, page: &T) -> Result<HttpRe
         .body(body))
 }
 
-/// The status of a page that holds a form: 422 when the form comes back with messages.
-pub fn form_status(errors: &forms::FieldErrors) -> StatusCode {
-    if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
-}
-
 /// After a successful POST: go to a page with GET (so a reload does not send the form again).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).finish()

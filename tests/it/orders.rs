@@ -468,6 +468,36 @@ async fn a_double_submit_places_one_order() {
 }
 
 #[tokio::test]
+async fn personal_data_never_shows_in_debug_output() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let code = app.stocked_offer(&w.seller, "Acme", "D1", "10.00", 5).await;
+    let shopper = app.logged_in(&w.buyer).await;
+    shopper.add_to_cart(&code, "1").await;
+    let number = order_number(&shopper.check_out(&[("address", "7 Secret Lane\nHiddenville")]).await);
+    let seller = app.logged_in(&w.seller).await;
+    let page = format!("/sell/orders/{number}");
+    seller.submit(&page, &format!("{page}/confirm"), &[]).await;
+    seller.submit(&page, &format!("{page}/ship"), &[("carrier", "SWIFT")]).await;
+    let (n, courier) = (number.clone(), w.courier.id.clone());
+    let (details, work, buyer) = app
+        .db
+        .read_blocking(move |c| {
+            let details = orders::details(c, &n, orders::Who::Shop)?;
+            let work = orders::shipments(c, &courier)?;
+            let buyer =
+                shop::accounts::find_user(c, &details.order.buyer_id).map_err(|_| orders::OrderError::NotFound)?;
+            Ok::<_, orders::OrderError>((details, work, buyer))
+        })
+        .expect("read");
+    assert!(details.address.as_deref().is_some_and(|a| a.contains("Secret Lane")), "the page still has it");
+    let printed = format!("{details:?} {work:?} {buyer:?}");
+    for secret in ["Secret Lane", "Hiddenville", w.buyer.name.as_str(), w.buyer.email.as_str()] {
+        assert!(!printed.contains(secret), "{secret} in {printed}");
+    }
+}
+
+#[tokio::test]
 async fn purchase_facts_answer_only_for_a_delivered_order_and_the_registered_person() {
     let app = spawn_app().await;
     let w = app.order_world().await;
