@@ -1,0 +1,61 @@
+//! The equipment shoppers own, and the consumables that fit it.
+
+use super::super::model::*;
+use super::super::repo;
+use super::shopping::{card_rows, cards};
+use super::{CatalogError, Result, invalid, now};
+use crate::db::DbConnection;
+use crate::web::forms::FieldErrors;
+
+// ---- equipment and consumables ----
+
+pub fn equipment_of(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<Equipment>> {
+    Ok(repo::equipment_of(conn, owner)?)
+}
+
+pub fn add_equipment(conn: &mut DbConnection, owner: &UserId, maker: &str, model: &str) -> Result<()> {
+    let (maker, model) = (maker.trim(), model.trim());
+    let mut errors = FieldErrors::new();
+    if maker.is_empty() || maker.chars().count() > 80 {
+        errors.add("maker", "Enter the maker (at most 80 characters).");
+    }
+    if model.is_empty() || model.chars().count() > 80 {
+        errors.add("model", "Enter the model (at most 80 characters).");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    if repo::equipment_of(conn, owner)?
+        .iter()
+        .any(|e| e.maker.eq_ignore_ascii_case(maker) && e.model.eq_ignore_ascii_case(model))
+    {
+        return Err(invalid("model", "You registered this equipment already."));
+    }
+    repo::insert_equipment(
+        conn,
+        &Equipment {
+            id: EquipmentId::new(),
+            owner_id: owner.clone(),
+            maker: maker.into(),
+            model: model.into(),
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn remove_equipment(conn: &mut DbConnection, owner: &UserId, id: &EquipmentId) -> Result<()> {
+    match repo::delete_equipment(conn, id, owner)? {
+        0 => Err(CatalogError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// The consumables that fit each piece of the shopper's equipment, with the shopper's prices.
+pub fn consumables_for(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<(Equipment, Vec<OfferCard>)>> {
+    let mut groups = Vec::new();
+    for item in repo::equipment_of(conn, owner)? {
+        let rows = card_rows(repo::consumable_offers_for(conn, &item.maker, &item.model)?);
+        let cards = cards(conn, Some(owner), rows)?;
+        groups.push((item, cards));
+    }
+    Ok(groups)
+}

@@ -1,0 +1,270 @@
+//! Products and salespeople's offers of them: created, changed, withdrawn.
+
+use std::collections::BTreeMap;
+
+use super::super::model::*;
+use super::super::repo;
+use super::super::rules;
+use super::kinds::{kind_spec, kinds};
+use super::{CatalogError, Result, invalid, now};
+use crate::db::{DbConnection, DbError};
+use crate::web::forms::FieldErrors;
+
+// ---- products and offers ----
+
+/// A new product as a salesperson types it.
+#[derive(Clone, Debug, Default)]
+pub struct ProductForm {
+    pub maker: String,
+    pub model: String,
+    pub name: String,
+    pub description: String,
+    pub is_consumable: bool,
+    /// "Maker Model" per line: the equipment a consumable fits.
+    pub fits: String,
+    /// Raw characteristic values by name.
+    pub values: BTreeMap<String, String>,
+}
+
+/// An offer's terms as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct OfferForm {
+    pub price: String,
+    pub stock: String,
+    pub guarantee_months: String,
+    pub onsite_service: Option<String>,
+    pub trade_in: Option<String>,
+    pub cooling_off_days: String,
+}
+
+struct Terms {
+    price: i64,
+    stock: i64,
+    guarantee_months: i32,
+    cooling_off_days: i32,
+}
+
+fn whole(raw: &str, field: &str, what: &str, max: i64, errors: &mut FieldErrors) -> i64 {
+    match raw.trim().parse::<i64>() {
+        Ok(n) if (0..=max).contains(&n) => n,
+        _ => {
+            errors.add(field, format!("{what} must be a whole number from 0 to {max}."));
+            0
+        }
+    }
+}
+
+fn check_terms(form: &OfferForm, currency: &str, errors: &mut FieldErrors) -> Terms {
+    let price = match crate::money::parse(&form.price, currency) {
+        Ok(0) => {
+            errors.add("price", "The price must be above zero.");
+            0
+        }
+        Ok(p) => p,
+        Err(e) => {
+            errors.add("price", e);
+            0
+        }
+    };
+    Terms {
+        price,
+        stock: whole(&form.stock, "stock", "Stock", 10_000_000, errors),
+        guarantee_months: whole(&form.guarantee_months, "guarantee_months", "The guarantee", 240, errors) as i32,
+        cooling_off_days: whole(&form.cooling_off_days, "cooling_off_days", "The cooling-off period", 365, errors)
+            as i32,
+    }
+}
+
+fn new_code(conn: &mut DbConnection) -> Result<String> {
+    for _ in 0..10 {
+        let code = rules::new_offer_code();
+        if !repo::offer_code_taken(conn, &code)? {
+            return Ok(code);
+        }
+    }
+    Err(CatalogError::Db(DbError::Query(diesel::result::Error::RollbackTransaction)))
+}
+
+fn offer_row(
+    conn: &mut DbConnection,
+    product: &Product,
+    seller: &UserId,
+    form: &OfferForm,
+    terms: Terms,
+    currency: &str,
+) -> Result<Offer> {
+    let now = now();
+    Ok(Offer {
+        id: OfferId::new(),
+        code: new_code(conn)?,
+        product_id: product.id.clone(),
+        kind_id: product.kind_id.clone(),
+        seller_id: seller.to_owned(),
+        price: terms.price,
+        currency: currency.to_owned(),
+        stock: terms.stock,
+        guarantee_months: terms.guarantee_months,
+        onsite_service: form.onsite_service.is_some(),
+        trade_in: form.trade_in.is_some(),
+        cooling_off_days: terms.cooling_off_days,
+        sold: 0,
+        withdrawn_at: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+fn parse_fits(raw: &str, errors: &mut FieldErrors) -> Vec<(String, String)> {
+    let mut fits = Vec::new();
+    for line in raw.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        match line.split_once(char::is_whitespace) {
+            Some((maker, model)) if !model.trim().is_empty() => fits.push((maker.to_owned(), model.trim().to_owned())),
+            _ => errors.add(
+                "fits",
+                format!(
+                    "Write each model as “Maker Model”; “{}” has no model.",
+                    line.chars().take(40).collect::<String>()
+                ),
+            ),
+        }
+    }
+    fits.sort();
+    fits.dedup();
+    fits
+}
+
+/// Creates a product of a kind with its characteristics, and the salesperson's offer of it, in
+/// the caller's transaction. Returns the offer's commodity code.
+pub fn create_product_and_offer(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    kind_code: &str,
+    product: &ProductForm,
+    offer: &OfferForm,
+    currency: &str,
+) -> Result<String> {
+    let spec = kind_spec(conn, kind_code)?.ok_or(CatalogError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let text = |field: &str, value: &str, max: usize, what: &str, errors: &mut FieldErrors| {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > max {
+            errors.add(field, format!("Enter the {what} (at most {max} characters)."));
+        }
+        value.to_owned()
+    };
+    let maker = text("maker", &product.maker, 80, "maker", &mut errors);
+    let model = text("model", &product.model, 80, "model", &mut errors);
+    let name = text("name", &product.name, 200, "product name", &mut errors);
+    if product.description.chars().count() > 5000 {
+        errors.add("description", "Keep the description under 5000 characters.");
+    }
+    let mut numbers = Vec::new();
+    let mut words = Vec::new();
+    let mut shown = Vec::new();
+    for ch in &spec.characteristics {
+        let raw = product.values.get(&ch.name).map(String::as_str).unwrap_or("");
+        match rules::parse_value(ch.rule(), raw) {
+            Ok(Some(value)) => {
+                shown.push(rules::shown(ch.rule(), &value));
+                match value {
+                    Value::Number(n) => numbers.push((ch.id.clone(), n)),
+                    Value::Word(w) => words.push((ch.id.clone(), w)),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => errors.add(&format!("value_{}", ch.name), e),
+        }
+    }
+    let fits = parse_fits(&product.fits, &mut errors);
+    let terms = check_terms(offer, currency, &mut errors);
+    if errors.is_empty() && repo::product_by_maker_model(conn, &maker, &model)?.is_some() {
+        errors.add("model", "This maker's model is in the catalog already: offer the existing product instead.");
+    }
+    errors.into_result().map_err(CatalogError::Invalid)?;
+
+    let row = Product {
+        id: ProductId::new(),
+        kind_id: spec.kind.id.clone(),
+        search_text: rules::search_text(&name, &maker, &model),
+        summary: rules::summary(&shown),
+        maker,
+        model,
+        name,
+        description: product.description.trim().to_owned(),
+        is_consumable: product.is_consumable,
+        created_at: now(),
+    };
+    repo::insert_products(conn, std::slice::from_ref(&row))?;
+    let id = &row.id;
+    repo::insert_numbers(conn, &numbers.into_iter().map(|(c, v)| (id.clone(), c, v)).collect::<Vec<_>>())?;
+    repo::insert_words(conn, &words.into_iter().map(|(c, v)| (id.clone(), c, v)).collect::<Vec<_>>())?;
+    repo::insert_fits(conn, &fits.into_iter().map(|(m, n)| (id.clone(), m, n)).collect::<Vec<_>>())?;
+    let offer = offer_row(conn, &row, seller, offer, terms, currency)?;
+    repo::insert_offers(conn, std::slice::from_ref(&offer))?;
+    Ok(offer.code)
+}
+
+/// The salesperson offers a product already in the catalog (found by one of its offers' codes).
+pub fn offer_existing(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    of_code: &str,
+    offer: &OfferForm,
+    currency: &str,
+) -> Result<String> {
+    let existing = repo::offer_by_code(conn, of_code)?.ok_or(CatalogError::NotFound)?;
+    let product = repo::product(conn, &existing.product_id)?;
+    let mut errors = FieldErrors::new();
+    let terms = check_terms(offer, currency, &mut errors);
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    let row = offer_row(conn, &product, seller, offer, terms, currency)?;
+    repo::insert_offers(conn, std::slice::from_ref(&row))?;
+    Ok(row.code)
+}
+
+/// The salesperson's offers page: their offers, and the kinds they can offer new products of.
+pub type OffersPage = (Vec<(Offer, Product)>, Vec<Kind>);
+
+pub fn offers_page(conn: &mut DbConnection, seller: &UserId) -> Result<OffersPage> {
+    Ok((offers_of_seller(conn, seller)?, kinds(conn)?))
+}
+
+pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(Offer, Product)>> {
+    Ok(repo::offers_of_seller(conn, seller)?)
+}
+
+/// The offer, if this salesperson owns it (403 otherwise, 404 when there is none).
+pub fn own_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<(Offer, Product)> {
+    let offer = repo::offer_by_code(conn, code)?.ok_or(CatalogError::NotFound)?;
+    if offer.seller_id != *seller {
+        return Err(CatalogError::NotYours);
+    }
+    let product = repo::product(conn, &offer.product_id)?;
+    Ok((offer, product))
+}
+
+pub fn change_offer(conn: &mut DbConnection, seller: &UserId, code: &str, price: &str, stock: &str) -> Result<()> {
+    let (offer, _) = own_offer(conn, seller, code)?;
+    let mut errors = FieldErrors::new();
+    let form = OfferForm {
+        price: price.into(),
+        stock: stock.into(),
+        guarantee_months: "0".into(),
+        cooling_off_days: "0".into(),
+        ..OfferForm::default()
+    };
+    let terms = check_terms(&form, &offer.currency, &mut errors);
+    errors.into_result().map_err(CatalogError::Invalid)?;
+    if !offer.is_active() {
+        return Err(invalid("price", "This offer was withdrawn; it cannot be changed."));
+    }
+    repo::update_offer(conn, &offer.id, terms.price, terms.stock, now())?;
+    Ok(())
+}
+
+pub fn withdraw_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<()> {
+    let (offer, _) = own_offer(conn, seller, code)?;
+    repo::withdraw_offer(conn, &offer.id, now())?;
+    Ok(())
+}
