@@ -363,13 +363,11 @@ async fn account_page(
 ) -> Result<HttpResponse, AppError> {
     let status = no.status();
     let record = state.db.read(move |c| echeck::account_record(c, &id, pager, echeck::now())).await?;
-    let echeck::AccountRecord { account, owner, lapsed, statement } = record;
-    let line = forms.line.unwrap_or_else(|| crate::money::to_input(account.credit_line, &account.currency));
+    let echeck::AccountRecord { row, statement } = record;
+    let line = forms.line.unwrap_or_else(|| crate::money::to_input(row.account.credit_line, &row.account.currency));
     let page = AdminAccountPage {
         l,
-        account,
-        owner,
-        lapsed,
+        row,
         statement: statement.found()?,
         line,
         deposit: forms.deposit.unwrap_or_else(fresh_money),

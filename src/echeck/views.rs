@@ -136,24 +136,12 @@ pub struct UnopenedPage {
 #[template(path = "echeck/admin_account.html")]
 pub struct AdminAccountPage {
     pub l: Layout,
-    pub account: LedgerAccount,
-    pub owner: String,
-    pub lapsed: i64,
+    pub row: AccountRow,
     pub statement: Paged<StatementLine>,
     pub line: String,
     pub deposit: MoneyForm,
     pub withdrawal: MoneyForm,
     pub errors: FieldErrors,
-}
-
-impl AdminAccountPage {
-    pub fn held(&self) -> i64 {
-        self.account.held - self.lapsed
-    }
-
-    pub fn available(&self) -> i64 {
-        super::rules::available(self.account.balance, self.account.credit_line, self.held())
-    }
 }
 
 #[derive(Template)]

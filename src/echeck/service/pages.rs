@@ -255,11 +255,9 @@ fn owner_labels(conn: &mut DbConnection, accounts: &[LedgerAccount]) -> Result<V
         .collect())
 }
 
-/// One account as an administrator sees it: its owner, its lapsed holds, a page of its statement.
+/// One account as an administrator sees it: its owner and lapsed holds, a page of its statement.
 pub struct AccountRecord {
-    pub account: LedgerAccount,
-    pub owner: String,
-    pub lapsed: i64,
+    pub row: AccountRow,
     pub statement: Paged<StatementLine>,
 }
 
@@ -273,7 +271,7 @@ pub fn account_record(
     let owner = owner_labels(conn, std::slice::from_ref(&account))?.pop().unwrap_or_default();
     let lapsed = lapsed_held(conn, &account.id, at)?;
     let statement = statement(conn, &account.id, pager)?;
-    Ok(AccountRecord { account, owner, lapsed, statement })
+    Ok(AccountRecord { row: AccountRow { account, owner, lapsed }, statement })
 }
 
 /// Whom an administrator's search by e-mail found.
