@@ -53,10 +53,11 @@ pub struct Settings {
     /// Hours after login after which a session ends, however active.
     #[arg(long = "session-absolute-hours", env = "SHOP_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: u64,
-    /// Login attempts allowed for one e-mail address in a burst; then one per 30 seconds.
+    /// Failed password attempts on one e-mail address before each further one waits (30 seconds,
+    /// doubling up to 15 minutes; forgotten an hour after the last).
     #[arg(long = "login-attempts-per-account", env = "SHOP_LOGIN_ATTEMPTS_PER_ACCOUNT", default_value_t = 5)]
     pub login_attempts_per_account: u32,
-    /// Login attempts allowed from one client address in a burst; then one per 2 seconds.
+    /// Password attempts from one client address in a burst; then one per 2 seconds.
     #[arg(long = "login-attempts-per-address", env = "SHOP_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 30)]
     pub login_attempts_per_address: u32,
     /// ISO code of the currency prices are in (amounts have two decimals).

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The modules, lowest first. A module may use the modules of lower layers only; `lib` (the crate
-/// root) and `demo` wire everything together.
+/// The modules, lowest first, as DESIGN.md orders them (`config`, which the frame reads, sits
+/// under `web`). A module may use the modules of lower layers only, never one of its own layer;
+/// `demo` (demo data through every module's service) and `lib` (the crate root) wire everything.
 const LAYERS: &[&[&str]] = &[
     &["db"],
     &["money"],
@@ -18,8 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["accounts"],
     &["catalog", "echeck", "notify"],
     &["history", "collection"],
-    &["orders"],
-    &["anonymity"],
+    &["orders", "anonymity"],
     &["buyback", "analytics"],
     &["demo"],
     &["lib"],
