@@ -187,10 +187,10 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let limiter_data = aw::Data::from(limiter.clone());
     // The order of the sections on each role's start page.
     let navigation = aw::Data::new(web::nav::Navigation::new([
+        accounts::SECTIONS,
         orders::SECTIONS,
         catalog::SECTIONS,
         echeck::SECTIONS,
-        accounts::SECTIONS,
         notify::SECTIONS,
     ]));
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
