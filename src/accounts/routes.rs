@@ -73,13 +73,17 @@ struct RegisterForm {
     password_again: String,
     #[serde(flatten)]
     personal: PersonalFields,
+    #[serde(default)]
+    next: String,
 }
 
-async fn register_form(page: FormPage) -> Result<HttpResponse, AppError> {
+async fn register_form(page: FormPage, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
     if page.user.is_some() {
         return Ok(see_other("/account"));
     }
-    render(&RegisterPage { l: page.l, email: String::new(), p: PersonalFields::default(), errors: FieldErrors::new() })
+    let next = safe_next(&query.next).unwrap_or("").to_owned();
+    let p = PersonalFields::default();
+    render(&RegisterPage { l: page.l, email: String::new(), p, errors: FieldErrors::new(), next })
 }
 
 async fn register(
@@ -101,13 +105,13 @@ async fn register(
         async |id| {
             start_session(&session, hooks.as_ref(), &id).await?;
             flash::ok(&session, "Welcome! Your account is ready.");
-            Ok(see_other("/account"))
+            Ok(see_other(safe_next(&form.next).unwrap_or("/account")))
         },
         async |no| {
-            render_status(
-                no.status(),
-                &RegisterPage { l: page.l, email: form.email, p: form.personal, errors: no.errors },
-            )
+            let next = safe_next(&form.next).unwrap_or("").to_owned();
+            let status = no.status();
+            let page = RegisterPage { l: page.l, email: form.email, p: form.personal, errors: no.errors, next };
+            render_status(status, &page)
         },
     )
     .await
@@ -155,7 +159,11 @@ async fn login(
     let (status, error) = match accounts.log_in(&form.email, form.password, client).await {
         Ok(id) => {
             start_session(&session, hooks.as_ref(), &id).await?;
-            return Ok(see_other(safe_next(&form.next).unwrap_or("/")));
+            if let Some(next) = safe_next(&form.next) {
+                return Ok(see_other(next));
+            }
+            let roles = accounts.user(id).await?.map(|u| u.roles).unwrap_or_default();
+            return Ok(see_other(Role::landing(&roles)));
         }
         Err(AccountError::BadCredentials) => (StatusCode::UNAUTHORIZED, BAD_LOGIN.to_owned()),
         Err(AccountError::Throttled(wait)) => (StatusCode::TOO_MANY_REQUESTS, crate::error::wait_message(wait)),
@@ -170,7 +178,10 @@ async fn login(
 
 async fn logout(session: Session) -> HttpResponse {
     auth::log_out(&session);
-    see_other("/")
+    // The cart stays with the account; the visitor left behind has an empty one.
+    let mut to = see_other("/");
+    let _ = to.add_cookie(&crate::web::layout::cart_badge(0));
+    to
 }
 
 // ---- the user's own account ----

@@ -32,6 +32,28 @@ pub struct RegisterPage {
     pub email: String,
     pub p: PersonalFields,
     pub errors: FieldErrors,
+    /// Where to go once registered (a path of this site), kept through the form.
+    pub next: String,
+}
+
+impl RegisterPage {
+    pub fn login_href(&self) -> String {
+        with_next("/login", &self.next)
+    }
+}
+
+impl LoginPage {
+    pub fn register_href(&self) -> String {
+        with_next("/register", &self.next)
+    }
+}
+
+/// `path`, carrying `next` along when there is one.
+fn with_next(path: &str, next: &str) -> String {
+    match next {
+        "" => path.to_owned(),
+        next => format!("{path}?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
+    }
 }
 
 #[derive(Template)]

@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::web::auth::{Authorized, roles};
 use crate::web::flash::Flash;
 use crate::web::forms::{Rejection, ending};
-use crate::web::layout::{FormPage, Layout, Page};
+use crate::web::layout::{FormPage, Layout, Page, cart_badge};
 use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, render_status, see_other};
 
@@ -90,11 +90,19 @@ async fn cart_page(
     l: Layout,
     buyer: Option<UserId>,
     bad_line: Option<(String, String, String)>,
+    added: &str,
 ) -> Result<HttpResponse, AppError> {
     let (currency, visitor, logged_in) = (state.config.currency.clone(), visitor_lines(session), buyer.is_some());
     let cart = state.db.read(move |c| orders::cart_for(c, buyer.as_ref(), visitor, &currency)).await?;
+    let mut l = l;
+    if let Some(row) = cart.rows.iter().find(|r| !added.is_empty() && r.line.offer_code == added) {
+        l.flashes.push(Flash { kind: "ok".into(), text: format!("Added to your cart: {}.", row.name()) });
+    }
     let status = if bad_line.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render_status(status, &CartPage { l, cart, logged_in, bad_line })
+    let units = u32::try_from(cart.units()).unwrap_or(u32::MAX);
+    let mut page = render_status(status, &CartPage { l, cart, logged_in, bad_line })?;
+    page.add_cookie(&cart_badge(units)).map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+    Ok(page)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -110,11 +118,7 @@ async fn cart(
     query: web::Query<CartQuery>,
 ) -> Result<HttpResponse, AppError> {
     let buyer = buyer_of(&page.user)?;
-    let mut l = page.l;
-    if !query.added.is_empty() {
-        l.flashes.push(Flash { kind: "ok".into(), text: format!("Added to your cart: offer {}.", query.added) });
-    }
-    cart_page(&state, &session, l, buyer, None).await
+    cart_page(&state, &session, page.l, buyer, None, &query.added).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -214,7 +218,7 @@ async fn change_quantity(
         },
         async |no| {
             let message = no.refusal.unwrap_or_else(|| no.errors.get("quantity").to_owned());
-            cart_page(&state, &session, page.l, buyer, Some((code, typed, message))).await
+            cart_page(&state, &session, page.l, buyer, Some((code, typed, message)), "").await
         },
     )
     .await
@@ -298,6 +302,11 @@ async fn checkout(
                 [one] => Ok(see_other(&format!("/orders/{one}?placed=1"))),
                 _ => Ok(see_other("/orders?placed=1")),
             }
+            .map(|mut to| {
+                // A checkout orders the whole cart.
+                let _ = to.add_cookie(&cart_badge(0));
+                to
+            })
         },
         async |no| checkout_page(&state, &shopper, page.l, form, no).await,
     )

@@ -103,6 +103,10 @@ pub struct CartPage {
 }
 
 impl CartPage {
+    pub fn items_text(&self) -> String {
+        crate::web::text::count(self.cart.units(), "item", "items")
+    }
+
     /// The quantity field's value and message for a line.
     pub fn quantity_of(&self, row: &CartRow) -> (String, String) {
         match &self.bad_line {

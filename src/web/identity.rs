@@ -55,6 +55,12 @@ impl Role {
         }
     }
 
+    /// Where someone with these roles lands after logging in without a page to return to: staff
+    /// on the dashboard of their first staff role, shoppers on the shop's front page.
+    pub fn landing(roles: &[Role]) -> &'static str {
+        Role::ALL.iter().find(|r| **r != Role::Shopper && roles.contains(r)).map_or("/", |r| r.home().0)
+    }
+
     /// What the role is for, as its start page says.
     pub fn about(self) -> &'static str {
         match self {

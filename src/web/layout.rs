@@ -27,6 +27,29 @@ pub struct Layout {
     pub csrf: String,
     pub flashes: Vec<Flash>,
     pub css: &'static str,
+    pub js: &'static str,
+    /// Items in the cart as the header's badge shows them (see `CART_BADGE`).
+    pub cart_items: u32,
+    /// This page's address, for "Log in" to come back to.
+    pub here: String,
+}
+
+/// The cookie that carries the cart's item count to the header. The cart module sets it whenever it
+/// knows the count (viewing, adding, changing, checking out); it is a display hint, never read as
+/// the cart, so the header costs no database query and no session write.
+pub const CART_BADGE: &str = "cart_items";
+
+/// The badge cookie for a cart of `items` items (removed when the cart is empty).
+pub fn cart_badge(items: u32) -> actix_web::cookie::Cookie<'static> {
+    let mut cookie = actix_web::cookie::Cookie::build(CART_BADGE, items.to_string())
+        .path("/")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .finish();
+    if items == 0 {
+        cookie.make_removal();
+    }
+    cookie
 }
 
 impl Layout {
@@ -37,7 +60,28 @@ impl Layout {
 
     /// The layout without a user: error pages, which may be rendered before anyone is known.
     pub fn plain() -> Layout {
-        Layout { user: None, csrf: String::new(), flashes: Vec::new(), css: assets::css_path() }
+        Layout {
+            user: None,
+            csrf: String::new(),
+            flashes: Vec::new(),
+            css: assets::css_path(),
+            js: assets::js_path(),
+            cart_items: 0,
+            here: String::new(),
+        }
+    }
+
+    /// The "Log in" link's address, bringing the user back here afterwards.
+    pub fn login_href(&self) -> String {
+        match self.here.as_str() {
+            "" | "/" => "/login".into(),
+            here if here.starts_with("/login") || here.starts_with("/register") || here.starts_with("/password") => {
+                "/login".into()
+            }
+            here => {
+                format!("/login?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
+            }
+        }
     }
 
     fn of(user: Option<&Identity>, csrf: String, flashes: Vec<Flash>) -> Layout {
@@ -46,7 +90,7 @@ impl Layout {
             links: Role::ALL.iter().copied().filter(|r| u.has_role(*r)).map(Role::home).collect(),
             buys: u.has_role(Role::Shopper),
         });
-        Layout { user, csrf, flashes, css: assets::css_path() }
+        Layout { user, csrf, flashes, ..Layout::plain() }
     }
 }
 
@@ -70,7 +114,13 @@ fn build(req: &HttpRequest, with_form: bool) -> Result<(Layout, Option<Arc<Ident
     // (add to cart) only to visitors who have a session already, others get a link to a form.
     let token = if with_form || user.is_some() { csrf::token(&session)? } else { csrf::existing(&session) };
     let flashes = super::flash::take(&session);
-    Ok((Layout::of(user.as_deref(), token, flashes), user))
+    let mut layout = Layout::of(user.as_deref(), token, flashes);
+    layout.cart_items = req.cookie(CART_BADGE).and_then(|c| c.value().parse().ok()).unwrap_or(0);
+    if req.method() == actix_web::http::Method::GET {
+        let uri = req.uri();
+        layout.here = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    }
+    Ok((layout, user))
 }
 
 impl FromRequest for Page {

@@ -16,6 +16,7 @@ pub mod nav;
 pub mod ops;
 pub mod pager;
 pub mod pages;
+pub mod text;
 
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
+use shop::accounts::Role;
 use shop::db::schema::users;
 
 use crate::helpers::*;
@@ -387,4 +388,50 @@ async fn session_rows_keep_only_a_hash_of_the_cookie_key() {
     assert_eq!(rows[0].1.as_deref(), Some(person.id.as_str()));
     assert_eq!(rows[0].0.len(), 64);
     assert!(!cookie.contains(&rows[0].0));
+}
+
+#[tokio::test]
+async fn registering_or_logging_in_returns_where_the_user_was() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    // The cart's "register" link carries the way back to the checkout.
+    let form = b.get("/register?next=/checkout").await;
+    assert_eq!(form.input_value("next").as_deref(), Some("/checkout"));
+    assert!(form.contains("href=\"/login?next=%2Fcheckout\""), "the login link keeps it too");
+    let token = form.input_value("csrf_token").expect("token");
+    let page = b
+        .post_raw(
+            "/register",
+            &[
+                ("csrf_token", &token),
+                ("email", "back@example.com"),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+                ("full_name", "Bea Back"),
+                ("postal_address", "1 Road"),
+                ("phone", "+1 555 0100 300"),
+                ("next", "/checkout"),
+            ],
+        )
+        .await;
+    assert_eq!(page.path(), "/checkout", "{}", page.body);
+
+    // A "Log in" link on any page comes back to that page.
+    let visitor = app.browser();
+    let catalog = visitor.get("/catalog?q=chair").await;
+    assert!(catalog.contains("href=\"/login?next=%2Fcatalog%3Fq%3Dchair\""), "{}", catalog.body);
+    // A way back that leaves the site is refused at registration too.
+    let form = visitor.get("/register?next=//evil.example/").await;
+    assert_eq!(form.input_value("next").as_deref(), Some(""));
+}
+
+#[tokio::test]
+async fn staff_land_on_their_dashboard_and_shoppers_on_the_shop() {
+    let app = spawn_app().await;
+    let seller = app.create_user("Sal Seller", &[Role::Salesperson]).await;
+    assert_eq!(app.browser().log_in(&seller.email, &seller.password).await.path(), "/sell");
+    let admin = app.admin().await;
+    assert_eq!(app.browser().log_in(&admin.email, &admin.password).await.path(), "/admin");
+    let shopper = app.shopper().await;
+    assert_eq!(app.browser().log_in(&shopper.email, &shopper.password).await.path(), "/");
 }

@@ -643,3 +643,27 @@ async fn admins_set_which_makers_approve_and_who_acts_for_them_on_the_page() {
     assert!(cleared.contains("not required"), "{}", cleared.body);
     assert_eq!(app.browser().get("/admin/makers").await.path(), "/login?next=%2Fadmin%2Fmakers");
 }
+
+#[tokio::test]
+async fn the_header_leads_to_orders_and_counts_the_cart() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let code = app.stocked_offer(&w.seller, "Acme", "P150", "10.00", 9).await;
+    let shopper = app.logged_in(&w.buyer).await;
+    let home = shopper.get("/").await;
+    assert!(home.contains("<a href=\"/orders\">Orders</a>"), "shoppers find their orders from every page");
+    assert!(home.contains("role=\"search\""), "a search box in the header");
+    assert!(!home.contains("class=\"badge\""), "an empty cart shows no count");
+
+    let cart = shopper.submit(&format!("/catalog/{code}"), "/cart/add", &[("offer", &code), ("quantity", "3")]).await;
+    assert!(cart.contains("Added to your cart: Acme P150"), "the product's name, not the offer code: {}", cart.body);
+    assert!(cart.contains("Total (3 items)"));
+    assert!(shopper.get("/catalog").await.contains("class=\"badge\">3<"), "the count follows to other pages");
+    shopper.check_out(&[("slot", "morning"), ("date", "")]).await;
+    assert!(!shopper.get("/catalog").await.contains("class=\"badge\""), "a checkout empties the count");
+
+    // Other roles cannot buy: no cart and no orders in their header.
+    let seller = app.logged_in(&w.seller).await;
+    let page = seller.get("/").await;
+    assert!(!page.contains("href=\"/cart\"") && !page.contains("<a href=\"/orders\">"), "{}", page.body);
+}
