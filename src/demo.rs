@@ -174,12 +174,16 @@ pub async fn seed_orders(accounts: &Accounts) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("demo order data: {e}"))
 }
 
+/// The demo shopper's credit line: 5,000.00, above the dearest demo product.
+pub const DEMO_CREDIT_LINE: i64 = 500_000;
+
 pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
     use crate::echeck::{self, IssueRequest, Movement, RegistryForm};
     let mut staff = vec![user_id(accounts, Role::Salesperson).await?];
     staff.extend(extra_sellers(accounts).await?.into_iter().map(Some));
     let carrier = user_id(accounts, Role::Carrier).await?;
     let shopper = user_id(accounts, Role::Shopper).await?;
+    let admin = user_id(accounts, Role::Admin).await?;
     accounts
         .db()
         .write(move |c| {
@@ -221,12 +225,18 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
             if let Some(buyer) = shopper {
                 let account = echeck::open_shopper_account(c, &buyer, now)?;
                 let deposit = Movement {
-                    account: account.id,
+                    account: account.id.clone(),
                     amount: 20_000,
                     reason: "Bank transfer (demo)".into(),
                     key: IdempotencyKey::named("demo-deposit"),
                 };
                 echeck::deposit(c, &deposit, None, now)?;
+                // A credit line that covers any demo product, so a newcomer's first order goes through.
+                if let Some(admin) = &admin
+                    && account.credit_line < DEMO_CREDIT_LINE
+                {
+                    echeck::set_credit_line(c, &account.id, DEMO_CREDIT_LINE, admin, now)?;
+                }
                 let req = IssueRequest {
                     buyer,
                     office_code: "NORTH".into(),

@@ -290,8 +290,11 @@ fn generate(
                 updated_at: now,
             });
         }
-        let description =
-            format!("A {} from {maker}'s current range.", spec.kind.name.to_lowercase().trim_end_matches('s'));
+        let description = {
+            let one = spec.kind.name.to_lowercase().trim_end_matches('s').to_owned();
+            let article = if crate::web::text::article(&one) == "an" { "An" } else { "A" };
+            format!("{article} {one} from {maker}'s current range.")
+        };
         batch.products.push(Product {
             id,
             kind_id: spec.kind.id.clone(),

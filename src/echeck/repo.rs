@@ -118,6 +118,10 @@ pub fn set_credit_line(
         .execute(conn)
 }
 
+pub fn accounts_by_ids(conn: &mut DbConnection, ids: &[LedgerAccountId]) -> QueryResult<Vec<LedgerAccount>> {
+    ledger_accounts::table.filter(ledger_accounts::id.eq_any(ids)).select(LedgerAccount::as_select()).load(conn)
+}
+
 pub fn accounts_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<Vec<LedgerAccount>> {
     ledger_accounts::table
         .order((ledger_accounts::kind.desc(), ledger_accounts::created_at.desc()))

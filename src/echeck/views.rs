@@ -148,7 +148,7 @@ pub struct AdminAccountPage {
 #[template(path = "echeck/admin_ledger.html")]
 pub struct LedgerPage {
     pub l: Layout,
-    pub transfers: Paged<Transfer>,
+    pub transfers: Paged<crate::echeck::service::LedgerLine>,
     pub currency: String,
 }
 
@@ -196,6 +196,14 @@ impl Check {
 
     pub fn amount_input(&self) -> String {
         money::to_input(self.amount, &self.currency)
+    }
+
+    /// The order a check pays for, when its reference names one ("order 2234K-ABCDE"), linked
+    /// under `base` (the buyer's `/orders/` or the seller's `/sell/orders/`).
+    pub fn order_link(&self, base: &str) -> Option<(String, String)> {
+        let number = self.reference.strip_prefix("order ")?;
+        let ok = !number.is_empty() && number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        ok.then(|| (format!("{base}{number}"), number.to_owned()))
     }
 }
 

@@ -262,7 +262,13 @@ async fn checkout_page(
         true => carriers.first().map(|c| c.code.clone()).unwrap_or_default(),
         false => form.carrier,
     };
-    let form = CheckoutForm { carrier, ..form };
+    // A new checkout preselects the e-check where the credit covers the total, else cash.
+    let payment = match form.payment.is_empty() {
+        true if plan.credit_covers() => Payment::Echeck.as_str().into(),
+        true => Payment::Cash.as_str().into(),
+        false => form.payment,
+    };
+    let form = CheckoutForm { carrier, payment, ..form };
     let form = CheckoutForm { quote: plan.cart.quote(), ..form };
     let mut page = CheckoutPage::new(l, plan, form, carriers);
     (page.errors, page.refusal) = (no.errors, no.refusal);
@@ -277,7 +283,6 @@ async fn checkout_form(
 ) -> Result<HttpResponse, AppError> {
     let form = CheckoutForm {
         address: me.0.personal.postal_address.clone(),
-        payment: Payment::Echeck.as_str().into(),
         key: crate::web::idempotency::IdempotencyKey::new().to_string(),
         ..Default::default()
     };

@@ -667,3 +667,30 @@ async fn the_header_leads_to_orders_and_counts_the_cart() {
     let page = seller.get("/").await;
     assert!(!page.contains("href=\"/cart\"") && !page.contains("<a href=\"/orders\">"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn checkout_shows_the_credit_and_offers_cash_when_it_falls_short() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let line = app.echeck(echeck::settings).expect("settings").default_credit_line;
+    let cheap = app.stocked_offer(&w.seller, "Acme", "P10", "10.00", 5).await;
+    let shopper = app.logged_in(&w.buyer).await;
+    shopper.submit(&format!("/catalog/{cheap}"), "/cart/add", &[("offer", &cheap), ("quantity", "1")]).await;
+    let page = shopper.get("/checkout").await;
+    let available = shop::money::format(line, "EUR");
+    assert!(page.contains(&format!("(available: {available})")), "the credit before a first check: {}", page.body);
+    assert!(page.contains("value=\"echeck\" checked"), "the e-check covers it and is chosen");
+    assert!(!page.contains("id=\"credit-short\""));
+
+    // A cart dearer than the credit: the page says so before submitting and chooses cash.
+    let dear_price = shop::money::to_input(line + 100, "EUR");
+    let dear = app.stocked_offer(&w.seller, "Acme", "P20", &dear_price, 5).await;
+    shopper.submit(&format!("/catalog/{dear}"), "/cart/add", &[("offer", &dear), ("quantity", "1")]).await;
+    let page = shopper.get("/checkout").await;
+    assert!(page.contains("id=\"credit-short\""), "{}", page.body);
+    assert!(page.contains("value=\"cash\" checked"));
+    // Cash on delivery goes through.
+    let placed = shopper.check_out(&[("slot", "morning"), ("date", ""), ("payment", "cash")]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    assert!(placed.contains("Cash on delivery"), "{}", placed.body);
+}

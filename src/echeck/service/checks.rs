@@ -10,6 +10,7 @@ use super::ledger::{Hold, check_event, insert_hold, office_account, post_entries
 use super::{EcheckError, Result, open_shopper_account, settings, shopper_account};
 use crate::accounts::UserId;
 use crate::db::DbConnection;
+use crate::money;
 use crate::web::idempotency::IdempotencyKey;
 
 /// What a buyer asks the e-check site for (seed 003: the check issuing demand).
@@ -91,7 +92,8 @@ pub fn issue(conn: &mut DbConnection, req: &IssueRequest, at: NaiveDateTime) -> 
         expires_at: check.expires_at,
     };
     insert_hold(conn, &hold, at)?;
-    check_event(conn, &check.id, Some(&req.buyer), "issued", &format!("{} for {}", check.amount, check.reference), at)?;
+    let detail = format!("{} for {}", money::format(check.amount, &check.currency), check.reference);
+    check_event(conn, &check.id, Some(&req.buyer), "issued", &detail, at)?;
     Ok(check)
 }
 
@@ -164,7 +166,8 @@ pub fn demand_payment(
     if repo::set_check_state(conn, &check.id, CheckState::Issued, CheckState::Paid, Some(paid), at)? != 1 {
         return Err(refusal_now(conn, &check.id, at)?.into());
     }
-    let detail = if paid == check.amount { format!("{paid}") } else { format!("{paid} of {}", check.amount) };
+    let m = |amount: i64| money::format(amount, &check.currency);
+    let detail = if paid == check.amount { m(paid) } else { format!("{} of {}", m(paid), m(check.amount)) };
     check_event(conn, &check.id, actor, "paid", &detail, at)?;
     Ok(Check { state: CheckState::Paid, paid_amount: Some(paid), updated_at: at, ..check })
 }

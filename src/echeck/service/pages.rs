@@ -146,8 +146,29 @@ pub fn accounts_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Ledg
     Ok(pager.split(repo::accounts_page(conn, pager.fetch(), pager.offset())?))
 }
 
-pub fn ledger_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<Transfer>> {
-    Ok(pager.split(repo::transfers_page(conn, pager.fetch(), pager.offset())?))
+/// A transfer as the ledger page lists it: with the owners of the two accounts by name.
+pub struct LedgerLine {
+    pub transfer: Transfer,
+    pub from: String,
+    pub to: String,
+}
+
+pub fn ledger_page(conn: &mut DbConnection, pager: Pager) -> Result<Paged<LedgerLine>> {
+    let transfers = pager.split(repo::transfers_page(conn, pager.fetch(), pager.offset())?);
+    let mut ids: Vec<LedgerAccountId> =
+        transfers.rows.iter().flat_map(|t| [t.debit_account_id.clone(), t.credit_account_id.clone()]).collect();
+    ids.sort();
+    ids.dedup();
+    let accounts = repo::accounts_by_ids(conn, &ids)?;
+    let labels: BTreeMap<LedgerAccountId, String> =
+        accounts.iter().map(|a| a.id.clone()).zip(owner_labels(conn, &accounts)?).collect();
+    let label = |id: &LedgerAccountId| labels.get(id).cloned().unwrap_or_else(|| "an unknown account".into());
+    let rows = transfers
+        .rows
+        .into_iter()
+        .map(|t| LedgerLine { from: label(&t.debit_account_id), to: label(&t.credit_account_id), transfer: t })
+        .collect();
+    Ok(Paged { rows, number: transfers.number, has_next: transfers.has_next })
 }
 
 /// One account in the administrators' list, with who owns it and its lapsed holds.
@@ -183,6 +204,18 @@ pub fn office_payments(
 }
 
 // ---- shoppers ----
+
+/// What a shopper can pay by e-check now: the available credit of their account, or the credit line
+/// their first check will open it with. Lapsed holds count as released, as on their /echeck page.
+pub fn available_credit(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<i64> {
+    match shopper_account(conn, user)? {
+        Some(account) => {
+            let held = account.held - lapsed_held(conn, &account.id, at)?;
+            Ok(rules::available(account.balance, account.credit_line, held))
+        }
+        None => Ok(settings(conn)?.default_credit_line),
+    }
+}
 
 /// A shopper's /echeck page. A shopper who has not paid by e-check yet has no account: the page
 /// shows the one their first check will open, and writes nothing.

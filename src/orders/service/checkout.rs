@@ -46,6 +46,16 @@ pub struct CheckoutPlan {
     pub cart: Cart,
     pub groups: Vec<OfficeGroup>,
     pub problems: Vec<Refusal>,
+    /// What the shopper can pay by e-check now (see `echeck::available_credit`), where the page
+    /// shows it; placing the orders checks the credit itself.
+    pub credit: Option<i64>,
+}
+
+impl CheckoutPlan {
+    /// Whether the e-check credit covers the whole cart (as far as the plan knows).
+    pub fn credit_covers(&self) -> bool {
+        self.credit.is_none_or(|credit| credit >= self.cart.total())
+    }
 }
 
 /// Groups the shopper's cart by selling office and says what stands in the way.
@@ -71,7 +81,7 @@ pub fn checkout_plan(conn: &mut DbConnection, user: &UserId, currency: &str) -> 
             None => problems.push(Refusal::NoOffice { name: row.name().to_owned() }),
         }
     }
-    Ok(CheckoutPlan { cart, groups: groups.into_values().collect(), problems })
+    Ok(CheckoutPlan { cart, groups: groups.into_values().collect(), problems, credit: None })
 }
 
 /// The carriers that take orders now, for the checkout's and the seller's choice.
@@ -81,7 +91,8 @@ pub fn active_carriers(conn: &mut DbConnection) -> Result<Vec<Carrier>> {
 
 /// What the checkout page shows: the plan of the orders it will place, and the carriers.
 pub fn checkout_view(conn: &mut DbConnection, user: &UserId, currency: &str) -> Result<(CheckoutPlan, Vec<Carrier>)> {
-    Ok((checkout_plan(conn, user, currency)?, active_carriers(conn)?))
+    let credit = echeck::available_credit(conn, user, crate::db::now())?;
+    Ok((CheckoutPlan { credit: Some(credit), ..checkout_plan(conn, user, currency)? }, active_carriers(conn)?))
 }
 
 /// The checkout form as sent.

@@ -276,10 +276,8 @@ pub fn ship(
     if let Some(code) = &order.check_code {
         echeck::change_carrier(conn, code, &office.id, &carrier.code, Some(seller), at)?;
         let check = echeck::demand_payment(conn, code, &office.id, None, Some(seller), at)?;
-        note.push_str(&format!(
-            "; payment of {} demanded on e-check {code}",
-            check.paid_amount.unwrap_or(check.amount)
-        ));
+        let paid = crate::money::format(check.paid_amount.unwrap_or(check.amount), &check.currency);
+        note.push_str(&format!("; payment of {paid} demanded on e-check {code}"));
     }
     repo::set_carrier(conn, &order.id, &carrier.code)?;
     let order = Order { carrier_code: carrier.code.clone(), ..order };
