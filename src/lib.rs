@@ -65,12 +65,24 @@ pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
     Ok((db, first))
 }
 
+/// The accounts module's e-mails go out through the outbox, in the caller's transaction.
+fn account_letter(conn: &mut db::DbConnection, letter: &accounts::ResetLetter) -> Result<(), db::DbError> {
+    let mail = notify::NewMail {
+        to: letter.to.clone(),
+        subject: letter.subject.clone(),
+        body: letter.body.clone(),
+        topic: "account".into(),
+    };
+    notify::enqueue(conn, &[mail], db::now())
+}
+
 /// The one attempt limiter, with each module's limits for the secrets people type there.
 pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
     let login = accounts::login_policy(config.login_attempts_per_account, config.login_attempts_per_address);
     Arc::new(
         AttemptLimiter::new(&config.secret_key)
             .with(accounts::LOGIN, login)
+            .with(accounts::PASSWORD_RESET, accounts::reset_policy())
             .with(echeck::CHECK_ID, echeck::check_id_policy()),
     )
 }
@@ -194,6 +206,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         notify::SECTIONS,
     ]));
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
+    let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
     let server = HttpServer::new(move || {
@@ -203,6 +216,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(facts.clone())
             .app_data(limiter_data.clone())
             .app_data(login_hooks.clone())
+            .app_data(account_mail.clone())
             .app_data(navigation.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
@@ -234,6 +248,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let jobs = [
         web::jobs(limiter),
         accounts::jobs(config.session_idle, config.session_absolute),
+        accounts::reset_jobs(),
         echeck::jobs(),
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),

@@ -159,3 +159,14 @@ impl std::fmt::Debug for LoginRecord {
         f.debug_struct("LoginRecord").field("id", &self.id).field("suspended", &self.suspended).finish_non_exhaustive()
     }
 }
+
+/// A link that resets a forgotten password, as stored: the SHA-256 of its secret, never the secret.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::password_resets)]
+pub struct PasswordReset {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::*;
 use crate::db::DbConnection;
-use crate::db::schema::{account_events, delivery_addresses, sessions, user_roles, users};
+use crate::db::schema::{account_events, delivery_addresses, password_resets, sessions, user_roles, users};
 use crate::db::sql::Sql;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -248,4 +248,57 @@ pub fn delivery_addresses(
 
 pub fn delivery_address(conn: &mut DbConnection, id: &DeliveryAddressId) -> QueryResult<Option<String>> {
     crate::db::unique(delivery_addresses::table.find(id).select(delivery_addresses::address), conn)
+}
+
+// ---- password resets ----
+
+pub fn insert_password_reset(conn: &mut DbConnection, row: &PasswordReset) -> QueryResult<usize> {
+    diesel::insert_into(password_resets::table).values(row).execute(conn)
+}
+
+/// Takes a reset link for its one use: only while it is unused and unexpired. The user it
+/// resets, or None when the link is unknown, used or expired.
+pub fn use_password_reset(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<UserId>> {
+    let open = password_resets::table
+        .filter(password_resets::token_hash.eq(token_hash))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now));
+    let user: Option<UserId> = open.select(password_resets::user_id).first(conn).optional()?;
+    if user.is_none() {
+        return Ok(None);
+    }
+    let taken = diesel::update(open).set(password_resets::used_at.eq(now)).execute(conn)?;
+    Ok(if taken == 1 { user } else { None })
+}
+
+/// The user an open reset link is for, without using it (the page with the form).
+pub fn open_password_reset(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<UserId>> {
+    password_resets::table
+        .filter(password_resets::token_hash.eq(token_hash))
+        .filter(password_resets::used_at.is_null())
+        .filter(password_resets::expires_at.gt(now))
+        .select(password_resets::user_id)
+        .first(conn)
+        .optional()
+}
+
+/// Ends every other open link of the user (a reset or a new password makes them moot).
+pub fn close_password_resets(conn: &mut DbConnection, user: &UserId, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table.filter(password_resets::user_id.eq(user)).filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(now))
+    .execute(conn)
+}
+
+pub fn delete_password_resets_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(password_resets::table.filter(password_resets::expires_at.lt(cutoff))).execute(conn)
 }

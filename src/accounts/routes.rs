@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::identify::{CurrentUser, LoginHooks};
 use super::model::{PersonalData, Role, UserId};
+use super::reset::AccountMail;
 use super::service::{AccountError, Accounts, Registration};
 use super::views::*;
 use crate::error::AppError;
@@ -37,6 +38,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account", web::post().to(update_account))
         .route("/account/password", web::get().to(password_form))
         .route("/account/password", web::post().to(change_password))
+        .route("/password/forgot", web::get().to(forgot_form))
+        .route("/password/forgot", web::post().to(forgot))
+        .route("/password/reset/{token}", web::get().to(reset_form))
+        .route("/password/reset/{token}", web::post().to(reset))
         .route("/admin/users", web::get().to(admin_users))
         .route("/admin/users/{id}", web::get().to(admin_user))
         .route("/admin/users/{id}/roles", web::post().to(grant_role))
@@ -123,6 +128,8 @@ async fn register(
 #[serde(default)]
 struct LoginQuery {
     next: String,
+    /// Set when a reset link has just changed the password.
+    changed: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -140,7 +147,14 @@ async fn login_form(page: FormPage, query: web::Query<LoginQuery>) -> Result<Htt
     if page.user.is_some() {
         return Ok(see_other(if next.is_empty() { "/" } else { &next }));
     }
-    render(&LoginPage { l: page.l, email: String::new(), next, error: String::new() })
+    let mut l = page.l;
+    if query.changed.is_some() {
+        l.flashes.push(crate::web::flash::Flash {
+            kind: "ok".into(),
+            text: "Your password is changed. Log in with it.".into(),
+        });
+    }
+    render(&LoginPage { l, email: String::new(), next, error: String::new() })
 }
 
 /// One message for an unknown e-mail and a wrong password: the page must not tell which.
@@ -182,6 +196,79 @@ async fn logout(session: Session) -> HttpResponse {
     let mut to = see_other("/");
     let _ = to.add_cookie(&crate::web::layout::cart_badge(0));
     to
+}
+
+// ---- forgotten passwords ----
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ForgotForm {
+    email: String,
+}
+
+async fn forgot_form(page: FormPage) -> Result<HttpResponse, AppError> {
+    render(&ForgotPage { l: page.l, email: String::new(), errors: FieldErrors::new(), sent: false })
+}
+
+async fn forgot(
+    accounts: AccountsData,
+    mail: web::Data<AccountMail>,
+    req: HttpRequest,
+    page: FormPage,
+    form: web::Form<ForgotForm>,
+) -> Result<HttpResponse, AppError> {
+    let email = form.into_inner().email;
+    let client = req.peer_addr().map(|a| a.ip());
+    let (status, errors, sent) = match accounts.request_reset(&email, client, mail.get_ref().clone()).await {
+        Ok(()) => (StatusCode::OK, FieldErrors::new(), true),
+        Err(AccountError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
+        Err(AccountError::Throttled(wait)) => {
+            let errors = FieldErrors::with("email", crate::error::wait_message(wait));
+            (StatusCode::TOO_MANY_REQUESTS, errors, false)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    render_status(status, &ForgotPage { l: page.l, email, errors, sent })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ResetForm {
+    new_password: String,
+    new_password_again: String,
+}
+
+async fn reset_form(
+    accounts: AccountsData,
+    page: FormPage,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let closed = !accounts.reset_link_open(&token).await?;
+    let status = if closed { StatusCode::GONE } else { StatusCode::OK };
+    render_status(status, &ResetPage { l: page.l, token, errors: FieldErrors::new(), closed })
+}
+
+async fn reset(
+    accounts: AccountsData,
+    session: Session,
+    page: FormPage,
+    token: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> Result<HttpResponse, AppError> {
+    let (token, form) = (token.into_inner(), form.into_inner());
+    let page_of = |errors, closed| ResetPage { l: page.l.clone(), token: token.clone(), errors, closed };
+    match accounts.reset_password_by_link(&token, form.new_password, form.new_password_again).await {
+        Ok(()) => {
+            // The session of whoever used the link ends with all the others; the login page
+            // says what happened from its address (no session to carry a message).
+            auth::log_out(&session);
+            Ok(see_other("/login?changed=1"))
+        }
+        Err(AccountError::Invalid(errors)) => render_status(StatusCode::UNPROCESSABLE_ENTITY, &page_of(errors, false)),
+        Err(AccountError::Refused(_)) => render_status(StatusCode::GONE, &page_of(FieldErrors::new(), true)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- the user's own account ----

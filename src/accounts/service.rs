@@ -362,9 +362,9 @@ pub fn purge_expired_sessions(conn: &mut DbConnection, idle: Duration, absolute:
 /// Accounts as the web pages use them: database, password hashing and the attempt limiter together.
 #[derive(Clone)]
 pub struct Accounts {
-    db: Db,
-    passwords: Passwords,
-    limiter: Arc<AttemptLimiter>,
+    pub(super) db: Db,
+    pub(super) passwords: Passwords,
+    pub(super) limiter: Arc<AttemptLimiter>,
 }
 
 /// A registration form as typed.

@@ -106,3 +106,24 @@ pub struct AdminUserPage {
     pub record: UserRecord,
     pub is_self: bool,
 }
+
+#[derive(Template)]
+#[template(path = "accounts/forgot.html")]
+pub struct ForgotPage {
+    pub l: Layout,
+    pub email: String,
+    pub errors: FieldErrors,
+    /// The request went through: the page says what happens next (the same whether or not an
+    /// account has the address).
+    pub sent: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset.html")]
+pub struct ResetPage {
+    pub l: Layout,
+    pub token: String,
+    pub errors: FieldErrors,
+    /// The link is used, expired or unknown: the page says so instead of showing the form.
+    pub closed: bool,
+}

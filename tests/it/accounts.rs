@@ -435,3 +435,83 @@ async fn staff_land_on_their_dashboard_and_shoppers_on_the_shop() {
     let shopper = app.shopper().await;
     assert_eq!(app.browser().log_in(&shopper.email, &shopper.password).await.path(), "/");
 }
+
+/// The link in the newest reset e-mail to `to`.
+fn reset_link(app: &TestApp, to: &str) -> String {
+    let mail = app.outbox().into_iter().rev().find(|m| m.recipient == to && m.topic == "account").expect("reset mail");
+    let start = mail.body.find("/password/reset/").expect("link");
+    mail.body[start..].split_whitespace().next().expect("path").to_owned()
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let elsewhere = app.logged_in(&person).await;
+    let b = app.browser();
+    assert!(b.get("/login").await.contains("href=\"/password/forgot\""), "the login page offers it");
+
+    // The same answer for an account and for an address nobody has; a mail only for the account.
+    let known = b.submit("/password/forgot", "/password/forgot", &[("email", &person.email.to_uppercase())]).await;
+    let unknown = b.submit("/password/forgot", "/password/forgot", &[("email", "nobody@example.com")]).await;
+    assert_eq!((known.status, unknown.status), (StatusCode::OK, StatusCode::OK));
+    let answer = |p: &Page, email: &str| p.body.replace(email, "X").replace(&email.to_uppercase(), "X");
+    let strip = |s: String| {
+        s.split("id=\"sent\"").nth(1).unwrap_or_default().split("</section>").next().unwrap_or_default().to_owned()
+    };
+    assert_eq!(strip(answer(&known, &person.email)), strip(answer(&unknown, "nobody@example.com")));
+    assert!(app.outbox().iter().all(|m| m.recipient != "nobody@example.com"));
+    let link = reset_link(&app, &person.email);
+    let token = link.trim_start_matches("/password/reset/");
+    assert_eq!(token.len(), 32, "128 random bits");
+    let stored: Vec<String> = app.query(|c| {
+        shop::db::schema::password_resets::table.select(shop::db::schema::password_resets::token_hash).load(c)
+    });
+    assert!(!stored.iter().any(|h| h == token), "kept hashed");
+
+    // A weak password comes back next to its field; a good one is set and ends every session.
+    let weak = b.submit(&link, &link, &[("new_password", "short"), ("new_password_again", "short")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.field_error("new_password").is_some());
+    let new = "a-brand-new-passphrase";
+    let done = b.submit(&link, &link, &[("new_password", new), ("new_password_again", new)]).await;
+    assert_eq!(done.path(), "/login?changed=1", "{}", done.body);
+    assert!(done.contains("Your password is changed"));
+    assert_eq!(elsewhere.get("/account").await.path(), "/login?next=%2Faccount", "every session ended");
+    assert_eq!(app.browser().log_in(&person.email, &person.password).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.browser().log_in(&person.email, new).await.status, StatusCode::OK);
+
+    // Used once: the link is closed now.
+    let again = b.get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(again.contains("Ask for a new one"));
+}
+
+#[tokio::test]
+async fn an_expired_reset_link_is_refused_and_requests_are_limited() {
+    use shop::db::schema::password_resets;
+    let app = spawn_app().await;
+    let person = app.shopper().await;
+    let b = app.browser();
+    b.submit("/password/forgot", "/password/forgot", &[("email", &person.email)]).await;
+    let link = reset_link(&app, &person.email);
+    let past = shop::db::now() - chrono::Duration::minutes(1);
+    app.query(|c| diesel::update(password_resets::table).set(password_resets::expires_at.eq(past)).execute(c));
+    assert_eq!(b.get(&link).await.status, StatusCode::GONE, "an hour, not more");
+    let late = b
+        .submit("/login", &link, &[("new_password", "another-long-one"), ("new_password_again", "another-long-one")])
+        .await;
+    assert_eq!(late.status, StatusCode::GONE);
+    assert_eq!(app.browser().log_in(&person.email, &person.password).await.status, StatusCode::OK, "unchanged");
+
+    // Three links an hour for one address (two more here), then a wait, said next to the field.
+    for _ in 0..2 {
+        let page = b.submit("/password/forgot", "/password/forgot", &[("email", &person.email)]).await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let limited = b.submit("/password/forgot", "/password/forgot", &[("email", &person.email)]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.field_error("email").is_some_and(|e| e.contains("Wait")), "{}", limited.body);
+    assert_eq!(limited.input_value("email").as_deref(), Some(person.email.as_str()), "the address stays");
+    assert_eq!(app.outbox().iter().filter(|m| m.recipient == person.email).count(), 3);
+}
