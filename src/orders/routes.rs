@@ -100,6 +100,8 @@ async fn cart_page(
     }
     let status = if bad_line.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let units = u32::try_from(cart.units()).unwrap_or(u32::MAX);
+    // This page's own header counts the cart as it is now, not as the request's cookie had it.
+    l.cart_items = units;
     let mut page = render_status(status, &CartPage { l, cart, logged_in, bad_line })?;
     page.add_cookie(&cart_badge(units)).map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
     Ok(page)

@@ -73,15 +73,21 @@ impl Layout {
 
     /// The "Log in" link's address, bringing the user back here afterwards.
     pub fn login_href(&self) -> String {
-        match self.here.as_str() {
-            "" | "/" => "/login".into(),
-            here if here.starts_with("/login") || here.starts_with("/register") || here.starts_with("/password") => {
-                "/login".into()
-            }
-            here => {
-                format!("/login?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
-            }
+        self.coming_back("/login")
+    }
+
+    /// The "Register" link's address, bringing the new user back here afterwards.
+    pub fn register_href(&self) -> String {
+        self.coming_back("/register")
+    }
+
+    fn coming_back(&self, to: &str) -> String {
+        let here = self.here.as_str();
+        let pointless = ["/login", "/register", "/password", "/logout"].iter().any(|p| here.starts_with(p));
+        if here.is_empty() || here == "/" || pointless {
+            return to.to_owned();
         }
+        format!("{to}?next={}", url::form_urlencoded::byte_serialize(here.as_bytes()).collect::<String>())
     }
 
     fn of(user: Option<&Identity>, csrf: String, flashes: Vec<Flash>) -> Layout {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-fn shop(dir: &std::path::Path, database_url: &str) -> Command {
+pub(crate) fn shop(dir: &std::path::Path, database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shop"));
     cmd.env_clear()
         .env("SHOP_DATA_DIR", dir)
@@ -18,7 +18,7 @@ fn shop(dir: &std::path::Path, database_url: &str) -> Command {
 }
 
 /// Starts `shop serve`, reads what it prints up to the logins, checks it answers, stops it with SIGTERM.
-fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<String> {
+pub(crate) fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<String> {
     let mut child = shop(dir, database_url).stdout(Stdio::piped()).spawn().expect("start shop");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();

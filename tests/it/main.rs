@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod architecture;
+mod browser;
 mod catalog;
 mod cli;
 mod db;

@@ -1,0 +1,114 @@
+// The browser suite: a visitor registers from the cart, checks out and finds the order; the
+// salesperson confirms and ships it. Each journey runs at a phone and a desktop width in Debian's
+// Chromium; every page on the way must pass axe-core with no serious or critical violation and
+// must not hide anything off-screen. Needs a running shop with demo data:
+//   SHOP_URL=http://127.0.0.1:18990 SHOP_DATA_DIR=<its data folder> npm test   (see .ci/run)
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import { BASE, WIDTHS, browser, logIn, layoutProblems } from "./lib.mjs";
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const logins = Object.fromEntries(
+  fs.readFileSync(`${process.env.SHOP_DATA_DIR || "data"}/demo-logins.txt`, "utf8")
+    .split("\n")
+    .map((line) => line.match(/^demo (\w+): (\S+) (\S+)$/))
+    .filter(Boolean)
+    .map((m) => [m[1], [m[2], m[3]]]),
+);
+
+let chromium;
+before(async () => { chromium = await browser(); });
+after(async () => { await chromium?.close(); });
+
+// axe-core and the layout checks on the page as it is now.
+async function checkPage(page, label) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(result, [], `${label} ${page.url()}: axe-core`);
+  assert.deepEqual(await layoutProblems(page), [], `${label} ${page.url()}: layout`);
+}
+
+async function go(page, label, action) {
+  await Promise.all([page.waitForNavigation(), action()]);
+  await checkPage(page, label);
+}
+
+// The salesperson's first offer in stock: the shopper buys it, so the salesperson can ship it.
+async function salespersonsOffer(viewport) {
+  const ctx = await chromium.newContext({ viewport });
+  const page = await ctx.newPage();
+  await logIn(page, ...logins.salesperson);
+  await page.goto(`${BASE}/sell/offers`);
+  const code = await page.evaluate(() => {
+    for (const row of document.querySelectorAll("table tbody tr")) {
+      const link = row.querySelector("td a[href^='/catalog/']");
+      if (link && !row.innerText.includes("sold out") && !row.innerText.includes("withdrawn")) return link.innerText.trim();
+    }
+    return null;
+  });
+  await ctx.close();
+  assert.ok(code, "the demo salesperson has an offer in stock");
+  return code;
+}
+
+for (const [width, viewport] of Object.entries(WIDTHS)) {
+  test(`a visitor registers from the cart, checks out, and the salesperson ships (${width})`, async () => {
+    const code = await salespersonsOffer(viewport);
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+
+    // The visitor finds the product and puts it into the cart.
+    await page.goto(`${BASE}/catalog`);
+    await checkPage(page, width);
+    await page.goto(`${BASE}/catalog/${code}`);
+    await checkPage(page, width);
+    const row = page.locator("tr.asked");
+    await go(page, width, () => row.getByRole("link", { name: "Add to cart" }).or(row.getByRole("button", { name: "Add to cart" })).first().click());
+    if (new URL(page.url()).pathname === "/cart/add") {
+      await go(page, width, () => page.locator("main form button[type=submit]").click());
+    }
+    assert.match(page.url(), /\/cart\?added=/);
+    assert.ok(await page.locator(".badge").isVisible(), "the header counts the cart");
+
+    // Registering from the cart comes back to the checkout, with the cart.
+    await go(page, width, () => page.locator("main").getByRole("link", { name: "register", exact: true }).click());
+    const email = `browser-${width}-${Date.now()}@example.com`;
+    await page.fill("#email", email);
+    await page.fill("#password", "a-long-browser-password");
+    await page.fill("#password_again", "a-long-browser-password");
+    await page.fill("#full_name", "Bruno Browser");
+    await page.fill("#postal_address", "5 Window Lane\n10115 Sampletown");
+    await page.fill("#phone", "+1 555 0100 400");
+    await go(page, width, () => page.locator("main button[type=submit]").click());
+    assert.equal(new URL(page.url()).pathname, "/checkout", "registering from the cart leads on to the checkout");
+    assert.ok(await page.getByText(/available:/).isVisible(), "the checkout shows the e-check credit");
+
+    // The order is placed and found under Orders.
+    await go(page, width, () => page.locator("main form button[type=submit]").click());
+    const number = (await page.locator("h1 code").innerText()).trim();
+    assert.match(number, /^\S{5}-\S{5}$/);
+    await go(page, width, () => page.locator("header").getByRole("link", { name: "Orders" }).click());
+    assert.ok(await page.getByText(number).isVisible(), "the order is listed");
+
+    // The salesperson confirms the price and ships it.
+    const sellerCtx = await chromium.newContext({ viewport, bypassCSP: true });
+    const seller = await sellerCtx.newPage();
+    await logIn(seller, ...logins.salesperson);
+    assert.equal(new URL(seller.url()).pathname, "/sell", "staff land on their dashboard");
+    await seller.goto(`${BASE}/sell/orders/${number}`);
+    await checkPage(seller, width);
+    await go(seller, width, () => seller.getByRole("button", { name: "Confirm the price" }).click());
+    await go(seller, width, () => seller.getByRole("button", { name: "Ship" }).click());
+    assert.match(await seller.locator("#state").innerText(), /shipped|on its way/i);
+    await sellerCtx.close();
+    await ctx.close();
+  });
+}
