@@ -19,7 +19,7 @@ use crate::web::flash::Flash;
 use crate::web::forms::{Rejection, ending};
 use crate::web::layout::{FormPage, Layout, Page, cart_badge};
 use crate::web::pager::PageNumber;
-use crate::web::{State, flash, render, render_status, see_other};
+use crate::web::{State, flash, render, render_status, safe_next, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/cart", web::get().to(cart))
@@ -128,6 +128,8 @@ async fn cart(
 struct AddForm {
     offer: String,
     quantity: String,
+    /// The page the form was on, when a refusal should be said there (the consumables page).
+    back: String,
 }
 
 /// The "add to cart" form on a page of its own: for visitors who have no session yet (the
@@ -191,7 +193,16 @@ async fn add(
         edit_cart(&state, &session, buyer.clone(), change).await,
         // The cart page says what was added: no flash message, so no session write on this path.
         async |line| Ok(see_other(&format!("/cart?added={}", line.offer_code))),
-        async |no| add_page(&state, page.l, buyer, form, no).await,
+        async |no| match safe_next(&form.back) {
+            // Said at the top of the page the shopper was on, which lists many offers.
+            Some(back) if !no.errors.is_empty() || no.refusal.is_some() => {
+                let why = no.refusal.clone().unwrap_or_else(|| no.errors.get("quantity").to_owned());
+                let why = if why.is_empty() { "it cannot be added now.".to_owned() } else { why };
+                flash::error(&session, &format!("Not added to your cart (offer {}): {why}", form.offer.trim()));
+                Ok(see_other(back))
+            }
+            _ => add_page(&state, page.l, buyer, form, no).await,
+        },
     )
     .await
 }

@@ -434,6 +434,20 @@ async fn consumables_show_only_what_fits_registered_equipment() {
     assert!(page.contains("Toner T2") && !page.contains("Toner T1") && !page.contains("Toner T3"));
     assert!(page.contains("<h2>Acme P200</h2>") && page.contains("<h2>Other X1</h2>"));
     assert_eq!(app.browser().get("/consumables").await.path(), "/login?next=%2Fconsumables");
+
+    // A refused addition is said on the consumables page, not on a page of its own.
+    let code = card_codes(&page)[0].clone();
+    assert!(page.contains("name=\"back\" value=\"/consumables\""));
+    let back =
+        c.submit("/consumables", "/cart/add", &[("offer", &code), ("quantity", "0"), ("back", "/consumables")]).await;
+    assert_eq!(back.path(), "/consumables", "{}", back.body);
+    assert!(back.contains("Not added to your cart") && back.contains("flash error"), "{}", back.body);
+    // A way back that leaves the site is not followed.
+    let other = c
+        .submit("/consumables", "/cart/add", &[("offer", &code), ("quantity", "0"), ("back", "//evil.example/")])
+        .await;
+    assert_eq!(other.path(), "/cart/add");
+    assert_eq!(other.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
