@@ -65,6 +65,26 @@ pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
     Ok((db, first))
 }
 
+/// Shoppers know a seller by their selling office's name.
+fn office_names(
+    conn: &mut db::DbConnection,
+    sellers: &[accounts::UserId],
+) -> Result<std::collections::HashMap<accounts::UserId, String>, db::DbError> {
+    let mut names = std::collections::HashMap::new();
+    for seller in sellers {
+        match echeck::office_of(conn, seller) {
+            Ok(Some(office)) => {
+                names.insert(seller.clone(), office.name);
+            }
+            Ok(None) => {}
+            Err(echeck::EcheckError::Db(e)) => return Err(e),
+            // Nothing but the database can fail here; a name is not worth failing the page for.
+            Err(_) => {}
+        }
+    }
+    Ok(names)
+}
+
 /// The accounts module's e-mails go out through the outbox, in the caller's transaction.
 fn account_letter(conn: &mut db::DbConnection, letter: &accounts::ResetLetter) -> Result<(), db::DbError> {
     let mail = notify::NewMail {
@@ -206,6 +226,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         notify::SECTIONS,
     ]));
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
+    let seller_names = aw::Data::new(catalog::SellerNames(Arc::new(office_names)));
     let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
@@ -217,6 +238,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(limiter_data.clone())
             .app_data(login_hooks.clone())
             .app_data(account_mail.clone())
+            .app_data(seller_names.clone())
             .app_data(navigation.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))

@@ -142,6 +142,7 @@ impl Offer {
 pub struct OfferTerms {
     pub id: OfferId,
     pub code: String,
+    pub seller_id: UserId,
     pub price: i64,
     pub currency: String,
     pub stock: i64,
@@ -179,6 +180,8 @@ pub struct OfferCard {
     pub seller_id: UserId,
     /// The product's first characteristics, as one line.
     pub summary: String,
+    /// Offers of the product on sale; the card shows the lead one (the cheapest in stock).
+    pub offers: i64,
 }
 
 impl OfferCard {

@@ -515,6 +515,7 @@ fn escape_like(s: &str) -> String {
 /// FROM and WHERE of a search: active offers joined to their products.
 fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
     sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
+    lead_offer_only(sql, f.filter.price_min, f.filter.price_max);
     if let Some(kind) = f.kind {
         sql.push(" AND o.kind_id = ").bind(Bind::Text(kind.to_string()));
     }
@@ -567,12 +568,29 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
     }
 }
 
-/// The columns of a `CardRow`, from `offers o` joined to `products p`.
-const CARD_COLUMNS: &str =
-    "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, o.sold, o.seller_id";
+/// One card per product: of a product's offers on sale (within the price range asked), only its
+/// lead offer passes, the cheapest one in stock (or the cheapest, when all are sold out). A
+/// scalar subquery per candidate, over `offers_by_product`: the search still walks the price
+/// index and stops after a page.
+fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>) {
+    sql.push(" AND o.id = (SELECT l.id FROM offers l WHERE l.product_id = o.product_id AND l.withdrawn_at IS NULL");
+    if let Some(min) = price_min {
+        sql.push(" AND l.price >= ").bind(Bind::Int(min));
+    }
+    if let Some(max) = price_max {
+        sql.push(" AND l.price <= ").bind(Bind::Int(max));
+    }
+    sql.push(" ORDER BY CASE WHEN l.stock > 0 THEN 0 ELSE 1 END, l.price, l.code LIMIT 1)");
+}
+
+/// The columns of a `CardRow`, from `offers o` joined to `products p`: the lead offer, its product,
+/// and how many offers of the product are on sale.
+const CARD_COLUMNS: &str = "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, \
+     o.sold, o.seller_id, \
+     (SELECT COUNT(*) FROM offers c WHERE c.product_id = o.product_id AND c.withdrawn_at IS NULL) AS offers";
 
 /// The SQL types of `CARD_COLUMNS`, in their order.
-type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text);
+type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text, BigInt);
 
 /// A row of `CARD_COLUMNS`, read by position: the fields are in the columns' order.
 #[derive(Queryable)]
@@ -588,6 +606,8 @@ pub struct CardRow {
     pub stock: i64,
     pub sold: i64,
     pub seller_id: UserId,
+    /// Offers of the product on sale.
+    pub offers: i64,
 }
 
 /// One page of offers matching the filter, and the first offer of the next page if there is one.
@@ -629,8 +649,8 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
 /// The shop's best-selling offers, as cards. The LIMIT is a constant in the SQL (see `db::unique`).
 pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
-    sql.push(CARD_COLUMNS)
-        .push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL")
-        .push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
+    sql.push(CARD_COLUMNS).push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
+    lead_offer_only(&mut sql, None, None);
+    sql.push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
     sql.load_as::<CardColumns, _>(conn)
 }

@@ -76,6 +76,7 @@ async fn search(state: State, facts: web::Data<Facts>, page: Page, req: HttpRequ
 async fn product(
     state: State,
     facts: web::Data<Facts>,
+    names: Option<web::Data<service::SellerNames>>,
     page: Page,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
@@ -87,7 +88,11 @@ async fn product(
     let can_sell = page.user.as_ref().is_some_and(|u| u.has_role(crate::accounts::Role::Salesperson));
     let can_buy = page.user.as_ref().is_none_or(|u| u.has_role(crate::accounts::Role::Shopper));
     let facts = facts.into_inner();
-    let p = state.db.read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_ref())).await?;
+    let names = names.map(|n| n.get_ref().clone());
+    let p = state
+        .db
+        .read(move |c| service::product_page(c, &facts, &code.to_uppercase(), viewer.as_ref(), names.as_ref()))
+        .await?;
     render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
@@ -190,7 +195,7 @@ async fn new_offer_page(
         }
         NewOfferTarget::Product(code) => {
             let facts = facts.clone().into_inner();
-            let page = state.db.read(move |c| service::product_page(c, &facts, &code, None)).await?;
+            let page = state.db.read(move |c| service::product_page(c, &facts, &code, None, None)).await?;
             (None, Some((page.asked, page.facts.product.clone())))
         }
     };

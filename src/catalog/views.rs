@@ -67,10 +67,11 @@ impl SearchPage {
         let shown = self.result.cards.rows.len() as i64;
         let first = (self.filter.page - 1) * rules::PAGE_SIZE + 1;
         match (self.filter.page, self.result.cards.has_next, shown) {
-            (_, _, 0) => "No offers match".into(),
-            (1, false, 1) => "1 offer".into(),
-            (1, false, n) => format!("{n} offers"),
-            (_, _, n) => format!("Offers {first}–{}", first + n - 1),
+            (_, _, 0) => "No products match".into(),
+            (1, false, 1) => "1 product".into(),
+            (1, false, n) => format!("{n} products"),
+            (_, true, n) => format!("Products {first}–{}; more on the next page", first + n - 1),
+            (_, false, n) => format!("Products {first}–{} (the last page)", first + n - 1),
         }
     }
 }

@@ -97,7 +97,7 @@ async fn pages_of_24_with_their_edges() {
     let b = app.browser();
     let first = b.get("/catalog?kind=paper").await;
     assert_eq!(card_codes(&first).len(), 24);
-    assert!(first.contains("Offers 1–24") && first.contains("Page 1"), "{}", first.body);
+    assert!(first.contains("Products 1–24") && first.contains("Page 1"), "{}", first.body);
     let before_rel = first.body.split("rel=\"next\"").next().expect("a next link");
     let next = before_rel.rsplit("href=\"").next().and_then(|s| s.split('"').next()).expect("its address");
     assert_eq!(next, "/catalog?kind=paper&#38;page=2", "the link keeps the whole search");
@@ -180,6 +180,16 @@ async fn the_product_page_lists_every_offer_cheapest_first() {
     assert!(product.contains("cpu mhz") && product.contains("2000"));
     assert!(product.contains("trade-in"));
     let _ = s;
+
+    // The catalog shows one card per product: the cheapest offer, "from" its price, and the count.
+    let catalog = app.browser().get("/catalog?kind=pc").await;
+    let cards = card_codes(&catalog);
+    assert_eq!(cards.len(), codes.len(), "still one card per product: {cards:?}");
+    assert!(!cards.contains(&codes[0]), "the dearer offer gives way to the cheaper one");
+    assert!(catalog.contains("from</span> <b>850.00 EUR</b>") && catalog.contains("2 offers</a>"), "{}", catalog.body);
+    // A price range that leaves out the cheaper offer shows the product by the dearer one.
+    let dear = app.browser().get("/catalog?kind=pc&price_min=880").await;
+    assert!(card_codes(&dear).contains(&codes[0]), "{}", dear.body);
 }
 
 #[tokio::test]

@@ -39,6 +39,7 @@ async fn an_order_lives_from_cart_to_delivery_with_each_role_on_its_pages() {
     let shopper = app.logged_in(&w.buyer).await;
     let product = shopper.get(&format!("/catalog/{code}")).await;
     assert!(product.contains("action=\"/cart/add\""), "the product page carries the form: {}", product.body);
+    assert!(product.contains(&w.office.name), "the offer names its selling office: {}", product.body);
     let cart = shopper.submit(&format!("/catalog/{code}"), "/cart/add", &[("offer", &code), ("quantity", "2")]).await;
     assert_eq!(cart.path(), format!("/cart?added={code}"));
     assert!(cart.contains("240.00 EUR") && cart.contains("Added to your cart"), "{}", cart.body);

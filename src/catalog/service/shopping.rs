@@ -57,19 +57,39 @@ pub(super) fn cards(
             stock: r.stock,
             sold: r.sold,
             seller_id: r.seller_id,
+            offers: r.offers,
         })
         .collect())
 }
 
+/// Card rows for offers with their products, one per product: its lead offer (the cheapest in
+/// stock, else the cheapest), in the order the products first appear.
 pub(super) fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
-    pairs
+    let lead_key = |o: &Offer| (o.stock == 0, o.price, o.code.clone());
+    let mut order: Vec<ProductId> = Vec::new();
+    let mut by_product: HashMap<ProductId, ((Offer, Product), i64)> = HashMap::new();
+    for (o, p) in pairs {
+        match by_product.get_mut(&p.id) {
+            Some((lead, count)) => {
+                *count += 1;
+                if lead_key(&o) < lead_key(&lead.0) {
+                    *lead = (o, p);
+                }
+            }
+            None => {
+                order.push(p.id.clone());
+                by_product.insert(p.id.clone(), ((o, p), 1));
+            }
+        }
+    }
+    order
         .into_iter()
-        .map(|(o, p)| repo::CardRow {
+        .filter_map(|id| by_product.remove(&id))
+        .map(|((o, p), offers)| repo::CardRow {
             id: o.id,
             code: o.code,
             name: p.name,
             summary: p.summary,
-
             maker: p.maker,
             model: p.model,
             price: o.price,
@@ -77,6 +97,7 @@ pub(super) fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
             stock: o.stock,
             sold: o.sold,
             seller_id: o.seller_id,
+            offers,
         })
         .collect()
 }
@@ -217,13 +238,31 @@ pub struct ProductPage {
     pub offers: Vec<PricedOffer>,
     /// The code of the offer asked for (it may have been withdrawn since).
     pub asked: String,
+    /// Who sells each offer, as shoppers know them (the selling office's name; see `SellerNames`).
+    pub sellers: HashMap<UserId, String>,
 }
+
+impl ProductPage {
+    pub fn seller_of(&self, offer: &OfferTerms) -> &str {
+        self.sellers.get(&offer.seller_id).map_or("", String::as_str)
+    }
+}
+
+/// Names the sellers of offers for shoppers. The selling offices are the e-check's registry, a
+/// module beside this one, so `lib.rs` wires the lookup in (app data).
+pub type NameSellers = dyn Fn(&mut DbConnection, &[UserId]) -> std::result::Result<HashMap<UserId, String>, crate::db::DbError>
+    + Send
+    + Sync;
+
+#[derive(Clone)]
+pub struct SellerNames(pub Arc<NameSellers>);
 
 pub fn product_page(
     conn: &mut DbConnection,
     facts: &Facts,
     code: &str,
     viewer: Option<&UserId>,
+    names: Option<&SellerNames>,
 ) -> Result<ProductPage> {
     let facts = facts.read(conn)?.product_of_offer(conn, code)?.ok_or(CatalogError::NotFound)?;
     let offers = repo::offers_of_product(conn, &facts.product.id)?;
@@ -233,7 +272,16 @@ pub fn product_page(
         .map(|o| PricedOffer { price: prices.get(&o.id).copied().unwrap_or(o.price), offer: o })
         .collect();
     offers.sort_by(|a, b| (a.price, &a.offer.code).cmp(&(b.price, &b.offer.code)));
-    Ok(ProductPage { facts, offers, asked: code.to_owned() })
+    let sellers = match names {
+        Some(names) => {
+            let mut ids: Vec<UserId> = offers.iter().map(|o| o.offer.seller_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            (names.0)(conn, &ids)?
+        }
+        None => HashMap::new(),
+    };
+    Ok(ProductPage { facts, offers, asked: code.to_owned(), sellers })
 }
 
 // ---- for orders ----
