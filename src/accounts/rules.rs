@@ -66,6 +66,14 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
     }
 }
 
+/// "s…@example.com": the first letter of the local part and the domain.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}…@{domain}", local.chars().next().unwrap_or('?')),
+        None => "…".into(),
+    }
+}
+
 pub fn check_password(password: &str, email: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(format!("Use at least {MIN_PASSWORD_CHARS} characters."));
@@ -196,6 +204,13 @@ pub fn session_needs_touch(last_seen_at: NaiveDateTime, now: NaiveDateTime) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_email_is_masked_to_its_first_letter_and_domain() {
+        assert_eq!(mask_email("sam@example.com"), "s…@example.com");
+        assert_eq!(mask_email("x@y.org"), "x…@y.org");
+        assert_eq!(mask_email("no-at-sign"), "…");
+    }
 
     fn personal() -> PersonalData {
         PersonalData {

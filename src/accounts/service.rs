@@ -177,6 +177,16 @@ pub fn users_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<User>> {
     with_roles(conn, rows)
 }
 
+/// Customers as a salesperson may tell them apart: their e-mail address masked to its first
+/// letter and its domain ("s…@example.com"). Enough to recognise whom a price was agreed with,
+/// without handing out the address (which may have changed since) or anything else.
+pub fn masked_emails_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<BTreeMap<UserId, String>> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(repo::users_by_ids(conn, ids)?.into_iter().map(|u| (u.id, rules::mask_email(&u.email))).collect())
+}
+
 /// Users from their rows, with the roles of all of them read in one query.
 fn with_roles(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<User>> {
     let ids: Vec<UserId> = rows.iter().map(|r| r.id.clone()).collect();

@@ -248,6 +248,9 @@ pub struct AgreedPrice {
     pub offer_code: String,
     pub product_name: String,
     pub currency: String,
+    /// The single customer, as their masked e-mail address ("s…@example.com"), filled in by the
+    /// prices page.
+    pub customer: Option<String>,
 }
 
 impl AgreedPrice {

@@ -368,6 +368,7 @@ pub fn customer_prices_of_seller(conn: &mut DbConnection, seller: &UserId) -> Qu
             offer_code,
             product_name,
             currency,
+            customer: None,
         })
         .collect())
 }

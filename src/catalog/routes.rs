@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::web::auth::{Authorized, SignedIn, roles};
 use crate::web::forms::{Rejection, ending};
 use crate::web::layout::{FormPage, Layout, Page};
+use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -163,10 +164,29 @@ async fn remove_equipment(
 
 type Seller = Authorized<roles::Salesperson>;
 
-async fn sell_offers(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct OffersQuery {
+    q: String,
+    sort: String,
+}
+
+async fn sell_offers(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    number: PageNumber,
+    query: web::Query<OffersQuery>,
+) -> Result<HttpResponse, AppError> {
     let id = seller.user.id.clone();
-    let (offers, kinds) = state.db.read(move |c| service::offers_page(c, &id)).await?;
-    render(&SellOffersPage { l: page.l, offers, kinds })
+    let OffersQuery { q, sort } = query.into_inner();
+    let (sort, text) = (service::OfferSort::parse(&sort), q.trim().chars().take(100).collect::<String>());
+    let pager = number.of(service::OFFERS_PAGE);
+    let found = {
+        let text = text.clone();
+        state.db.read(move |c| service::offers_page(c, &id, &text, sort, pager)).await?
+    };
+    render(&SellOffersPage { l: page.l, found, q: text, sort })
 }
 
 /// The terms a new offer's form starts with.
@@ -362,8 +382,21 @@ async fn prices_page(
     render_status(no.status(), &PricesPage { l, prices, offers, groups, form, errors: no.errors })
 }
 
-async fn prices(state: State, seller: Seller, page: FormPage) -> Result<HttpResponse, AppError> {
-    prices_page(&state, &seller, page.l, PriceForm::default(), Rejection::default()).await
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct PricesQuery {
+    /// An offer to agree a price on (the "Agree a price" link of the offers list).
+    offer: String,
+}
+
+async fn prices(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    query: web::Query<PricesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = PriceForm { offer: query.into_inner().offer.chars().take(20).collect(), ..PriceForm::default() };
+    prices_page(&state, &seller, page.l, form, Rejection::default()).await
 }
 
 async fn add_price(

@@ -145,8 +145,49 @@ pub struct EquipmentPage {
 #[template(path = "catalog/sell_offers.html")]
 pub struct SellOffersPage {
     pub l: Layout,
-    pub offers: Vec<(Offer, Product)>,
-    pub kinds: Vec<Kind>,
+    pub found: crate::catalog::OffersPage,
+    pub q: String,
+    pub sort: crate::catalog::OfferSort,
+}
+
+impl SellOffersPage {
+    /// The list's address with this text, this order and the page number to follow.
+    fn address(&self, sort: crate::catalog::OfferSort) -> String {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &self.q)
+            .append_pair("sort", sort.key())
+            .finish();
+        format!("/sell/offers?{query}")
+    }
+
+    pub fn page_prefix(&self) -> String {
+        format!("{}&page=", self.address(self.sort))
+    }
+
+    /// A column header's link: its order, or the reverse for price when it is the order already.
+    pub fn sort_href(&self, key: &str) -> String {
+        use crate::catalog::OfferSort;
+        let wanted = match OfferSort::parse(key) {
+            OfferSort::PriceUp if self.sort == OfferSort::PriceUp => OfferSort::PriceDown,
+            other => other,
+        };
+        self.address(wanted)
+    }
+
+    /// `aria-sort` for a column header.
+    pub fn aria_sort(&self, key: &str) -> &'static str {
+        use crate::catalog::OfferSort;
+        match (key, self.sort) {
+            ("price", OfferSort::PriceUp) | ("product", OfferSort::Product) => "ascending",
+            ("price", OfferSort::PriceDown) | ("stock", OfferSort::Stock) => "descending",
+            ("sold", OfferSort::Sold) | ("newest", OfferSort::Newest) => "descending",
+            _ => "none",
+        }
+    }
+
+    pub fn count_text(&self) -> String {
+        crate::web::text::count(self.found.matching as i64, "offer", "offers")
+    }
 }
 
 #[derive(Template)]

@@ -349,6 +349,8 @@ async fn a_customer_price_shows_struck_through_within_its_window() {
     assert!(page.contains("The agreed price is in place."), "{}", page.body);
     assert!(page.contains("Framework 2026"));
     assert!(!page.contains(&customer.email), "the list shows the seller's label, not the customer's data");
+    let masked = format!("{}…@example.com", &customer.email[..1]);
+    assert!(page.contains(&masked), "but tells the customer apart, masked: {}", page.body);
 
     let c = app.logged_in(&customer).await;
     let listing = c.get("/catalog?kind=pc").await;
@@ -583,4 +585,40 @@ async fn facts_kept_in_memory_follow_changes_made_through_any_instance() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("not on offer at the moment"), "{}", page.body);
     assert_eq!(visitor.get("/catalog/ZZZZZZZ").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_salesperson_searches_sorts_and_pages_their_offers() {
+    let app = spawn_app().await;
+    app.kind("paper", &[("sheets", true, "")]).await;
+    let s = seller(&app).await;
+    for i in 0..30 {
+        let model = format!("{}{i:02}", if i % 10 == 0 { "Gloss" } else { "Matt" });
+        app.offer(&s, "paper", "Papyro", &model, &[("sheets", "500")], &format!("{}", 40 - i)).await;
+    }
+    let b = app.logged_in(&s).await;
+    let first = b.get("/sell/offers").await;
+    assert!(first.contains("30 offers"), "{}", first.body);
+    let rows = |p: &Page| p.body.matches("<td class=\"first\">").count();
+    assert_eq!(rows(&first), 25, "a page of 25");
+    assert!(first.contains("rel=\"next\""));
+    let second = b.get("/sell/offers?q=&sort=newest&page=2").await;
+    assert_eq!(rows(&second), 5);
+
+    let found = b.get("/sell/offers?q=gloss").await;
+    assert!(found.contains("3 offers") && found.contains("matching “gloss”"), "{}", found.body);
+    assert_eq!(rows(&found), 3);
+
+    // Sorted by price: the cheapest (11.00, the last made) first; the header's link reverses it.
+    let cheap = b.get("/sell/offers?sort=price").await;
+    let at = |p: &Page, text: &str| p.body.find(text).unwrap_or(usize::MAX);
+    assert!(at(&cheap, "value=\"11.00\"") < at(&cheap, "value=\"12.00\""), "{}", cheap.body);
+    assert!(cheap.contains("aria-sort=\"ascending\""));
+    assert!(cheap.contains("href=\"/sell/offers?q=&#38;sort=-price\""), "{}", cheap.body);
+
+    // "Agree a price" opens the prices form with the offer filled in.
+    let code = card_codes(&app.browser().get("/catalog?kind=paper&sort=price").await)[0].clone();
+    let prices = b.get(&format!("/sell/prices?offer={code}")).await;
+    assert_eq!(prices.input_value("offer").as_deref(), Some(code.as_str()));
+    assert!(prices.contains("<datalist id=\"offer-choices\">"), "a search, not a long list");
 }

@@ -9,6 +9,7 @@ use super::kinds::{kind_spec, kinds};
 use super::{CatalogError, Result, invalid, now};
 use crate::db::{DbConnection, DbError};
 use crate::web::forms::FieldErrors;
+use crate::web::pager::{Paged, Pager};
 
 // ---- products and offers ----
 
@@ -224,10 +225,83 @@ pub fn offer_existing(
 }
 
 /// The salesperson's offers page: their offers, and the kinds they can offer new products of.
-pub type OffersPage = (Vec<(Offer, Product)>, Vec<Kind>);
+/// How a salesperson's list of offers is ordered (the column headers' links).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OfferSort {
+    #[default]
+    Newest,
+    Product,
+    PriceUp,
+    PriceDown,
+    Stock,
+    Sold,
+}
 
-pub fn offers_page(conn: &mut DbConnection, seller: &UserId) -> Result<OffersPage> {
-    Ok((offers_of_seller(conn, seller)?, kinds(conn)?))
+impl OfferSort {
+    pub const ALL: [(OfferSort, &'static str); 6] = [
+        (OfferSort::Newest, "newest"),
+        (OfferSort::Product, "product"),
+        (OfferSort::PriceUp, "price"),
+        (OfferSort::PriceDown, "-price"),
+        (OfferSort::Stock, "stock"),
+        (OfferSort::Sold, "sold"),
+    ];
+
+    pub fn parse(key: &str) -> OfferSort {
+        OfferSort::ALL.iter().find(|(_, k)| *k == key).map_or(OfferSort::Newest, |(s, _)| *s)
+    }
+
+    pub fn key(self) -> &'static str {
+        OfferSort::ALL.iter().find(|(s, _)| *s == self).map_or("newest", |(_, k)| k)
+    }
+}
+
+/// A salesperson's offers page: one page of their offers matching `text`, in `sort` order, and
+/// the kinds for a new offer.
+pub struct OffersPage {
+    pub offers: Paged<(Offer, Product)>,
+    /// Offers of the seller matching the search (on every page).
+    pub matching: usize,
+    pub kinds: Vec<Kind>,
+}
+
+/// Offers per page of a salesperson's list.
+pub const OFFERS_PAGE: i64 = 25;
+
+/// The seller's offers are read by the `offers_by_seller` index and searched, ordered and cut into
+/// pages here: a selling office's list is hundreds of rows, not the catalog's hundreds of thousands.
+pub fn offers_page(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    text: &str,
+    sort: OfferSort,
+    pager: Pager,
+) -> Result<OffersPage> {
+    let words: Vec<String> = text.to_lowercase().split_whitespace().take(5).map(str::to_owned).collect();
+    let mut offers: Vec<(Offer, Product)> = offers_of_seller(conn, seller)?
+        .into_iter()
+        .filter(|(o, p)| {
+            let hay = format!("{} {} {} {}", o.code, p.name, p.maker, p.model).to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect();
+    // Withdrawn offers last whatever the order.
+    let key = |o: &Offer| o.withdrawn_at.is_some();
+    match sort {
+        OfferSort::Newest => offers.sort_by(|a, b| (key(&a.0), b.0.created_at).cmp(&(key(&b.0), a.0.created_at))),
+        OfferSort::Product => offers.sort_by(|a, b| (key(&a.0), &a.1.name).cmp(&(key(&b.0), &b.1.name))),
+        OfferSort::PriceUp => offers.sort_by_key(|(o, _)| (key(o), o.price)),
+        OfferSort::PriceDown => offers.sort_by_key(|(o, _)| (key(o), std::cmp::Reverse(o.price))),
+        OfferSort::Stock => offers.sort_by_key(|(o, _)| (key(o), o.stock)),
+        OfferSort::Sold => offers.sort_by_key(|(o, _)| (key(o), std::cmp::Reverse(o.sold))),
+    }
+    let matching = offers.len();
+    let rows: Vec<(Offer, Product)> = offers
+        .into_iter()
+        .skip(usize::try_from(pager.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(pager.fetch()).unwrap_or(usize::MAX))
+        .collect();
+    Ok(OffersPage { offers: pager.split(rows), matching, kinds: kinds(conn)? })
 }
 
 pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(Offer, Product)>> {

@@ -135,7 +135,13 @@ pub fn add_customer_price(
 pub type PricesPage = (Vec<AgreedPrice>, Vec<(Offer, Product)>, Vec<CustomerGroup>);
 
 pub fn prices_page(conn: &mut DbConnection, seller: &UserId) -> Result<PricesPage> {
-    let prices = customer_prices_of_seller(conn, seller)?;
+    let mut prices = customer_prices_of_seller(conn, seller)?;
+    // Whom each single-customer price is for, masked (see `accounts::masked_emails_of`).
+    let ids: Vec<UserId> = prices.iter().filter_map(|p| p.agreed.customer_id.clone()).collect();
+    let emails = crate::accounts::masked_emails_of(conn, &ids)?;
+    for p in &mut prices {
+        p.customer = p.agreed.customer_id.as_ref().and_then(|id| emails.get(id).cloned());
+    }
     let offers = offers_of_seller(conn, seller)?.into_iter().filter(|(o, _)| o.is_active()).collect();
     let groups = groups_of_seller(conn, seller)?.into_iter().map(|(g, _)| g).collect();
     Ok((prices, offers, groups))
