@@ -218,13 +218,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let facts = aw::Data::new(catalog::Facts::default());
     let limiter_data = aw::Data::from(limiter.clone());
     // The order of the sections on each role's start page.
-    let navigation = aw::Data::new(web::nav::Navigation::new([
-        accounts::SECTIONS,
-        orders::SECTIONS,
-        catalog::SECTIONS,
-        echeck::SECTIONS,
-        notify::SECTIONS,
-    ]));
+    let navigation = aw::Data::new(
+        web::nav::Navigation::new([
+            accounts::SECTIONS,
+            orders::SECTIONS,
+            catalog::SECTIONS,
+            echeck::SECTIONS,
+            notify::SECTIONS,
+        ])
+        .with_panels([orders::PANELS, catalog::PANELS, accounts::PANELS, echeck::PANELS, notify::PANELS]),
+    );
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let seller_names = aw::Data::new(catalog::SellerNames(Arc::new(office_names)));
     let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));

@@ -23,6 +23,10 @@ pub use session_store::DbSessionStore;
 
 use crate::web::nav::Section;
 
+/// The figures this module shows on the start pages.
+pub const PANELS: &[crate::web::nav::PanelOf] =
+    &[crate::web::nav::PanelOf { role: Role::Admin, source: service::admin_panel }];
+
 /// The accounts pages in the roles' navigation.
 pub const SECTIONS: &[Section] = &[Section {
     role: Role::Admin,

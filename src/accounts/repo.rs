@@ -302,3 +302,10 @@ pub fn close_password_resets(conn: &mut DbConnection, user: &UserId, now: NaiveD
 pub fn delete_password_resets_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(password_resets::table.filter(password_resets::expires_at.lt(cutoff))).execute(conn)
 }
+
+/// Users in all, and those registered since `since`.
+pub fn user_counts(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<(i64, i64)> {
+    let all = users::table.count().get_result(conn)?;
+    let new = users::table.filter(users::created_at.ge(since)).count().get_result(conn)?;
+    Ok((all, new))
+}

@@ -535,3 +535,15 @@ impl Accounts {
             .await
     }
 }
+
+/// The administrators' start page: how many people use the shop.
+pub fn admin_panel(
+    conn: &mut DbConnection,
+    _user: &crate::web::identity::Identity,
+) -> std::result::Result<Option<crate::web::nav::Panel>, AppError> {
+    use crate::web::nav::{Figure, Panel};
+    let (all, new) = repo::user_counts(conn, now() - chrono::Duration::days(7)).map_err(AccountError::from)?;
+    let figures =
+        vec![Figure::new("Users", all).link("/admin/users"), Figure::new("New this week", new).link("/admin/users")];
+    Ok(Some(Panel { title: "People".into(), figures, chart: None }))
+}

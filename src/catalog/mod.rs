@@ -18,6 +18,10 @@ pub use service::*;
 use crate::web::identity::Role;
 use crate::web::nav::Section;
 
+/// The figures this module shows on the start pages.
+pub const PANELS: &[crate::web::nav::PanelOf] =
+    &[crate::web::nav::PanelOf { role: Role::Salesperson, source: service::seller_panel }];
+
 /// The catalog's pages in the roles' navigation.
 pub const SECTIONS: &[Section] = &[
     Section {

@@ -17,6 +17,10 @@ pub use service::*;
 use crate::web::identity::Role;
 use crate::web::nav::Section;
 
+/// The figures this module shows on the start pages.
+pub const PANELS: &[crate::web::nav::PanelOf] =
+    &[crate::web::nav::PanelOf { role: crate::web::identity::Role::Admin, source: service::admin_panel }];
+
 /// The e-check pages in the roles' navigation.
 pub const SECTIONS: &[Section] = &[
     Section {

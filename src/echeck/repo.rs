@@ -595,3 +595,8 @@ pub fn checks_out_of_step(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
          OR (c.state = 'paid' AND c.paid_amount <> t.posted_amount) OR c.amount <> t.amount",
     )
 }
+
+/// Checks issued and not yet paid, voided or expired.
+pub fn count_open_checks(conn: &mut DbConnection) -> QueryResult<i64> {
+    echecks::table.filter(echecks::state.eq(CheckState::Issued.as_str())).count().get_result(conn)
+}

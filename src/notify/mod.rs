@@ -17,6 +17,10 @@ pub use worker::{Mailer, jobs};
 use crate::web::identity::Role;
 use crate::web::nav::Section;
 
+/// The figures this module shows on the start pages.
+pub const PANELS: &[crate::web::nav::PanelOf] =
+    &[crate::web::nav::PanelOf { role: crate::web::identity::Role::Admin, source: service::admin_panel }];
+
 /// The outbox in the administrators' navigation.
 pub const SECTIONS: &[Section] = &[Section {
     role: Role::Admin,

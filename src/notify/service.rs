@@ -103,3 +103,19 @@ pub fn forget_sent(conn: &mut DbConnection, keep: Duration, at: NaiveDateTime) -
 pub fn retry_now(conn: &mut DbConnection, id: &MailId, at: NaiveDateTime) -> Result<bool> {
     Ok(repo::retry_now(conn, id, at)? == 1)
 }
+
+/// The administrators' start page: mail waiting to go out and mail given up on.
+pub fn admin_panel(
+    conn: &mut DbConnection,
+    _user: &crate::web::identity::Identity,
+) -> std::result::Result<Option<crate::web::nav::Panel>, crate::error::AppError> {
+    use crate::web::nav::{Figure, Panel};
+    let counts = repo::counts(conn).map_err(DbError::from)?;
+    let of = |state: MailState| counts.iter().filter(|(s, _)| *s == state).map(|(_, n)| n).sum::<i64>();
+    let failed = of(MailState::Failed);
+    let figures = vec![
+        Figure::new("Mail waiting", of(MailState::Pending)).link("/admin/outbox?state=pending"),
+        Figure::new("Mail failed", failed).link("/admin/outbox?state=failed").attention(failed > 0),
+    ];
+    Ok(Some(Panel { title: "Outbox".into(), figures, chart: None }))
+}

@@ -19,6 +19,12 @@ use crate::web::identity::Role;
 use crate::web::nav::Section;
 
 /// The order pages in the roles' navigation.
+/// The orders' figures on the start pages.
+pub const PANELS: &[crate::web::nav::PanelOf] = &[
+    crate::web::nav::PanelOf { role: Role::Salesperson, source: service::seller_panel },
+    crate::web::nav::PanelOf { role: Role::Admin, source: service::admin_panel },
+];
+
 pub const SECTIONS: &[Section] = &[
     Section { role: Role::Shopper, href: "/cart", title: "Cart", about: "What you are about to order." },
     Section {

@@ -301,3 +301,41 @@ pub fn unconfirmed_before(conn: &mut DbConnection, cutoff: NaiveDateTime, limit:
     q.skip_locked(conn);
     q.load(conn)
 }
+
+// ---- figures for the start pages ----
+
+/// How many of an office's orders are in each state.
+pub fn state_counts_of_office(
+    conn: &mut DbConnection,
+    office: &crate::echeck::OfficeId,
+) -> QueryResult<Vec<(OrderState, i64)>> {
+    orders::table
+        .filter(orders::office_id.eq(office))
+        .group_by(orders::state)
+        .select((orders::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// When and for how much an office's orders (not cancelled) were placed since `since`.
+pub fn sales_of_office_since(
+    conn: &mut DbConnection,
+    office: &crate::echeck::OfficeId,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, i64)>> {
+    orders::table
+        .filter(orders::office_id.eq(office))
+        .filter(orders::created_at.ge(since))
+        .filter(orders::state.ne(OrderState::Cancelled))
+        .select((orders::created_at, orders::total))
+        .load(conn)
+}
+
+/// How many orders are in each state, shop-wide.
+pub fn state_counts(conn: &mut DbConnection) -> QueryResult<Vec<(OrderState, i64)>> {
+    orders::table.group_by(orders::state).select((orders::state, diesel::dsl::count_star())).load(conn)
+}
+
+/// Orders placed since `since`, shop-wide.
+pub fn count_since(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult<i64> {
+    orders::table.filter(orders::created_at.ge(since)).count().get_result(conn)
+}

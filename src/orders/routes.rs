@@ -449,11 +449,12 @@ async fn sell_orders(
     };
     let id = seller.user.id.clone();
     let found = state.db.read(move |c| orders::orders_of_office(c, &id, filter, pager)).await?;
-    let (office, orders) = match found {
-        Some((office, orders)) => (Some(office), orders.found()?),
-        None => (None, pager.split(Vec::new())),
+    let (office, orders, counts) = match found {
+        Some(found) => (Some(found.office), found.orders.found()?, found.counts),
+        None => (None, pager.split(Vec::new()), Vec::new()),
     };
-    render(&SellOrdersPage { l: page.l, office, orders, state: query.state.clone(), states: OrderState::ALL })
+    let state = query.state.clone();
+    render(&SellOrdersPage { l: page.l, office, orders, state, states: OrderState::ALL, counts })
 }
 
 async fn sell_order(

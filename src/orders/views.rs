@@ -221,6 +221,18 @@ pub struct SellOrdersPage {
     pub orders: Paged<OrderLine>,
     pub state: String,
     pub states: &'static [OrderState],
+    /// The office's orders in each state, for the tabs.
+    pub counts: Vec<(OrderState, i64)>,
+}
+
+impl SellOrdersPage {
+    pub fn count_of(&self, state: &OrderState) -> i64 {
+        self.counts.iter().filter(|(s, _)| s == state).map(|(_, n)| n).sum()
+    }
+
+    pub fn count_all(&self) -> i64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
 }
 
 #[derive(Template)]

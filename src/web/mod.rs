@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod attempts;
 pub mod auth;
+pub mod chart;
 pub mod csrf;
 pub mod errors;
 pub mod flash;

@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::auth::{Authorized, RoleGuard, roles};
 use super::layout::{Layout, Page};
-use super::nav::{Navigation, Section};
-use super::render;
+use super::nav::{Navigation, Panel, Section};
+use super::{State, render};
 use crate::error::AppError;
 
 #[derive(Template)]
@@ -15,16 +15,22 @@ struct Dashboard {
     l: Layout,
     role: &'static str,
     about: &'static str,
+    panels: Vec<Panel>,
     sections: Vec<Section>,
 }
 
-/// A role's start page: what the role is for, and the sections the modules declare for it.
+/// A role's start page: what the role is for, the figures the modules show there, and the
+/// sections they declare for it.
 async fn dashboard<R: RoleGuard>(
-    _guard: Authorized<R>,
+    guard: Authorized<R>,
+    state: State,
     page: Page,
     nav: web::Data<Navigation>,
 ) -> Result<HttpResponse, AppError> {
-    render(&Dashboard { l: page.l, role: R::ROLE.label(), about: R::ROLE.about(), sections: nav.of(R::ROLE) })
+    let (navigation, user) = (nav.clone(), guard.user.clone());
+    let panels = state.db.read(move |c| navigation.panels(c, R::ROLE, &user)).await?;
+    let sections = nav.of(R::ROLE);
+    render(&Dashboard { l: page.l, role: R::ROLE.label(), about: R::ROLE.about(), panels, sections })
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

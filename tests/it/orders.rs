@@ -695,3 +695,44 @@ async fn checkout_shows_the_credit_and_offers_cash_when_it_falls_short() {
     assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
     assert!(placed.contains("Cash on delivery"), "{}", placed.body);
 }
+
+#[tokio::test]
+async fn start_pages_show_figures_and_the_tabs_count_orders() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let code = app.stocked_offer(&w.seller, "Acme", "P300", "25.00", 2).await;
+    let shopper = app.logged_in(&w.buyer).await;
+    shopper.submit(&format!("/catalog/{code}"), "/cart/add", &[("offer", &code), ("quantity", "2")]).await;
+    shopper.check_out(&[("slot", "morning"), ("date", "")]).await;
+
+    let seller = app.logged_in(&w.seller).await;
+    let start = seller.get("/sell").await;
+    let figure = |p: &Page, label: &str| {
+        let at = p.body.find(&format!("<dt>{label}</dt>")).unwrap_or_else(|| panic!("{label}: {}", p.body));
+        let dd = p.body[at..].split("<dd>").nth(1).unwrap_or_default().split("</dd>").next().unwrap_or_default();
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in dd.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text
+    };
+    assert_eq!(figure(&start, "To confirm"), "1");
+    assert_eq!(figure(&start, "Sales today"), "50.00 EUR");
+    assert_eq!(figure(&start, "Sold out"), "1", "the order took the last two");
+    assert!(start.contains("<svg class=\"chart\" role=\"img\""), "a chart of the last 30 days");
+    let tabs = seller.get("/sell/orders").await;
+    assert!(tabs.contains("All <span class=\"count\">1</span>"), "{}", tabs.body);
+    assert!(tabs.contains("placed, awaiting price confirmation <span class=\"count\">1</span>"));
+
+    let admin = app.admin().await;
+    let start = app.logged_in(&admin).await.get("/admin").await;
+    assert_eq!(figure(&start, "Placed today"), "1");
+    assert_eq!(figure(&start, "The books"), "balanced");
+    assert!(start.contains("<dt>Users</dt>") && start.contains("<dt>Mail failed</dt>"));
+}

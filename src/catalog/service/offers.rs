@@ -342,3 +342,24 @@ pub fn withdraw_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> R
     repo::withdraw_offer(conn, &offer.id, now())?;
     Ok(())
 }
+
+/// Stock at or below this is low on the salesperson's start page.
+pub const LOW_STOCK: i64 = 3;
+
+/// A salesperson's start page: their offers on sale, and those low in stock or sold out.
+pub fn seller_panel(
+    conn: &mut DbConnection,
+    user: &crate::web::identity::Identity,
+) -> std::result::Result<Option<crate::web::nav::Panel>, crate::error::AppError> {
+    use crate::web::nav::{Figure, Panel};
+    let offers = offers_of_seller(conn, &user.id)?;
+    let on_sale: Vec<&Offer> = offers.iter().map(|(o, _)| o).filter(|o| o.is_active()).collect();
+    let sold_out = on_sale.iter().filter(|o| o.stock == 0).count();
+    let low = on_sale.iter().filter(|o| o.stock > 0 && o.stock <= LOW_STOCK).count();
+    let figures = vec![
+        Figure::new("Offers on sale", on_sale.len()).link("/sell/offers"),
+        Figure::new(format!("Low stock (≤ {LOW_STOCK})"), low).link("/sell/offers?sort=stock").attention(low > 0),
+        Figure::new("Sold out", sold_out).link("/sell/offers?sort=stock").attention(sold_out > 0),
+    ];
+    Ok(Some(Panel { title: "Stock".into(), figures, chart: None }))
+}

@@ -326,3 +326,22 @@ pub fn find_shopper(conn: &mut DbConnection, email: &str) -> Result<Found> {
         None => Found::Unopened { name: user.personal.full_name, user: user.id },
     })
 }
+
+// ---- start pages ----
+
+/// The administrators' start page: whether the books balance, and the checks open now.
+pub fn admin_panel(
+    conn: &mut DbConnection,
+    _user: &crate::web::identity::Identity,
+) -> std::result::Result<Option<crate::web::nav::Panel>, crate::error::AppError> {
+    use crate::web::nav::{Figure, Panel};
+    let books = books(conn)?;
+    let open = repo::count_open_checks(conn).map_err(EcheckError::from)?;
+    let figures = vec![
+        Figure::new("The books", if books.balanced() { "balanced" } else { "OUT OF BALANCE" })
+            .link("/admin/echeck")
+            .attention(!books.balanced()),
+        Figure::new("Checks open", open).link("/admin/echeck"),
+    ];
+    Ok(Some(Panel { title: "E-check".into(), figures, chart: None }))
+}

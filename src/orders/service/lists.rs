@@ -101,10 +101,18 @@ pub fn orders_of_office(
     seller: &UserId,
     state: Option<OrderState>,
     pager: Pager,
-) -> Result<Option<(Office, Paged<OrderLine>)>> {
+) -> Result<Option<OfficeOrders>> {
     let Some(office) = echeck::office_of(conn, seller)? else { return Ok(None) };
     let orders = repo::orders_of_office(conn, &office.id, state, pager.offset(), pager.fetch())?;
-    Ok(Some((office, pager.split(with_items(conn, orders)?))))
+    let counts = repo::state_counts_of_office(conn, &office.id)?;
+    Ok(Some(OfficeOrders { office, orders: pager.split(with_items(conn, orders)?), counts }))
+}
+
+/// A page of a selling office's orders, and how many it has in each state (for the tabs).
+pub struct OfficeOrders {
+    pub office: Office,
+    pub orders: Paged<OrderLine>,
+    pub counts: Vec<(OrderState, i64)>,
 }
 
 /// Orders waiting for the maker's approval (None: the user acts for no maker).

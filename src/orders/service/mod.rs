@@ -6,6 +6,7 @@
 mod cart;
 mod checkout;
 mod facts;
+mod figures;
 mod lifecycle;
 mod lists;
 mod makers;
@@ -13,6 +14,7 @@ mod makers;
 pub use cart::*;
 pub use checkout::*;
 pub use facts::*;
+pub use figures::*;
 pub use lifecycle::*;
 pub use lists::*;
 pub use makers::*;
