@@ -1,6 +1,8 @@
 //! Demo catalog: eleven kinds with their characteristics, and a deterministic generator of
 //! products and offers (300 on a first start; `shop seed-demo --products N` for benchmarks).
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 
 use super::model::*;
@@ -328,7 +330,7 @@ fn number_offers(batch: &mut Batch, next: &mut u64) {
     }
 }
 
-fn insert(conn: &mut DbConnection, batch: &Batch) -> Result<(), DbError> {
+fn insert(conn: &mut DbConnection, batch: &Batch, pictures: &HashMap<KindId, String>) -> Result<(), DbError> {
     // Chunks keep every statement under SQLite's and PostgreSQL's limits on bound values.
     for chunk in batch.products.chunks(500) {
         repo::insert_products(conn, chunk)?;
@@ -345,7 +347,43 @@ fn insert(conn: &mut DbConnection, batch: &Batch) -> Result<(), DbError> {
     for chunk in batch.offers.chunks(500) {
         repo::insert_offers(conn, chunk)?;
     }
+    // Each offer shows its kind's demo picture.
+    let links: Vec<OfferPicture> = batch
+        .offers
+        .iter()
+        .filter_map(|o| {
+            Some(OfferPicture {
+                offer_id: o.id.clone(),
+                position: 0,
+                product_id: o.product_id.clone(),
+                picture_hash: pictures.get(&o.kind_id)?.clone(),
+                alt: String::new(),
+                created_at: o.created_at,
+            })
+        })
+        .collect();
+    for chunk in links.chunks(500) {
+        repo::insert_offer_pictures(conn, chunk)?;
+    }
     Ok(())
+}
+
+/// A picture per kind, made by the program and stored once: its hash by kind.
+fn demo_pictures(db: &Db, specs: &[KindSpec]) -> Result<HashMap<KindId, String>, DbError> {
+    let mut hashes = HashMap::new();
+    for spec in specs {
+        let Ok(prepared) = super::pictures::from_image(&super::pictures::demo_picture(&spec.kind.code)) else {
+            continue;
+        };
+        db.write_blocking(|c| {
+            super::service::store_picture(c, &prepared).map_err(|e| match e {
+                super::service::CatalogError::Db(e) => e,
+                other => DbError::Query(diesel::result::Error::QueryBuilderError(other.to_string().into())),
+            })
+        })?;
+        hashes.insert(spec.kind.id.clone(), prepared.hash);
+    }
+    Ok(hashes)
 }
 
 /// Adds `count` generated products with their offers, in transactions of 1000 products.
@@ -359,6 +397,7 @@ pub fn seed_products(
 ) -> Result<(usize, usize), DbError> {
     use diesel::prelude::*;
     let specs = db.write_blocking(ensure_kinds)?;
+    let pictures = demo_pictures(db, &specs)?;
     let (existing, offers_before): (i64, i64) = db.read_blocking(|c| {
         let p = crate::db::schema::products::table.count().get_result(c)?;
         let o = crate::db::schema::offers::table.count().get_result(c)?;
@@ -374,7 +413,7 @@ pub fn seed_products(
         let mut batch = generate(&specs, sellers, existing as usize + done, n, &mut rng, currency, &mut printers);
         number_offers(&mut batch, &mut next_code);
         offers += batch.offers.len();
-        db.write_blocking(|c| insert(c, &batch))?;
+        db.write_blocking(|c| insert(c, &batch, &pictures))?;
         done += n;
     }
     // PostgreSQL plans by its statistics, and until autovacuum next looks (a minute or more) the

@@ -4,6 +4,7 @@
 mod cache;
 pub mod demo;
 mod model;
+pub mod pictures;
 mod repo;
 mod routes;
 pub mod rules;

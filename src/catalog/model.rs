@@ -182,9 +182,15 @@ pub struct OfferCard {
     pub summary: String,
     /// Offers of the product on sale; the card shows the lead one (the cheapest in stock).
     pub offers: i64,
+    /// The hash of the product's first picture.
+    pub picture: Option<String>,
 }
 
 impl OfferCard {
+    pub fn thumb_src(&self) -> Option<String> {
+        self.picture.as_ref().map(|hash| format!("/pictures/{hash}/thumb.jpg"))
+    }
+
     pub fn has_customer_price(&self) -> bool {
         self.price != self.list_price
     }
@@ -278,4 +284,38 @@ pub struct Equipment {
     pub maker: String,
     pub model: String,
     pub created_at: NaiveDateTime,
+}
+
+/// A picture as stored: once per content, by its hash (see `pictures`).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::pictures)]
+pub struct Picture {
+    pub hash: String,
+    pub thumb: Vec<u8>,
+    pub page: Vec<u8>,
+    pub width: i32,
+    pub height: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// A picture shown with an offer (and with its product).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::offer_pictures)]
+pub struct OfferPicture {
+    pub offer_id: OfferId,
+    pub position: i32,
+    pub product_id: ProductId,
+    pub picture_hash: String,
+    pub alt: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl OfferPicture {
+    pub fn thumb_src(&self) -> String {
+        format!("/pictures/{}/thumb.jpg", self.picture_hash)
+    }
+
+    pub fn page_src(&self) -> String {
+        format!("/pictures/{}/page.jpg", self.picture_hash)
+    }
 }

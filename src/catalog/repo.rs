@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Text};
+use diesel::sql_types::{BigInt, Double, Nullable, Text};
 
 use super::model::*;
 use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
@@ -588,10 +588,13 @@ fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>
 /// and how many offers of the product are on sale.
 const CARD_COLUMNS: &str = "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, \
      o.sold, o.seller_id, \
-     (SELECT COUNT(*) FROM offers c WHERE c.product_id = o.product_id AND c.withdrawn_at IS NULL) AS offers";
+     (SELECT COUNT(*) FROM offers c WHERE c.product_id = o.product_id AND c.withdrawn_at IS NULL) AS offers, \
+     COALESCE((SELECT pp.picture_hash FROM offer_pictures pp WHERE pp.offer_id = o.id ORDER BY pp.position LIMIT 1), \
+      (SELECT pq.picture_hash FROM offer_pictures pq WHERE pq.product_id = o.product_id ORDER BY pq.position LIMIT 1)) \
+      AS picture";
 
 /// The SQL types of `CARD_COLUMNS`, in their order.
-type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text, BigInt);
+type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text, BigInt, Nullable<Text>);
 
 /// A row of `CARD_COLUMNS`, read by position: the fields are in the columns' order.
 #[derive(Queryable)]
@@ -609,6 +612,8 @@ pub struct CardRow {
     pub seller_id: UserId,
     /// Offers of the product on sale.
     pub offers: i64,
+    /// The hash of the product's first picture (its lead offer's, if that has one).
+    pub picture: Option<String>,
 }
 
 /// One page of offers matching the filter, and the first offer of the next page if there is one.
@@ -654,4 +659,56 @@ pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<Card
     lead_offer_only(&mut sql, None, None);
     sql.push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
     sql.load_as::<CardColumns, _>(conn)
+}
+
+// ---- pictures ----
+
+pub fn picture_exists(conn: &mut DbConnection, hash: &str) -> QueryResult<bool> {
+    use crate::db::schema::pictures;
+    diesel::select(diesel::dsl::exists(pictures::table.find(hash))).get_result(conn)
+}
+
+pub fn insert_picture(conn: &mut DbConnection, row: &Picture) -> QueryResult<usize> {
+    use crate::db::schema::pictures;
+    diesel::insert_into(pictures::table).values(row).execute(conn)
+}
+
+pub fn insert_offer_pictures(conn: &mut DbConnection, rows: &[OfferPicture]) -> QueryResult<usize> {
+    use crate::db::schema::offer_pictures;
+    insert_many!(conn, offer_pictures::table, rows)
+}
+
+pub fn pictures_of_offer(conn: &mut DbConnection, offer: &OfferId) -> QueryResult<Vec<OfferPicture>> {
+    use crate::db::schema::offer_pictures;
+    offer_pictures::table
+        .filter(offer_pictures::offer_id.eq(offer))
+        .order(offer_pictures::position)
+        .select(OfferPicture::as_select())
+        .load(conn)
+}
+
+/// The pictures of all of a product's offers, the lead's first where the caller sorts them.
+pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<OfferPicture>> {
+    use crate::db::schema::offer_pictures;
+    offer_pictures::table
+        .filter(offer_pictures::product_id.eq(product))
+        .order((offer_pictures::position, offer_pictures::created_at))
+        .select(OfferPicture::as_select())
+        .load(conn)
+}
+
+pub fn delete_offer_picture(conn: &mut DbConnection, offer: &OfferId, position: i32) -> QueryResult<usize> {
+    use crate::db::schema::offer_pictures;
+    diesel::delete(offer_pictures::table.find((offer, position))).execute(conn)
+}
+
+/// A picture's bytes in one size (`thumb` or the page size).
+pub fn picture_bytes(conn: &mut DbConnection, hash: &str, thumb: bool) -> QueryResult<Option<Vec<u8>>> {
+    use crate::db::schema::pictures;
+    let q = pictures::table.find(hash);
+    if thumb {
+        q.select(pictures::thumb).first(conn).optional()
+    } else {
+        q.select(pictures::page).first(conn).optional()
+    }
 }

@@ -33,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sell/offers/add/{code}", web::post().to(add_offer))
         .route("/sell/offers/{code}", web::post().to(change_offer))
         .route("/sell/offers/{code}/withdraw", web::post().to(withdraw_offer))
+        .route("/sell/offers/{code}/pictures", web::get().to(offer_pictures))
+        .route("/sell/offers/{code}/pictures", web::post().to(add_picture))
+        .route("/sell/offers/{code}/pictures/{position}/remove", web::post().to(remove_picture))
+        .route("/pictures/{hash}/{file}", web::get().to(picture))
         .route("/sell/prices", web::get().to(prices))
         .route("/sell/prices", web::post().to(add_price))
         .route("/sell/prices/{id}/remove", web::post().to(remove_price))
@@ -627,4 +631,126 @@ async fn remove_characteristic(
     state.db.write(move |c| service::remove_characteristic(c, &k, &name)).await?;
     flash::ok(&session, "Characteristic removed, with its values on every product.");
     Ok(see_other(&format!("/admin/kinds/{code}")))
+}
+
+// ---- pictures ----
+
+/// Picture bytes kept in memory by hash and size: they never change under their address.
+static PICTURE_CACHE: std::sync::LazyLock<quick_cache::sync::Cache<(String, bool), web::Bytes>> =
+    std::sync::LazyLock::new(|| quick_cache::sync::Cache::new(2048));
+
+async fn picture(state: State, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (hash, file) = path.into_inner();
+    let thumb = match file.as_str() {
+        "thumb.jpg" => true,
+        "page.jpg" => false,
+        _ => return Err(AppError::NotFound),
+    };
+    if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let key = (hash.clone(), thumb);
+    let bytes = match PICTURE_CACHE.get(&key) {
+        Some(bytes) => bytes,
+        None => {
+            let found = state.db.read(move |c| service::picture_bytes(c, &hash, thumb)).await?;
+            let bytes = web::Bytes::from(found.ok_or(AppError::NotFound)?);
+            PICTURE_CACHE.insert(key, bytes.clone());
+            bytes
+        }
+    };
+    Ok(crate::web::assets::immutable("image/jpeg", bytes))
+}
+
+async fn pictures_page_of(
+    state: &State,
+    seller: &Seller,
+    l: Layout,
+    code: String,
+    alt: String,
+    errors: crate::web::forms::FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let id = seller.user.id.clone();
+    let (offer, product, pictures) = state.db.read(move |c| service::offer_pictures(c, &id, &code)).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    render_status(status, &OfferPicturesPage { l, offer, product, pictures, alt, errors })
+}
+
+async fn offer_pictures(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    pictures_page_of(&state, &seller, page.l, code.into_inner(), String::new(), Default::default()).await
+}
+
+/// Reads an upload's fields: the description and the file, stopping past the size limit.
+async fn read_upload(mut form: actix_multipart::Multipart) -> Result<(String, Vec<u8>, bool), AppError> {
+    use futures_util::StreamExt;
+    let (mut alt, mut bytes, mut too_large) = (String::new(), Vec::new(), false);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| AppError::BadRequest("The upload did not arrive whole.".into()))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| AppError::BadRequest("The upload did not arrive whole.".into()))?;
+            let limit = if name == "picture" { crate::catalog::pictures::MAX_UPLOAD } else { 4096 };
+            if data.len() + chunk.len() > limit {
+                too_large = true;
+                continue;
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "alt" => alt = String::from_utf8_lossy(&data).into_owned(),
+            "picture" => bytes = data,
+            _ => {}
+        }
+    }
+    Ok((alt, bytes, too_large))
+}
+
+async fn add_picture(
+    state: State,
+    seller: Seller,
+    page: FormPage,
+    code: web::Path<String>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let code = code.into_inner();
+    let (alt, bytes, too_large) = read_upload(form).await?;
+    let refuse = |message: String| crate::web::forms::FieldErrors::with("picture", message);
+    let prepared = if too_large {
+        Err(refuse(crate::catalog::pictures::PictureError::TooLarge.to_string()))
+    } else if bytes.is_empty() {
+        Err(refuse("Choose a picture to upload.".into()))
+    } else {
+        // Decoding and resizing is CPU work: off the server's threads.
+        web::block(move || crate::catalog::pictures::prepare(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("picture worker: {e}")))?
+            .map_err(|e| refuse(e.to_string()))
+    };
+    let prepared = match prepared {
+        Ok(p) => p,
+        Err(errors) => return pictures_page_of(&state, &seller, page.l, code, alt, errors).await,
+    };
+    let (id, c2, a2) = (seller.user.id.clone(), code.clone(), alt.clone());
+    match state.db.write(move |c| service::add_picture(c, &id, &c2, &prepared, &a2)).await {
+        Ok(()) => Ok(see_other(&format!("/sell/offers/{code}/pictures"))),
+        Err(CatalogError::Invalid(errors)) => pictures_page_of(&state, &seller, page.l, code, alt, errors).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_picture(
+    state: State,
+    seller: Seller,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (code, position) = path.into_inner();
+    let (id, c2) = (seller.user.id.clone(), code.clone());
+    state.db.write(move |c| service::remove_picture(c, &id, &c2, position)).await?;
+    Ok(see_other(&format!("/sell/offers/{code}/pictures")))
 }

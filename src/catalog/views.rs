@@ -276,3 +276,25 @@ pub struct AdminKindPage {
     pub form: super::service::CharacteristicForm,
     pub errors: FieldErrors,
 }
+
+#[derive(Template)]
+#[template(path = "catalog/sell_pictures.html")]
+pub struct OfferPicturesPage {
+    pub l: Layout,
+    pub offer: Offer,
+    pub product: Product,
+    pub pictures: Vec<OfferPicture>,
+    pub alt: String,
+    pub errors: FieldErrors,
+}
+
+impl OfferPicturesPage {
+    /// The upload's address: a file upload carries the CSRF token there (see `web::csrf`).
+    pub fn upload_action(&self) -> String {
+        format!("/sell/offers/{}/pictures?csrf_token={}", self.offer.code, self.l.csrf)
+    }
+
+    pub fn room(&self) -> bool {
+        self.pictures.len() < crate::catalog::pictures::MAX_PER_OFFER
+    }
+}

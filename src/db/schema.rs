@@ -229,8 +229,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pictures (hash) {
+        hash -> Text,
+        thumb -> Binary,
+        page -> Binary,
+        width -> Integer,
+        height -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offer_pictures (offer_id, position) {
+        offer_id -> Text,
+        position -> Integer,
+        product_id -> Text,
+        picture_hash -> Text,
+        alt -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     catalog_generation,
+    pictures,
+    offer_pictures,
     kinds,
     characteristics,
     products,

@@ -82,6 +82,13 @@ async fn read_body(payload: &mut Payload) -> Result<Bytes, AppError> {
     Ok(body.freeze())
 }
 
+fn is_upload(req: &ServiceRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     let public = req
         .app_data::<web::Data<AppState>>()
@@ -90,10 +97,16 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     if !same_origin(req, &public) {
         return Err(AppError::Csrf);
     }
-    let body = read_body(&mut req.take_payload()).await?;
     let expected = req.get_session().get::<String>(KEY).ok().flatten();
-    let submitted = submitted_token(&body);
-    req.set_payload(Payload::from(body));
+    // A file upload is too large to read twice: its form carries the token in its address.
+    let submitted = if is_upload(req) {
+        submitted_token(req.query_string().as_bytes())
+    } else {
+        let body = read_body(&mut req.take_payload()).await?;
+        let submitted = submitted_token(&body);
+        req.set_payload(Payload::from(body));
+        submitted
+    };
     match (expected, submitted) {
         (Some(expected), Some(submitted)) if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) => Ok(()),
         _ => Err(AppError::Csrf),

@@ -622,3 +622,73 @@ async fn a_salesperson_searches_sorts_and_pages_their_offers() {
     assert_eq!(prices.input_value("offer").as_deref(), Some(code.as_str()));
     assert!(prices.contains("<datalist id=\"offer-choices\">"), "a search, not a long list");
 }
+
+/// A PNG of `w`×`h` pixels, made here.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(w, h, image::Rgb([30, 120, 200])));
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("png");
+    out
+}
+
+/// Uploads a file from the pictures page's form, as a browser sends it.
+async fn upload(b: &Browser, code: &str, bytes: Vec<u8>, alt: &str) -> Page {
+    let page = b.get(&format!("/sell/offers/{code}/pictures")).await;
+    let action = page.body.split("enctype=\"multipart/form-data\"").next().and_then(|s| s.rsplit("action=\"").next());
+    let action = action.and_then(|a| a.split('"').next()).expect("the upload form").replace("&#38;", "&");
+    let form = reqwest::multipart::Form::new()
+        .text("alt", alt.to_owned())
+        .part("picture", reqwest::multipart::Part::bytes(bytes).file_name("photo.png"));
+    Browser::page(b.client.post(format!("{}{action}", b.base)).multipart(form).send().await.expect("POST")).await
+}
+
+#[tokio::test]
+async fn a_salesperson_adds_pictures_that_cards_and_product_pages_show() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let b = app.logged_in(&s).await;
+    let page = upload(&b, &codes[0], png(1600, 1200), "The front, lid open").await;
+    assert_eq!(page.path(), format!("/sell/offers/{}/pictures", codes[0]), "{}", page.body);
+    assert!(page.contains("alt=\"The front, lid open\""));
+
+    // The card and the product page show it; its bytes come with a year's cache.
+    let catalog = app.browser().get("/catalog?kind=pc").await;
+    let start = catalog.body.find("<img class=\"thumb\" src=\"").expect("a picture on a card") + 24;
+    let src = catalog.body[start..].split('"').next().expect("src").to_owned();
+    assert!(src.starts_with("/pictures/") && src.ends_with("/thumb.jpg"), "{src}");
+    let thumb = app.browser().get(&src).await;
+    assert_eq!(thumb.status, StatusCode::OK);
+    assert_eq!(thumb.headers["content-type"], "image/jpeg");
+    assert!(thumb.headers["cache-control"].to_str().unwrap_or_default().contains("immutable"));
+    let product = app.browser().get(&format!("/catalog/{}", codes[0])).await;
+    assert!(product.contains(&src.replace("thumb.jpg", "page.jpg")) && product.contains("alt=\"The front, lid open\""));
+    assert_eq!(
+        app.browser().get("/pictures/00000000000000000000000000000000/thumb.jpg").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.browser().get(&src.replace("thumb.jpg", "x.gif")).await.status, StatusCode::NOT_FOUND);
+
+    // What is not a picture comes back with the reason next to the field, the description kept.
+    let bad = upload(&b, &codes[0], b"not a picture at all".to_vec(), "Side view").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.field_error("picture").as_deref(), Some("Choose a JPEG, PNG or WebP picture."));
+    assert_eq!(bad.input_value("alt").as_deref(), Some("Side view"));
+
+    // Another salesperson's offer is not theirs to picture; an upload without the token is refused.
+    let other = app.create_user("Otto Other", &[Role::Salesperson]).await;
+    let o = app.logged_in(&other).await;
+    assert_eq!(o.get(&format!("/sell/offers/{}/pictures", codes[0])).await.status, StatusCode::FORBIDDEN);
+    let form = reqwest::multipart::Form::new().part("picture", reqwest::multipart::Part::bytes(png(10, 10)));
+    let forged = b.client.post(format!("{}/sell/offers/{}/pictures", b.base, codes[0])).multipart(form).send().await;
+    assert_eq!(forged.expect("POST").status(), StatusCode::FORBIDDEN);
+
+    // Removed, it is gone from the offer.
+    let removed = b
+        .submit(
+            &format!("/sell/offers/{}/pictures", codes[0]),
+            &format!("/sell/offers/{}/pictures/0/remove", codes[0]),
+            &[],
+        )
+        .await;
+    assert!(removed.contains("No pictures yet."), "{}", removed.body);
+}

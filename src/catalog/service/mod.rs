@@ -2,12 +2,14 @@
 //! stock through here), in files along its parts. Functions take the caller's connection.
 
 mod equipment;
+mod gallery;
 mod kinds;
 mod offers;
 mod prices;
 mod shopping;
 
 pub use equipment::*;
+pub use gallery::*;
 pub use kinds::*;
 pub use offers::*;
 pub use prices::*;

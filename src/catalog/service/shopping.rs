@@ -58,6 +58,7 @@ pub(super) fn cards(
             sold: r.sold,
             seller_id: r.seller_id,
             offers: r.offers,
+            picture: r.picture,
         })
         .collect())
 }
@@ -98,6 +99,7 @@ pub(super) fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
             sold: o.sold,
             seller_id: o.seller_id,
             offers,
+            picture: None,
         })
         .collect()
 }
@@ -240,6 +242,8 @@ pub struct ProductPage {
     pub asked: String,
     /// Who sells each offer, as shoppers know them (the selling office's name; see `SellerNames`).
     pub sellers: HashMap<UserId, String>,
+    /// The pictures of the product's offers, the asked offer's first.
+    pub pictures: Vec<OfferPicture>,
 }
 
 impl ProductPage {
@@ -281,7 +285,12 @@ pub fn product_page(
         }
         None => HashMap::new(),
     };
-    Ok(ProductPage { facts, offers, asked: code.to_owned(), sellers })
+    let mut pictures = repo::pictures_of_product(conn, &facts.product.id)?;
+    let asked = offers.iter().find(|o| o.offer.code == code).map(|o| o.offer.id.clone());
+    pictures.sort_by_key(|p| (Some(&p.offer_id) != asked.as_ref(), p.position));
+    let mut seen = std::collections::HashSet::new();
+    pictures.retain(|p| seen.insert(p.picture_hash.clone()));
+    Ok(ProductPage { facts, offers, asked: code.to_owned(), sellers, pictures })
 }
 
 // ---- for orders ----

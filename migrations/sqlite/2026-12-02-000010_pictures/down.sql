@@ -1,0 +1,2 @@
+DROP TABLE offer_pictures;
+DROP TABLE pictures;
