@@ -35,6 +35,8 @@ start
 curl -sf "http://127.0.0.1:$PORT$SEARCH" > "$DIR/fixed.html"
 CODE=$(grep -oE 'href="/catalog/[A-Z0-9]+"' "$DIR/fixed.html" | head -n 1 | sed 's/.*catalog\///; s/"//')
 curl -sf "http://127.0.0.1:$PORT/catalog/$CODE" > "$DIR/product.html"
+# A card's picture (since issue 12; none with older binaries).
+PICTURE=$(grep -oE '/pictures/[0-9a-f]+/thumb\.jpg' "$DIR/fixed.html" | head -n 1 || true)
 stop
 echo "filtered page $(wc -c < "$DIR/fixed.html") bytes, product page $(wc -c < "$DIR/product.html") bytes"
 
@@ -70,12 +72,14 @@ for round in $(seq "${ROUNDS:-3}"); do
   run "fixed page" "/_bench/fixed"
   run "filtered catalog" "$SEARCH"
   run "product page" "/catalog/$CODE"
+  if [ -n "$PICTURE" ]; then run "picture" "$PICTURE"; fi
 done
 awk '{ cpu = $NF; $NF = ""; sub(/ $/, ""); n[$0]++; at[$0, n[$0]] = cpu }
   END {
     for (r = 1; r <= n["fixed page"]; r++)
-      printf "round %d: filtered catalog %.1fx, product page %.1fx the fixed page\n", r,
-        at["filtered catalog", r] / at["fixed page", r], at["product page", r] / at["fixed page", r]
+      printf "round %d: filtered catalog %.1fx, product page %.1fx%s the fixed page\n", r,
+        at["filtered catalog", r] / at["fixed page", r], at["product page", r] / at["fixed page", r],
+        n["picture"] ? sprintf(", picture %.2fx", at["picture", r] / at["fixed page", r]) : ""
   }' "$DIR/cpu"
 # Server time of one search alone: one connection, so no queueing in the measurement.
 out=$(taskset -c 1 wrk -t1 -c1 -d5s --latency "http://127.0.0.1:$PORT$SEARCH")

@@ -2,8 +2,7 @@
 //! the real `shop` binary with its demo data. It needs Chromium and npm, which plain `cargo test`
 //! must not: it runs only when SHOP_BROWSER_SUITE=1 (as `.ci/run` sets it) and says so otherwise.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::helpers::*;
@@ -19,16 +18,7 @@ fn journeys_in_a_real_browser_at_phone_and_desktop_widths() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let (url, _guard) = fresh_database(dir.path());
-    let mut child = crate::cli::shop(dir.path(), &url).stdout(Stdio::piped()).spawn().expect("start shop");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = crate::cli::spawn_serve(dir.path(), &url);
     let base = loop {
         let line = rx.recv_timeout(Duration::from_secs(120)).expect("the shop prints its address");
         if let Some(url) = line.strip_prefix("The shop is running at ") {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 
-pub(crate) fn shop(dir: &std::path::Path, database_url: &str) -> Command {
+fn shop(dir: &std::path::Path, database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_shop"));
     cmd.env_clear()
         .env("SHOP_DATA_DIR", dir)
@@ -17,8 +17,11 @@ pub(crate) fn shop(dir: &std::path::Path, database_url: &str) -> Command {
     cmd
 }
 
-/// Starts `shop serve`, reads what it prints up to the logins, checks it answers, stops it with SIGTERM.
-pub(crate) fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<String> {
+/// Starts `shop serve` and hands over the lines it prints, as they come.
+pub(crate) fn spawn_serve(
+    dir: &std::path::Path,
+    database_url: &str,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
     let mut child = shop(dir, database_url).stdout(Stdio::piped()).spawn().expect("start shop");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -29,6 +32,12 @@ pub(crate) fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<Strin
             }
         }
     });
+    (child, rx)
+}
+
+/// Starts `shop serve`, reads what it prints up to the logins, checks it answers, stops it with SIGTERM.
+fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<String> {
+    let (mut child, rx) = spawn_serve(dir, database_url);
     let mut lines = Vec::new();
     let url = loop {
         let line = rx.recv_timeout(Duration::from_secs(60)).expect("the shop prints its address");
