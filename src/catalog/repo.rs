@@ -516,7 +516,6 @@ fn escape_like(s: &str) -> String {
 /// FROM and WHERE of a search: active offers joined to their products.
 fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
     sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
-    lead_offer_only(sql, f.filter.price_min, f.filter.price_max);
     if let Some(kind) = f.kind {
         sql.push(" AND o.kind_id = ").bind(Bind::Text(kind.to_string()));
     }
@@ -567,6 +566,9 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
         }
         sql.push(")) IS NOT NULL");
     }
+    // Last: the databases check the conditions in this order, and this one is the dearest, so it
+    // runs only for offers that pass every filter.
+    lead_offer_only(sql, f.filter.price_min, f.filter.price_max);
 }
 
 /// One card per product: of a product's offers on sale (within the price range asked), only its
