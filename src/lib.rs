@@ -70,19 +70,10 @@ fn office_names(
     conn: &mut db::DbConnection,
     sellers: &[accounts::UserId],
 ) -> Result<std::collections::HashMap<accounts::UserId, String>, db::DbError> {
-    let mut names = std::collections::HashMap::new();
-    for seller in sellers {
-        match echeck::office_of(conn, seller) {
-            Ok(Some(office)) => {
-                names.insert(seller.clone(), office.name);
-            }
-            Ok(None) => {}
-            Err(echeck::EcheckError::Db(e)) => return Err(e),
-            // Nothing but the database can fail here; a name is not worth failing the page for.
-            Err(_) => {}
-        }
-    }
-    Ok(names)
+    echeck::office_names(conn, sellers).map_err(|e| match e {
+        echeck::EcheckError::Db(e) => e,
+        other => db::DbError::Query(diesel::result::Error::QueryBuilderError(other.to_string().into())),
+    })
 }
 
 /// The accounts module's e-mails go out through the outbox, in the caller's transaction.

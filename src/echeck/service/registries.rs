@@ -279,6 +279,11 @@ pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<O
     Ok(repo::offices_by_ids(conn, ids)?)
 }
 
+/// The names of the selling offices of these salespeople (those who work for one), in one query.
+pub fn office_names(conn: &mut DbConnection, users: &[UserId]) -> Result<std::collections::HashMap<UserId, String>> {
+    Ok(repo::office_names_of_users(conn, users)?.into_iter().collect())
+}
+
 pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office>> {
     Ok(repo::office_of_user(conn, user)?)
 }
