@@ -572,18 +572,27 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
 }
 
 /// One card per product: of a product's offers on sale (within the price range asked), only its
-/// lead offer passes, the cheapest one in stock (or the cheapest, when all are sold out). A
-/// scalar subquery per candidate, over `offers_by_product`: the search still walks the price
-/// index and stops after a page.
+/// lead offer passes, the cheapest one in stock (or the cheapest, when all are sold out). Checked
+/// last and by index walks (`offers_lead`): the search still walks the price index and stops
+/// after a page.
 fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>) {
-    sql.push(" AND o.id = (SELECT l.id FROM offers l WHERE l.product_id = o.product_id AND l.withdrawn_at IS NULL");
-    if let Some(min) = price_min {
-        sql.push(" AND l.price >= ").bind(Bind::Int(min));
+    // The cheapest in stock, else the cheapest: two walks of `offers_lead` in price order that
+    // stop at the first offer that qualifies (no sort per candidate).
+    sql.push(" AND o.id = COALESCE(");
+    for in_stock in [true, false] {
+        sql.push("(SELECT l.id FROM offers l WHERE l.product_id = o.product_id AND l.withdrawn_at IS NULL");
+        if in_stock {
+            sql.push(" AND l.stock > 0");
+        }
+        if let Some(min) = price_min {
+            sql.push(" AND l.price >= ").bind(Bind::Int(min));
+        }
+        if let Some(max) = price_max {
+            sql.push(" AND l.price <= ").bind(Bind::Int(max));
+        }
+        sql.push(" ORDER BY l.price, l.code LIMIT 1)");
+        sql.push(if in_stock { ", " } else { ")" });
     }
-    if let Some(max) = price_max {
-        sql.push(" AND l.price <= ").bind(Bind::Int(max));
-    }
-    sql.push(" ORDER BY CASE WHEN l.stock > 0 THEN 0 ELSE 1 END, l.price, l.code LIMIT 1)");
 }
 
 /// The columns of a `CardRow`, from `offers o` joined to `products p`: the lead offer, its product,
