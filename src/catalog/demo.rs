@@ -416,6 +416,7 @@ pub fn seed_products(
         db.write_blocking(|c| insert(c, &batch, &pictures))?;
         done += n;
     }
+    db.write_blocking(|c| repo::refresh_all_cards(c).map_err(DbError::from))?;
     // PostgreSQL plans by its statistics, and until autovacuum next looks (a minute or more) the
     // freshly loaded tables have none: product pages then scanned the whole search index (measured:
     // 110 pages/s instead of thousands). SQLite's plans need none.

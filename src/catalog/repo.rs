@@ -567,7 +567,7 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
         sql.push(")) IS NOT NULL");
     }
     // Last: the databases check the conditions in this order, and this one is the dearest, so it
-    // runs only for offers that pass every filter.
+    // runs only for offers that pass every filter, and only for products with several offers.
     lead_offer_only(sql, f.filter.price_min, f.filter.price_max);
 }
 
@@ -578,7 +578,7 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
 fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>) {
     // The cheapest in stock, else the cheapest: two walks of `offers_lead` in price order that
     // stop at the first offer that qualifies (no sort per candidate).
-    sql.push(" AND o.id = COALESCE(");
+    sql.push(" AND (p.offers_on_sale <= 1 OR o.id = COALESCE(");
     for in_stock in [true, false] {
         sql.push("(SELECT l.id FROM offers l WHERE l.product_id = o.product_id AND l.withdrawn_at IS NULL");
         if in_stock {
@@ -591,7 +591,7 @@ fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>
             sql.push(" AND l.price <= ").bind(Bind::Int(max));
         }
         sql.push(" ORDER BY l.price, l.code LIMIT 1)");
-        sql.push(if in_stock { ", " } else { ")" });
+        sql.push(if in_stock { ", " } else { "))" });
     }
 }
 
@@ -599,10 +599,7 @@ fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>
 /// and how many offers of the product are on sale.
 const CARD_COLUMNS: &str = "SELECT o.id, o.code, p.name, p.summary, p.maker, p.model, o.price, o.currency, o.stock, \
      o.sold, o.seller_id, \
-     (SELECT COUNT(*) FROM offers c WHERE c.product_id = o.product_id AND c.withdrawn_at IS NULL) AS offers, \
-     COALESCE((SELECT pp.picture_hash FROM offer_pictures pp WHERE pp.offer_id = o.id ORDER BY pp.position LIMIT 1), \
-      (SELECT pq.picture_hash FROM offer_pictures pq WHERE pq.product_id = o.product_id ORDER BY pq.position LIMIT 1)) \
-      AS picture";
+     p.offers_on_sale, p.picture_hash";
 
 /// The SQL types of `CARD_COLUMNS`, in their order.
 type CardColumns = (Text, Text, Text, Text, Text, Text, BigInt, Text, BigInt, BigInt, Text, BigInt, Nullable<Text>);
@@ -722,4 +719,35 @@ pub fn picture_bytes(conn: &mut DbConnection, hash: &str, thumb: bool) -> QueryR
     } else {
         q.select(pictures::page).first(conn).optional()
     }
+}
+
+/// Keeps what a product's card shows up to date: its offers on sale and its first picture. Called
+/// in the transaction of every change to them (an offer made or withdrawn, a picture added or
+/// removed).
+pub fn refresh_card(conn: &mut DbConnection, product: &ProductId) -> QueryResult<usize> {
+    use crate::db::schema::offer_pictures;
+    let on_sale: i64 = offers::table
+        .filter(offers::product_id.eq(product))
+        .filter(offers::withdrawn_at.is_null())
+        .count()
+        .get_result(conn)?;
+    let picture: Option<String> = offer_pictures::table
+        .filter(offer_pictures::product_id.eq(product))
+        .order((offer_pictures::position, offer_pictures::created_at))
+        .select(offer_pictures::picture_hash)
+        .first(conn)
+        .optional()?;
+    diesel::update(products::table.find(product))
+        .set((products::offers_on_sale.eq(on_sale), products::picture_hash.eq(picture)))
+        .execute(conn)
+}
+
+/// The same for every product at once (after the demo data is loaded).
+pub fn refresh_all_cards(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE products SET offers_on_sale = (SELECT COUNT(*) FROM offers o WHERE o.product_id = products.id \
+         AND o.withdrawn_at IS NULL), picture_hash = (SELECT op.picture_hash FROM offer_pictures op \
+         WHERE op.product_id = products.id ORDER BY op.position, op.created_at LIMIT 1)",
+    )
+    .execute(conn)
 }

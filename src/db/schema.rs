@@ -122,6 +122,8 @@ diesel::table! {
         search_text -> Text,
         summary -> Text,
         created_at -> Timestamp,
+        offers_on_sale -> BigInt,
+        picture_hash -> Nullable<Text>,
     }
 }
 

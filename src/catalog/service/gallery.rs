@@ -29,7 +29,9 @@ pub fn add_picture(conn: &mut DbConnection, seller: &UserId, code: &str, picture
         alt,
         created_at: now(),
     };
+    let product = row.product_id.clone();
     repo::insert_offer_pictures(conn, &[row])?;
+    repo::refresh_card(conn, &product)?;
     Ok(())
 }
 
@@ -58,10 +60,11 @@ pub fn link_pictures(conn: &mut DbConnection, rows: &[OfferPicture]) -> Result<(
 
 pub fn remove_picture(conn: &mut DbConnection, seller: &UserId, code: &str, position: i32) -> Result<()> {
     let (offer, _) = own_offer(conn, seller, code)?;
-    match repo::delete_offer_picture(conn, &offer.id, position)? {
-        0 => Err(CatalogError::NotFound),
-        _ => Ok(()),
+    if repo::delete_offer_picture(conn, &offer.id, position)? == 0 {
+        return Err(CatalogError::NotFound);
     }
+    repo::refresh_card(conn, &offer.product_id)?;
+    Ok(())
 }
 
 /// A salesperson's pictures page: the offer, its product, its pictures.

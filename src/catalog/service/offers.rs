@@ -203,6 +203,7 @@ pub fn create_product_and_offer(
     repo::insert_fits(conn, &fits.into_iter().map(|(m, n)| (id.clone(), m, n)).collect::<Vec<_>>())?;
     let offer = offer_row(conn, &row, seller, offer, terms, currency)?;
     repo::insert_offers(conn, std::slice::from_ref(&offer))?;
+    repo::refresh_card(conn, &row.id)?;
     Ok(offer.code)
 }
 
@@ -221,6 +222,7 @@ pub fn offer_existing(
     errors.into_result().map_err(CatalogError::Invalid)?;
     let row = offer_row(conn, &product, seller, offer, terms, currency)?;
     repo::insert_offers(conn, std::slice::from_ref(&row))?;
+    repo::refresh_card(conn, &product.id)?;
     Ok(row.code)
 }
 
@@ -340,6 +342,7 @@ pub fn change_offer(conn: &mut DbConnection, seller: &UserId, code: &str, price:
 pub fn withdraw_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<()> {
     let (offer, _) = own_offer(conn, seller, code)?;
     repo::withdraw_offer(conn, &offer.id, now())?;
+    repo::refresh_card(conn, &offer.product_id)?;
     Ok(())
 }
 
