@@ -6,4 +6,6 @@ CREATE INDEX offers_lead ON offers (product_id, price, code) WHERE withdrawn_at 
 -- card: how many offers are on sale, and the first picture (catalog's service keeps them).
 ALTER TABLE products ADD COLUMN offers_on_sale BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE products ADD COLUMN picture_hash TEXT;
-UPDATE products SET offers_on_sale = (SELECT COUNT(*) FROM offers o WHERE o.product_id = products.id AND o.withdrawn_at IS NULL);
+UPDATE products SET offers_on_sale = (SELECT COUNT(*) FROM offers o WHERE o.product_id = products.id AND o.withdrawn_at IS NULL),
+    picture_hash = (SELECT op.picture_hash FROM offer_pictures op WHERE op.product_id = products.id
+                    ORDER BY op.position, op.created_at LIMIT 1);
