@@ -698,11 +698,14 @@ pub fn pictures_of_offer(conn: &mut DbConnection, offer: &OfferId) -> QueryResul
 /// The pictures of all of a product's offers, the lead's first where the caller sorts them.
 pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<OfferPicture>> {
     use crate::db::schema::offer_pictures;
-    offer_pictures::table
-        .filter(offer_pictures::product_id.eq(product))
-        .order((offer_pictures::position, offer_pictures::created_at))
-        .select(OfferPicture::as_select())
-        .load(conn)
+    // Read with every product page: kept prepared (`load_on_backend!`).
+    crate::db::load_on_backend!(
+        conn,
+        offer_pictures::table
+            .filter(offer_pictures::product_id.eq(product))
+            .order((offer_pictures::position, offer_pictures::created_at))
+            .select(OfferPicture::as_select())
+    )
 }
 
 pub fn delete_offer_picture(conn: &mut DbConnection, offer: &OfferId, position: i32) -> QueryResult<usize> {

@@ -439,15 +439,6 @@ pub fn office_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Opt
     .next())
 }
 
-/// The names of the selling offices these users work for, in one query.
-pub fn office_names_of_users(conn: &mut DbConnection, users: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
-    office_staff::table
-        .inner_join(selling_offices::table)
-        .filter(office_staff::user_id.eq_any(users))
-        .select((office_staff::user_id, selling_offices::name))
-        .load(conn)
-}
-
 pub fn carrier_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Carrier>> {
     Ok(crate::db::load_on_backend!(
         conn,
