@@ -347,7 +347,8 @@ fn insert(conn: &mut DbConnection, batch: &Batch, pictures: &HashMap<KindId, Str
     for chunk in batch.offers.chunks(500) {
         repo::insert_offers(conn, chunk)?;
     }
-    // Each offer shows its kind's demo picture.
+    // Each offer shows its kind's demo picture, described by the product's name.
+    let names: HashMap<&ProductId, &str> = batch.products.iter().map(|p| (&p.id, p.name.as_str())).collect();
     let links: Vec<OfferPicture> = batch
         .offers
         .iter()
@@ -357,7 +358,7 @@ fn insert(conn: &mut DbConnection, batch: &Batch, pictures: &HashMap<KindId, Str
                 position: 0,
                 product_id: o.product_id.clone(),
                 picture_hash: pictures.get(&o.kind_id)?.clone(),
-                alt: String::new(),
+                alt: names.get(&o.product_id).map(|n| (*n).to_owned()).unwrap_or_default(),
                 created_at: o.created_at,
             })
         })
