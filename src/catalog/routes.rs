@@ -688,7 +688,7 @@ async fn offer_pictures(
 /// Reads an upload's fields: the description and the file, stopping past the size limit.
 async fn read_upload(mut form: actix_multipart::Multipart) -> Result<(String, Vec<u8>, bool), AppError> {
     use futures_util::StreamExt;
-    let (mut alt, mut bytes, mut too_large) = (String::new(), Vec::new(), false);
+    let (mut alt, mut bytes) = (String::new(), Vec::new());
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| AppError::BadRequest("The upload did not arrive whole.".into()))?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -697,8 +697,8 @@ async fn read_upload(mut form: actix_multipart::Multipart) -> Result<(String, Ve
             let chunk = chunk.map_err(|_| AppError::BadRequest("The upload did not arrive whole.".into()))?;
             let limit = if name == "picture" { crate::catalog::pictures::MAX_UPLOAD } else { 4096 };
             if data.len() + chunk.len() > limit {
-                too_large = true;
-                continue;
+                // Stop reading: the rest of an oversized upload is not worth receiving.
+                return Ok((alt, Vec::new(), true));
             }
             data.extend_from_slice(&chunk);
         }
@@ -708,7 +708,7 @@ async fn read_upload(mut form: actix_multipart::Multipart) -> Result<(String, Ve
             _ => {}
         }
     }
-    Ok((alt, bytes, too_large))
+    Ok((alt, bytes, false))
 }
 
 async fn add_picture(

@@ -674,6 +674,12 @@ async fn a_salesperson_adds_pictures_that_cards_and_product_pages_show() {
     assert_eq!(bad.field_error("picture").as_deref(), Some("Choose a JPEG, PNG or WebP picture."));
     assert_eq!(bad.input_value("alt").as_deref(), Some("Side view"));
 
+    // An upload over 8 MB is refused without reading it all.
+    let huge = upload(&b, &codes[0], vec![0u8; 9 * 1024 * 1024], "Huge").await;
+    assert_eq!(huge.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(huge.field_error("picture").as_deref(), Some("The picture is larger than 8 MB."));
+    assert_eq!(huge.input_value("alt").as_deref(), Some("Huge"), "the description stays");
+
     // Another salesperson's offer is not theirs to picture; an upload without the token is refused.
     let other = app.create_user("Otto Other", &[Role::Salesperson]).await;
     let o = app.logged_in(&other).await;
