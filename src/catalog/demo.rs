@@ -309,6 +309,7 @@ fn generate(
             description,
             is_consumable: consumable,
             created_at: now,
+            picture_hash: None,
         });
     }
     batch

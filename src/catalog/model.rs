@@ -98,6 +98,8 @@ pub struct Product {
     pub search_text: String,
     pub summary: String,
     pub created_at: NaiveDateTime,
+    /// The first picture of the product's offers (kept by `repo::refresh_card`; none when made).
+    pub picture_hash: Option<String>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

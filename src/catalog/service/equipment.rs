@@ -53,14 +53,7 @@ pub fn remove_equipment(conn: &mut DbConnection, owner: &UserId, id: &EquipmentI
 pub fn consumables_for(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<(Equipment, Vec<OfferCard>)>> {
     let mut groups = Vec::new();
     for item in repo::equipment_of(conn, owner)? {
-        let pairs = repo::consumable_offers_for(conn, &item.maker, &item.model)?;
-        let mut rows = card_rows(pairs);
-        for row in &mut rows {
-            let product = repo::offer_by_code(conn, &row.code)?.map(|o| o.product_id);
-            if let Some(product) = product {
-                row.picture = repo::pictures_of_product(conn, &product)?.first().map(|p| p.picture_hash.clone());
-            }
-        }
+        let rows = card_rows(repo::consumable_offers_for(conn, &item.maker, &item.model)?);
         let cards = cards(conn, Some(owner), rows)?;
         groups.push((item, cards));
     }

@@ -195,6 +195,7 @@ pub fn create_product_and_offer(
         description: product.description.trim().to_owned(),
         is_consumable: product.is_consumable,
         created_at: now(),
+        picture_hash: None,
     };
     repo::insert_products(conn, std::slice::from_ref(&row))?;
     let id = &row.id;

@@ -99,7 +99,7 @@ pub(super) fn card_rows(pairs: Vec<(Offer, Product)>) -> Vec<repo::CardRow> {
             sold: o.sold,
             seller_id: o.seller_id,
             offers,
-            picture: None,
+            picture: p.picture_hash,
         })
         .collect()
 }
