@@ -290,6 +290,7 @@ fn generate(
                 withdrawn_at: None,
                 created_at: now - chrono::Duration::minutes(rng.below(60 * 24 * 90) as i64),
                 updated_at: now,
+                is_lead: false,
             });
         }
         let description = {

@@ -121,6 +121,9 @@ pub struct Offer {
     pub withdrawn_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The product's lead offer, its card in the catalog: the cheapest on sale, in stock if any
+    /// (kept by `repo::refresh_card`; false when made).
+    pub is_lead: bool,
 }
 
 impl Offer {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
 
 use super::model::*;
 use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
@@ -308,20 +308,52 @@ pub fn offers_in_full(conn: &mut DbConnection, codes: &[String]) -> QueryResult<
 }
 
 /// Takes `quantity` units off the offer's stock if that many are there and the offer stands;
-/// 1 when taken, 0 when not (sold out or withdrawn). Never below zero, whoever runs at once.
-pub fn take_stock(conn: &mut DbConnection, id: &OfferId, quantity: i64, now: NaiveDateTime) -> QueryResult<usize> {
+/// `None` when not (sold out or withdrawn). Never below zero, whoever runs at once. When taken,
+/// whether it may have moved the product's lead: the lead's stock reached zero.
+pub fn take_stock(
+    conn: &mut DbConnection,
+    id: &OfferId,
+    quantity: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<bool>> {
     let mut q = Sql::new("UPDATE offers SET stock = stock - ");
     q.int(quantity).push(", sold = sold + ").int(quantity).push(", updated_at = ").time(now);
     q.push(" WHERE id = ").text(id.as_str()).push(" AND withdrawn_at IS NULL AND stock >= ").int(quantity);
-    q.execute(conn)
+    q.push(" RETURNING stock, is_lead");
+    let rows: Vec<(i64, bool)> = q.load_as::<(BigInt, Bool), _>(conn)?;
+    Ok(rows.into_iter().next().map(|(stock, is_lead)| stock == 0 && is_lead))
 }
 
 /// Puts units back on the stock of an offer (an order was cancelled), also of a withdrawn one.
-pub fn return_stock(conn: &mut DbConnection, id: &OfferId, quantity: i64, now: NaiveDateTime) -> QueryResult<usize> {
+/// Whether it may have moved the product's lead: an offer on sale, not leading, back from zero.
+pub fn return_stock(
+    conn: &mut DbConnection,
+    id: &OfferId,
+    quantity: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Option<bool>> {
     let mut q = Sql::new("UPDATE offers SET stock = stock + ");
     q.int(quantity).push(", sold = sold - ").int(quantity).push(", updated_at = ").time(now);
     q.push(" WHERE id = ").text(id.as_str());
-    q.execute(conn)
+    q.push(" RETURNING stock, is_lead, withdrawn_at IS NULL");
+    let rows: Vec<(i64, bool, bool)> = q.load_as::<(BigInt, Bool, Bool), _>(conn)?;
+    Ok(rows.into_iter().next().map(|(stock, is_lead, on_sale)| on_sale && !is_lead && stock == quantity))
+}
+
+/// The products of offers, for taking their stock in the order of `lock_product`.
+pub fn products_of_offers(conn: &mut DbConnection, ids: &[OfferId]) -> QueryResult<Vec<(OfferId, ProductId)>> {
+    offers::table.filter(offers::id.eq_any(ids)).select((offers::id, offers::product_id)).load(conn)
+}
+
+/// Holds the product until the transaction ends, so that whoever changes its offers next sees
+/// this transaction's changes when it picks the lead. Every transaction that changes a product's
+/// offers takes this first, products in ID order: two of them never wait for each other. SQLite
+/// has one writer at a time already.
+pub fn lock_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        products::table.find(product).select(products::id).for_update().execute(c)?;
+    }
+    Ok(())
 }
 
 // ---- customer prices ----
@@ -513,9 +545,10 @@ fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// FROM and WHERE of a search: active offers joined to their products.
+/// FROM and WHERE of a search: the products' lead offers (one card per product, priced by its
+/// lead), joined to their products. Only lead offers are in the indexes the search walks.
 fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
-    sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
+    sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.is_lead");
     if let Some(kind) = f.kind {
         sql.push(" AND o.kind_id = ").bind(Bind::Text(kind.to_string()));
     }
@@ -565,33 +598,6 @@ fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
             sql.bind(Bind::Text(v.clone()));
         }
         sql.push(")) IS NOT NULL");
-    }
-    // Last: the databases check the conditions in this order, and this one is the dearest, so it
-    // runs only for offers that pass every filter, and only for products with several offers.
-    lead_offer_only(sql, f.filter.price_min, f.filter.price_max);
-}
-
-/// One card per product: of a product's offers on sale (within the price range asked), only its
-/// lead offer passes, the cheapest one in stock (or the cheapest, when all are sold out). Checked
-/// last and by index walks (`offers_lead`): the search still walks the price index and stops
-/// after a page.
-fn lead_offer_only(sql: &mut Sql, price_min: Option<i64>, price_max: Option<i64>) {
-    // The cheapest in stock, else the cheapest: two walks of `offers_lead` in price order that
-    // stop at the first offer that qualifies (no sort per candidate).
-    sql.push(" AND (p.offers_on_sale <= 1 OR o.id = COALESCE(");
-    for in_stock in [true, false] {
-        sql.push("(SELECT l.id FROM offers l WHERE l.product_id = o.product_id AND l.withdrawn_at IS NULL");
-        if in_stock {
-            sql.push(" AND l.stock > 0");
-        }
-        if let Some(min) = price_min {
-            sql.push(" AND l.price >= ").bind(Bind::Int(min));
-        }
-        if let Some(max) = price_max {
-            sql.push(" AND l.price <= ").bind(Bind::Int(max));
-        }
-        sql.push(" ORDER BY l.price, l.code LIMIT 1)");
-        sql.push(if in_stock { ", " } else { "))" });
     }
 }
 
@@ -663,8 +669,7 @@ pub fn count(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<i64
 /// The shop's best-selling offers, as cards. The LIMIT is a constant in the SQL (see `db::unique`).
 pub fn best_sellers(conn: &mut DbConnection, limit: u16) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
-    sql.push(CARD_COLUMNS).push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.withdrawn_at IS NULL");
-    lead_offer_only(&mut sql, None, None);
+    sql.push(CARD_COLUMNS).push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.is_lead");
     sql.push(&format!(" ORDER BY o.sold DESC, o.code ASC LIMIT {limit}"));
     sql.load_as::<CardColumns, _>(conn)
 }
@@ -724,11 +729,12 @@ pub fn picture_bytes(conn: &mut DbConnection, hash: &str, thumb: bool) -> QueryR
     }
 }
 
-/// Keeps what a product's card shows up to date: its offers on sale and its first picture. Called
-/// in the transaction of every change to them (an offer made or withdrawn, a picture added or
-/// removed).
+/// Keeps what a product's card shows up to date: its offers on sale, its first picture and its
+/// lead offer. Called in the transaction of every change to them (an offer made, withdrawn or
+/// repriced, its stock reaching zero or coming back, a picture added or removed).
 pub fn refresh_card(conn: &mut DbConnection, product: &ProductId) -> QueryResult<usize> {
     use crate::db::schema::offer_pictures;
+    lock_product(conn, product)?;
     let on_sale: i64 = offers::table
         .filter(offers::product_id.eq(product))
         .filter(offers::withdrawn_at.is_null())
@@ -740,6 +746,23 @@ pub fn refresh_card(conn: &mut DbConnection, product: &ProductId) -> QueryResult
         .select(offer_pictures::picture_hash)
         .first(conn)
         .optional()?;
+    let lead: Option<OfferId> = offers::table
+        .filter(offers::product_id.eq(product))
+        .filter(offers::withdrawn_at.is_null())
+        .order((offers::stock.gt(0).desc(), offers::price, offers::code))
+        .select(offers::id)
+        .first(conn)
+        .optional()?;
+    match &lead {
+        Some(lead) => diesel::update(
+            offers::table.filter(offers::product_id.eq(product)).filter(offers::is_lead.or(offers::id.eq(lead))),
+        )
+        .set(offers::is_lead.eq(offers::id.eq(lead)))
+        .execute(conn)?,
+        None => diesel::update(offers::table.filter(offers::product_id.eq(product)).filter(offers::is_lead))
+            .set(offers::is_lead.eq(false))
+            .execute(conn)?,
+    };
     diesel::update(products::table.find(product))
         .set((products::offers_on_sale.eq(on_sale), products::picture_hash.eq(picture)))
         .execute(conn)
@@ -747,6 +770,15 @@ pub fn refresh_card(conn: &mut DbConnection, product: &ProductId) -> QueryResult
 
 /// The same for every product at once (after the demo data is loaded).
 pub fn refresh_all_cards(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE offers SET is_lead = (offers.id = COALESCE(\
+         (SELECT l.id FROM offers l WHERE l.product_id = offers.product_id AND l.withdrawn_at IS NULL \
+         AND l.stock > 0 ORDER BY l.price, l.code LIMIT 1), \
+         (SELECT l.id FROM offers l WHERE l.product_id = offers.product_id AND l.withdrawn_at IS NULL \
+         ORDER BY l.price, l.code LIMIT 1))) \
+         WHERE withdrawn_at IS NULL",
+    )
+    .execute(conn)?;
     diesel::sql_query(
         "UPDATE products SET offers_on_sale = (SELECT COUNT(*) FROM offers o WHERE o.product_id = products.id \
          AND o.withdrawn_at IS NULL), picture_hash = (SELECT op.picture_hash FROM offer_pictures op \

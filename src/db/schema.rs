@@ -169,6 +169,7 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        is_lead -> Bool,
     }
 }
 

@@ -187,9 +187,91 @@ async fn the_product_page_lists_every_offer_cheapest_first() {
     assert_eq!(cards.len(), codes.len(), "still one card per product: {cards:?}");
     assert!(!cards.contains(&codes[0]), "the dearer offer gives way to the cheaper one");
     assert!(catalog.contains("from</span> <b>850.00 EUR</b>") && catalog.contains("2 offers</a>"), "{}", catalog.body);
-    // A price range that leaves out the cheaper offer shows the product by the dearer one.
-    let dear = app.browser().get("/catalog?kind=pc&price_min=880").await;
-    assert!(card_codes(&dear).contains(&codes[0]), "{}", dear.body);
+    // The price range reads the card's price, the lowest in stock (as price comparison sites
+    // do): a product sold from 850 is not among those from 880 up.
+    let dear = card_codes(&app.browser().get("/catalog?kind=pc&price_min=880").await);
+    assert!(!dear.contains(&codes[0]) && !dear.iter().any(|c| !codes.contains(c)), "{dear:?}");
+    assert_eq!(card_codes(&app.browser().get("/catalog?kind=pc&price_max=850").await).len(), 1);
+}
+
+/// The offers on sale, cheapest first, and which of them lead (are their product's card).
+fn leads(app: &TestApp) -> Vec<(String, bool)> {
+    use shop::db::schema::offers;
+    app.query(|c| {
+        offers::table
+            .filter(offers::withdrawn_at.is_null())
+            .order((offers::price, offers::code))
+            .select((offers::code, offers::is_lead))
+            .load::<(String, bool)>(c)
+    })
+}
+
+#[tokio::test]
+async fn the_card_follows_the_cheapest_offer_in_stock_as_stock_and_prices_change() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let cheap = app.stocked_offer(&w.seller, "Inkjo", "P1", "100", 1).await;
+    let seller = app.logged_in(&w.seller).await;
+    let add = format!("/sell/offers/add/{cheap}");
+    let fields = [("price", "120"), ("stock", "5"), ("guarantee_months", "12"), ("cooling_off_days", "14")];
+    assert!(seller.submit(&add, &add, &fields).await.contains("is in the catalog"));
+    let dear = leads(&app).into_iter().map(|(c, _)| c).find(|c| *c != cheap).expect("the second offer");
+    let card = || async { card_codes(&app.browser().get("/catalog?kind=printer").await) };
+    assert_eq!(card().await, vec![cheap.clone()]);
+
+    // The cheap one sells out: the dearer one in stock leads; the order cancelled, it is back.
+    let shopper = app.logged_in(&w.buyer).await;
+    shopper.add_to_cart(&cheap, "1").await;
+    let number = order_number(&shopper.check_out(&[("payment", "cash")]).await);
+    assert_eq!(card().await, vec![dear.clone()]);
+    assert!(app.browser().get("/catalog?kind=printer").await.contains("from</span> <b>120.00 EUR</b>"));
+    shopper.submit(&format!("/orders/{number}"), &format!("/orders/{number}/cancel"), &[]).await;
+    assert_eq!(card().await, vec![cheap.clone()]);
+
+    // Repriced above the other, it gives way; withdrawn, the other is the only one left.
+    seller.submit("/sell/offers", &format!("/sell/offers/{cheap}"), &[("price", "130"), ("stock", "1")]).await;
+    assert_eq!(card().await, vec![dear.clone()]);
+    seller.submit("/sell/offers", &format!("/sell/offers/{dear}/withdraw"), &[]).await;
+    assert_eq!(card().await, vec![cheap.clone()]);
+    assert_eq!(leads(&app), vec![(cheap.clone(), true)]);
+
+    // Every offer sold out: the cheapest still shows, as sold out.
+    seller.submit("/sell/offers", &format!("/sell/offers/{cheap}"), &[("price", "130"), ("stock", "0")]).await;
+    assert_eq!(card().await, vec![cheap.clone()]);
+}
+
+#[tokio::test]
+async fn many_buyers_at_once_leave_each_product_exactly_one_lead() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    // Three offers of one product, one unit each at the cheapest two: buyers race for them.
+    let first = app.stocked_offer(&w.seller, "Inkjo", "P2", "100", 2).await;
+    let seller = app.logged_in(&w.seller).await;
+    let add = format!("/sell/offers/add/{first}");
+    for (price, stock) in [("110", "2"), ("120", "50")] {
+        let fields = [("price", price), ("stock", stock), ("guarantee_months", "0"), ("cooling_off_days", "0")];
+        assert!(seller.submit(&add, &add, &fields).await.contains("is in the catalog"));
+    }
+    let codes: Vec<String> = leads(&app).into_iter().map(|(c, _)| c).collect();
+    let mut buyers = Vec::new();
+    for i in 0..12 {
+        let person = app.create_user(&format!("Buyer {i}"), &[Role::Shopper]).await;
+        let b = app.logged_in(&person).await;
+        // Each buyer puts one of every offer in the cart; some find the cheap ones gone.
+        for code in &codes {
+            b.add_to_cart(code, "1").await;
+        }
+        buyers.push(b);
+    }
+    let placed = futures_util::future::join_all(buyers.iter().map(|b| b.check_out(&[("payment", "cash")]))).await;
+    let ok = placed.iter().filter(|p| p.path().starts_with("/orders/")).count();
+    assert_eq!(ok, 2, "two buyers get one of every offer; the others find the cheap ones gone");
+    let leads = leads(&app);
+    assert_eq!(leads.iter().filter(|(_, lead)| *lead).count(), 1, "{leads:?}");
+    let stocks: Vec<i64> = codes.iter().map(|c| app.stock_of(c)).collect();
+    let lead = &leads.iter().find(|(_, l)| *l).expect("a lead").0;
+    let expected = codes.iter().zip(&stocks).find(|(_, s)| **s > 0).map(|(c, _)| c).unwrap_or(&codes[0]);
+    assert_eq!(lead, expected, "the cheapest in stock leads: stocks {stocks:?}");
 }
 
 #[tokio::test]

@@ -113,6 +113,7 @@ fn offer_row(
         withdrawn_at: None,
         created_at: now,
         updated_at: now,
+        is_lead: false,
     })
 }
 
@@ -336,12 +337,15 @@ pub fn change_offer(conn: &mut DbConnection, seller: &UserId, code: &str, price:
     if !offer.is_active() {
         return Err(invalid("price", "This offer was withdrawn; it cannot be changed."));
     }
+    repo::lock_product(conn, &offer.product_id)?;
     repo::update_offer(conn, &offer.id, terms.price, terms.stock, now())?;
+    repo::refresh_card(conn, &offer.product_id)?;
     Ok(())
 }
 
 pub fn withdraw_offer(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<()> {
     let (offer, _) = own_offer(conn, seller, code)?;
+    repo::lock_product(conn, &offer.product_id)?;
     repo::withdraw_offer(conn, &offer.id, now())?;
     repo::refresh_card(conn, &offer.product_id)?;
     Ok(())

@@ -324,14 +324,67 @@ pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&UserId>, codes: &[
         .collect())
 }
 
-/// Takes units off an offer's stock in the caller's transaction. False when fewer are left (or
-/// the offer was withdrawn): then nothing changed.
-pub fn take_stock(conn: &mut DbConnection, offer: &OfferId, quantity: i64, at: NaiveDateTime) -> Result<bool> {
-    Ok(quantity > 0 && repo::take_stock(conn, offer, quantity, at)? == 1)
+/// Units of one offer to take from its stock or put back.
+#[derive(Clone, Debug)]
+pub struct StockLine {
+    pub offer: OfferId,
+    pub quantity: i64,
 }
 
-/// Puts units back (a cancelled order's), in the caller's transaction.
-pub fn return_stock(conn: &mut DbConnection, offer: &OfferId, quantity: i64, at: NaiveDateTime) -> Result<()> {
-    repo::return_stock(conn, offer, quantity, at)?;
+/// Takes the lines' units off their offers' stock in the caller's transaction. `Some(offer)`
+/// names an offer with fewer units left than asked (or withdrawn): the caller must then give up
+/// the transaction, as lines before it were taken. Products are held in ID order, each before any
+/// of its offers changes (`repo::lock_product`), and their lead offers move where the stock
+/// taken makes them.
+pub fn take_stock(conn: &mut DbConnection, lines: &[StockLine], at: NaiveDateTime) -> Result<Option<OfferId>> {
+    for (product, lines) in by_product(conn, lines)? {
+        repo::lock_product(conn, &product)?;
+        let mut lead_may_move = false;
+        for line in lines {
+            let taken = if line.quantity > 0 { repo::take_stock(conn, &line.offer, line.quantity, at)? } else { None };
+            match taken {
+                Some(moves) => lead_may_move |= moves,
+                None => return Ok(Some(line.offer.clone())),
+            }
+        }
+        if lead_may_move {
+            repo::refresh_card(conn, &product)?;
+        }
+    }
+    Ok(None)
+}
+
+/// Puts units back (a cancelled order's), in the caller's transaction, in the order of `take_stock`.
+pub fn return_stock(conn: &mut DbConnection, lines: &[StockLine], at: NaiveDateTime) -> Result<()> {
+    for (product, lines) in by_product(conn, lines)? {
+        repo::lock_product(conn, &product)?;
+        let mut lead_may_move = false;
+        for line in lines {
+            lead_may_move |= repo::return_stock(conn, &line.offer, line.quantity, at)?.unwrap_or(false);
+        }
+        if lead_may_move {
+            repo::refresh_card(conn, &product)?;
+        }
+    }
     Ok(())
+}
+
+/// The lines grouped by their offers' products, products and offers each in ID order (the order
+/// every transaction changing stock holds them in). Lines of unknown offers are left out.
+fn by_product<'a>(
+    conn: &mut DbConnection,
+    lines: &'a [StockLine],
+) -> Result<std::collections::BTreeMap<ProductId, Vec<&'a StockLine>>> {
+    let ids: Vec<OfferId> = lines.iter().map(|l| l.offer.clone()).collect();
+    let products: HashMap<OfferId, ProductId> = repo::products_of_offers(conn, &ids)?.into_iter().collect();
+    let mut grouped: std::collections::BTreeMap<ProductId, Vec<&StockLine>> = Default::default();
+    for line in lines {
+        if let Some(product) = products.get(&line.offer) {
+            grouped.entry(product.clone()).or_default().push(line);
+        }
+    }
+    for lines in grouped.values_mut() {
+        lines.sort_by(|a, b| a.offer.cmp(&b.offer));
+    }
+    Ok(grouped)
 }

@@ -228,18 +228,10 @@ fn place_one(
     };
     repo::insert_order(conn, &order)?;
     let mut items = Vec::with_capacity(group.rows.len());
-    // Offers are locked in one order (by ID) by every checkout and cancellation, so two of them
-    // over the same offers can never wait for each other on PostgreSQL.
-    let mut rows: Vec<&CartRow> = group.rows.iter().collect();
-    rows.sort_by_key(|r| r.offer.as_ref().map(|o| o.offer.id.clone()));
-    for row in rows {
+    let mut lines = Vec::with_capacity(group.rows.len());
+    for row in &group.rows {
         let Some(o) = &row.offer else { return Err(Refusal::Withdrawn { name: row.name().to_owned() }.into()) };
-        if !catalog::take_stock(conn, &o.offer.id, row.line.quantity, at)? {
-            let left = catalog::offers_to_buy(conn, None, std::slice::from_ref(&o.offer.code))?
-                .first()
-                .map_or(0, |now| now.offer.stock);
-            return Err(Refusal::SoldOut { name: row.name().to_owned(), left }.into());
-        }
+        lines.push(catalog::StockLine { offer: o.offer.id.clone(), quantity: row.line.quantity });
         items.push(OrderItem {
             order_id: order.id.clone(),
             offer_id: o.offer.id.clone(),
@@ -253,6 +245,20 @@ fn place_one(
             unit_price: o.price,
             list_price: o.offer.price,
         });
+    }
+    // The catalog holds offers in one order in every checkout and cancellation, so two of them
+    // over the same offers never wait for each other on PostgreSQL.
+    if let Some(short) = catalog::take_stock(conn, &lines, at)? {
+        let (name, code) = group
+            .rows
+            .iter()
+            .find_map(|r| {
+                r.offer.as_ref().filter(|o| o.offer.id == short).map(|o| (r.name().to_owned(), o.offer.code.clone()))
+            })
+            .unwrap_or_default();
+        let left =
+            catalog::offers_to_buy(conn, None, std::slice::from_ref(&code))?.first().map_or(0, |now| now.offer.stock);
+        return Err(Refusal::SoldOut { name, left }.into());
     }
     repo::insert_items(conn, &items)?;
     order.needs_approval = !approving_makers(conn, &items)?.is_empty();

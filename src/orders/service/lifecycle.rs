@@ -237,11 +237,10 @@ fn cancel_order(
     at: NaiveDateTime,
 ) -> Result<Order> {
     let order = advance(conn, order, Step::Cancel, who, reason, at)?;
-    let mut items = repo::items_of(conn, &order.id)?;
-    items.sort_by(|a, b| a.offer_id.cmp(&b.offer_id)); // the lock order of checkouts
-    for item in &items {
-        catalog::return_stock(conn, &item.offer_id, item.quantity, at)?;
-    }
+    let items = repo::items_of(conn, &order.id)?;
+    let lines: Vec<catalog::StockLine> =
+        items.iter().map(|i| catalog::StockLine { offer: i.offer_id.clone(), quantity: i.quantity }).collect();
+    catalog::return_stock(conn, &lines, at)?;
     if let Some(code) = &order.check_code {
         match echeck::void(conn, code, Party::Operator, who.user(), reason, at) {
             Ok(_) => {}
