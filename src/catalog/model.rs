@@ -315,7 +315,18 @@ pub struct OfferPicture {
     pub created_at: NaiveDateTime,
 }
 
-impl OfferPicture {
+/// A picture as the pages show it (no times: reading SQLite's text timestamps cost a tenth of a
+/// product page's instructions).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::offer_pictures)]
+pub struct ShownPicture {
+    pub offer_id: OfferId,
+    pub position: i32,
+    pub picture_hash: String,
+    pub alt: String,
+}
+
+impl ShownPicture {
     pub fn thumb_src(&self) -> String {
         format!("/pictures/{}/thumb.jpg", self.picture_hash)
     }

@@ -691,17 +691,17 @@ pub fn insert_offer_pictures(conn: &mut DbConnection, rows: &[OfferPicture]) -> 
     insert_many!(conn, offer_pictures::table, rows)
 }
 
-pub fn pictures_of_offer(conn: &mut DbConnection, offer: &OfferId) -> QueryResult<Vec<OfferPicture>> {
+pub fn pictures_of_offer(conn: &mut DbConnection, offer: &OfferId) -> QueryResult<Vec<ShownPicture>> {
     use crate::db::schema::offer_pictures;
     offer_pictures::table
         .filter(offer_pictures::offer_id.eq(offer))
         .order(offer_pictures::position)
-        .select(OfferPicture::as_select())
+        .select(ShownPicture::as_select())
         .load(conn)
 }
 
 /// The pictures of all of a product's offers, the lead's first where the caller sorts them.
-pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<OfferPicture>> {
+pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<ShownPicture>> {
     use crate::db::schema::offer_pictures;
     // Read with every product page: kept prepared (`load_on_backend!`).
     crate::db::load_on_backend!(
@@ -709,7 +709,7 @@ pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> Quer
         offer_pictures::table
             .filter(offer_pictures::product_id.eq(product))
             .order((offer_pictures::position, offer_pictures::created_at))
-            .select(OfferPicture::as_select())
+            .select(ShownPicture::as_select())
     )
 }
 

@@ -19,9 +19,12 @@ use crate::web::pager::PageNumber;
 use crate::web::{State, flash, render, render_status, see_other};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/catalog", web::get().to(search))
+    // The router tries the paths in order, each with parameters by a regular expression: the
+    // most requested come first (`lib.rs` puts the catalog before the other modules too).
+    cfg.route("/pictures/{hash}/{file}", web::get().to(picture))
         .route("/catalog/{code}", web::get().to(product))
+        .route("/catalog", web::get().to(search))
+        .route("/", web::get().to(home))
         .route("/consumables", web::get().to(consumables))
         .route("/account/equipment", web::get().to(equipment))
         .route("/account/equipment", web::post().to(add_equipment))
@@ -36,7 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sell/offers/{code}/pictures", web::get().to(offer_pictures))
         .route("/sell/offers/{code}/pictures", web::post().to(add_picture))
         .route("/sell/offers/{code}/pictures/{position}/remove", web::post().to(remove_picture))
-        .route("/pictures/{hash}/{file}", web::get().to(picture))
         .route("/sell/prices", web::get().to(prices))
         .route("/sell/prices", web::post().to(add_price))
         .route("/sell/prices/{id}/remove", web::post().to(remove_price))

@@ -283,7 +283,7 @@ pub struct OfferPicturesPage {
     pub l: Layout,
     pub offer: Offer,
     pub product: Product,
-    pub pictures: Vec<OfferPicture>,
+    pub pictures: Vec<ShownPicture>,
     pub alt: String,
     pub errors: FieldErrors,
 }

@@ -439,6 +439,19 @@ pub fn office_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Opt
     .next())
 }
 
+/// Only the name: read with every product page, one prepared statement per seller.
+pub fn office_name_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<String>> {
+    Ok(crate::db::load_on_backend!(
+        conn,
+        office_staff::table
+            .inner_join(selling_offices::table)
+            .filter(office_staff::user_id.eq(user))
+            .select(selling_offices::name)
+    )?
+    .into_iter()
+    .next())
+}
+
 pub fn carrier_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Carrier>> {
     Ok(crate::db::load_on_backend!(
         conn,

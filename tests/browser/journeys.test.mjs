@@ -112,3 +112,82 @@ for (const [width, viewport] of Object.entries(WIDTHS)) {
     await ctx.close();
   });
 }
+
+for (const [width, viewport] of Object.entries(WIDTHS)) {
+  test(`a salesperson adds a picture that the product page shows, then removes it (${width})`, async () => {
+    const code = await salespersonsOffer(viewport);
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+    await logIn(page, ...logins.salesperson);
+    await page.goto(`${BASE}/sell/offers/${code}/pictures`);
+    await checkPage(page, width);
+    // Any picture will do: the browser's own screenshot of the page is a PNG.
+    const file = `${fs.mkdtempSync("/tmp/shop-browser-")}/photo.png`;
+    await page.screenshot({ path: file });
+    const alt = `Seen from the front (${width})`;
+    await page.fill("#alt", alt);
+    await page.setInputFiles("#picture", file);
+    await go(page, width, () => page.getByRole("button", { name: "Upload" }).click());
+    const kept = page.getByAltText(alt);
+    assert.ok(await kept.isVisible(), "the pictures page shows the upload");
+    assert.ok(await kept.evaluate((img) => img.complete && img.naturalWidth > 0), "its thumbnail loads");
+
+    await page.goto(`${BASE}/catalog/${code}`);
+    await checkPage(page, width);
+    const shown = page.getByAltText(alt).first();
+    assert.ok(await shown.evaluate((img) => img.complete && img.naturalWidth > 0), "the product page shows it");
+
+    await page.goto(`${BASE}/sell/offers/${code}/pictures`);
+    const item = page.locator("ul.gallery li", { has: page.getByAltText(alt) });
+    await go(page, width, () => item.getByRole("button", { name: "Remove" }).click());
+    assert.equal(await page.getByAltText(alt).count(), 0, "removed");
+    await ctx.close();
+  });
+}
+
+// The reset link comes by e-mail: without SMTP the shop writes each into <data dir>/outbox.
+async function mailTo(email, subject) {
+  const dir = `${process.env.SHOP_DATA_DIR || "data"}/outbox`;
+  for (let i = 0; i < 100; i++) {
+    for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+      // Quoted-printable: join the soft line breaks and decode "=".
+      const text = fs.readFileSync(`${dir}/${name}`, "utf8").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+      if (text.includes(email) && text.includes(subject)) return text;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  assert.fail(`no e-mail "${subject}" to ${email} in ${dir}`);
+}
+
+test("a shopper who forgot the password sets a new one through the e-mailed link (phone)", async () => {
+  const ctx = await chromium.newContext({ viewport: WIDTHS.phone, bypassCSP: true });
+  const page = await ctx.newPage();
+  const email = `forgetful-${Date.now()}@example.com`;
+  await page.goto(`${BASE}/register`);
+  await page.fill("#email", email);
+  await page.fill("#password", "the-first-long-password");
+  await page.fill("#password_again", "the-first-long-password");
+  await page.fill("#full_name", "Fiona Forgetful");
+  await page.fill("#postal_address", "9 Memory Road\n10115 Sampletown");
+  await page.fill("#phone", "+1 555 0100 401");
+  await go(page, "phone", () => page.locator("main button[type=submit]").click());
+  await ctx.clearCookies();
+
+  await page.goto(`${BASE}/login`);
+  await go(page, "phone", () => page.getByRole("link", { name: "Forgot your password?" }).click());
+  await page.fill("#email", email);
+  await go(page, "phone", () => page.getByRole("button", { name: "Send the link" }).click());
+  const mail = await mailTo(email, "Choose a new password");
+  const link = mail.match(/https?:\/\/\S+\/password\/reset\/[A-Za-z0-9_-]+/);
+  assert.ok(link, `a reset link in the e-mail: ${mail}`);
+  await page.goto(`${BASE}${new URL(link[0]).pathname}`);
+  await checkPage(page, "phone");
+  await page.fill("#new_password", "the-second-long-password");
+  await page.fill("#new_password_again", "the-second-long-password");
+  await go(page, "phone", () => page.getByRole("button", { name: "Set the new password" }).click());
+  assert.equal(new URL(page.url()).pathname, "/login", "back to the login page");
+
+  await logIn(page, email, "the-second-long-password");
+  assert.notEqual(new URL(page.url()).pathname, "/login", "the new password lets the shopper in");
+  await ctx.close();
+});

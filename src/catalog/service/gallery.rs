@@ -72,7 +72,7 @@ pub fn offer_pictures(
     conn: &mut DbConnection,
     seller: &UserId,
     code: &str,
-) -> Result<(Offer, Product, Vec<OfferPicture>)> {
+) -> Result<(Offer, Product, Vec<ShownPicture>)> {
     let (offer, product) = own_offer(conn, seller, code)?;
     let pictures = repo::pictures_of_offer(conn, &offer.id)?;
     Ok((offer, product, pictures))

@@ -243,7 +243,7 @@ pub struct ProductPage {
     /// Who sells each offer, as shoppers know them (the selling office's name; see `SellerNames`).
     pub sellers: HashMap<UserId, String>,
     /// The pictures of the product's offers, the asked offer's first.
-    pub pictures: Vec<OfferPicture>,
+    pub pictures: Vec<ShownPicture>,
 }
 
 impl ProductPage {

@@ -284,8 +284,8 @@ pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<O
 pub fn office_names(conn: &mut DbConnection, users: &[UserId]) -> Result<std::collections::HashMap<UserId, String>> {
     let mut names = std::collections::HashMap::new();
     for user in users {
-        if let Some(office) = repo::office_of_user(conn, user)? {
-            names.insert(user.clone(), office.name);
+        if let Some(name) = repo::office_name_of_user(conn, user)? {
+            names.insert(user.clone(), name);
         }
     }
     Ok(names)
