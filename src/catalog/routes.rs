@@ -637,24 +637,28 @@ async fn remove_characteristic(
 
 // ---- pictures ----
 
-/// Picture bytes kept in memory by hash and size: they never change under their address.
-static PICTURE_CACHE: std::sync::LazyLock<quick_cache::sync::Cache<(String, bool), web::Bytes>> =
+/// Picture bytes kept in memory by hash (its 128 bits) and size: they never change under their
+/// address. Served without an allocation before the bytes are found.
+static PICTURE_CACHE: std::sync::LazyLock<quick_cache::sync::Cache<(u128, bool), web::Bytes>> =
     std::sync::LazyLock::new(|| quick_cache::sync::Cache::new(2048));
 
-async fn picture(state: State, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
-    let (hash, file) = path.into_inner();
-    let thumb = match file.as_str() {
-        "thumb.jpg" => true,
-        "page.jpg" => false,
+async fn picture(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let info = req.match_info();
+    let thumb = match info.get("file") {
+        Some("thumb.jpg") => true,
+        Some("page.jpg") => false,
         _ => return Err(AppError::NotFound),
     };
+    let hash = info.get("hash").unwrap_or_default();
+    // Exactly 32 hex digits (`from_str_radix` alone would take a sign).
     if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound);
     }
-    let key = (hash.clone(), thumb);
+    let key = (u128::from_str_radix(hash, 16).map_err(|_| AppError::NotFound)?, thumb);
     let bytes = match PICTURE_CACHE.get(&key) {
         Some(bytes) => bytes,
         None => {
+            let hash = hash.to_ascii_lowercase();
             let found = state.db.read(move |c| service::picture_bytes(c, &hash, thumb)).await?;
             let bytes = web::Bytes::from(found.ok_or(AppError::NotFound)?);
             PICTURE_CACHE.insert(key, bytes.clone());
