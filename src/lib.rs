@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod echeck;
 pub mod error;
+pub mod history;
 pub mod money;
 pub mod notify;
 pub mod orders;

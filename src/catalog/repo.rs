@@ -345,6 +345,14 @@ pub fn products_of_offers(conn: &mut DbConnection, ids: &[OfferId]) -> QueryResu
     offers::table.filter(offers::id.eq_any(ids)).select((offers::id, offers::product_id)).load(conn)
 }
 
+/// Each offer's product and kind.
+pub fn products_and_kinds_of(
+    conn: &mut DbConnection,
+    ids: &[OfferId],
+) -> QueryResult<Vec<(OfferId, ProductId, KindId)>> {
+    offers::table.filter(offers::id.eq_any(ids)).select((offers::id, offers::product_id, offers::kind_id)).load(conn)
+}
+
 /// Holds the product until the transaction ends, so that whoever changes its offers next sees
 /// this transaction's changes when it picks the lead. Every transaction that changes a product's
 /// offers takes this first, products in ID order: two of them never wait for each other. SQLite

@@ -41,6 +41,17 @@ async function go(page, label, action) {
   await checkPage(page, label);
 }
 
+// Fills the registration form on the page and sends it.
+async function register(page, label, email, password, name) {
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.fill("#password_again", password);
+  await page.fill("#full_name", name);
+  await page.fill("#postal_address", "5 Window Lane\n10115 Sampletown");
+  await page.fill("#phone", "+1 555 0100 400");
+  await go(page, label, () => page.locator("main button[type=submit]").click());
+}
+
 // The salesperson's first offer in stock: the shopper buys it, so the salesperson can ship it.
 async function salespersonsOffer(viewport) {
   const ctx = await chromium.newContext({ viewport });
@@ -81,13 +92,7 @@ for (const [width, viewport] of Object.entries(WIDTHS)) {
     // Registering from the cart comes back to the checkout, with the cart.
     await go(page, width, () => page.locator("main").getByRole("link", { name: "register", exact: true }).click());
     const email = `browser-${width}-${Date.now()}@example.com`;
-    await page.fill("#email", email);
-    await page.fill("#password", "a-long-browser-password");
-    await page.fill("#password_again", "a-long-browser-password");
-    await page.fill("#full_name", "Bruno Browser");
-    await page.fill("#postal_address", "5 Window Lane\n10115 Sampletown");
-    await page.fill("#phone", "+1 555 0100 400");
-    await go(page, width, () => page.locator("main button[type=submit]").click());
+    await register(page, width, email, "a-long-browser-password", "Bruno Browser");
     assert.equal(new URL(page.url()).pathname, "/checkout", "registering from the cart leads on to the checkout");
     assert.ok(await page.getByText(/available:/).isVisible(), "the checkout shows the e-check credit");
 
@@ -164,13 +169,7 @@ test("a shopper who forgot the password sets a new one through the e-mailed link
   const page = await ctx.newPage();
   const email = `forgetful-${Date.now()}@example.com`;
   await page.goto(`${BASE}/register`);
-  await page.fill("#email", email);
-  await page.fill("#password", "the-first-long-password");
-  await page.fill("#password_again", "the-first-long-password");
-  await page.fill("#full_name", "Fiona Forgetful");
-  await page.fill("#postal_address", "9 Memory Road\n10115 Sampletown");
-  await page.fill("#phone", "+1 555 0100 401");
-  await go(page, "phone", () => page.locator("main button[type=submit]").click());
+  await register(page, "phone", email, "the-first-long-password", "Fiona Forgetful");
   await ctx.clearCookies();
 
   await page.goto(`${BASE}/login`);

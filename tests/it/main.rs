@@ -2,6 +2,7 @@
 //! On SQLite always; on PostgreSQL when SHOP_TEST_POSTGRES_URL is set (a fresh database per test).
 
 mod helpers;
+mod history;
 
 mod accounts;
 mod admin;

@@ -324,6 +324,14 @@ pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&UserId>, codes: &[
         .collect())
 }
 
+/// Each offer's product and kind (for the sales history); unknown offers are left out.
+pub fn products_and_kinds_of(
+    conn: &mut DbConnection,
+    offers: &[OfferId],
+) -> Result<HashMap<OfferId, (ProductId, KindId)>> {
+    Ok(repo::products_and_kinds_of(conn, offers)?.into_iter().map(|(o, p, k)| (o, (p, k))).collect())
+}
+
 /// Units of one offer to take from its stock or put back.
 #[derive(Clone, Debug)]
 pub struct StockLine {

@@ -11,6 +11,7 @@ use crate::accounts::{self, User, UserId};
 use crate::catalog;
 use crate::db::DbConnection;
 use crate::echeck::{self, Carrier, EcheckError, Office, Party};
+use crate::history;
 use crate::notify;
 
 /// The makers of these items whose goods need their approval of each order.
@@ -334,7 +335,34 @@ pub fn deliver(
             note.push_str(&format!("; {} collected in cash", crate::money::format(collected, &order.currency)));
         }
     }
-    advance(conn, &order, Step::Deliver, Who::Carrier(user), &note, at)
+    let order = advance(conn, &order, Step::Deliver, Who::Carrier(user), &note, at)?;
+    record_sales(conn, &order, at)?;
+    Ok(order)
+}
+
+/// A delivered order's lines go to the sales history, without the buyer or the order.
+fn record_sales(conn: &mut DbConnection, order: &Order, at: NaiveDateTime) -> Result<()> {
+    let items = repo::items_of(conn, &order.id)?;
+    let offers: Vec<_> = items.iter().map(|i| i.offer_id.clone()).collect();
+    let places = catalog::products_and_kinds_of(conn, &offers)?;
+    let sales: Vec<history::Sale> = items
+        .iter()
+        .filter_map(|item| {
+            let (product, kind) = places.get(&item.offer_id)?;
+            Some(history::Sale {
+                channel: history::Channel::Order,
+                kind: kind.clone(),
+                product: product.clone(),
+                offer: item.offer_id.clone(),
+                office: order.office_id.clone(),
+                quantity: item.quantity,
+                unit_price: item.unit_price,
+                currency: order.currency.clone(),
+            })
+        })
+        .collect();
+    history::record_sales(conn, &sales, at)?;
+    Ok(())
 }
 
 /// Cancels orders placed longer than `max_age` ago whose price nobody confirmed; returns how many.
