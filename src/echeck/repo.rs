@@ -439,17 +439,28 @@ pub fn office_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Opt
     .next())
 }
 
-/// Only the name: read with every product page, one prepared statement per seller.
-pub fn office_name_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<String>> {
-    Ok(crate::db::load_on_backend!(
-        conn,
-        office_staff::table
-            .inner_join(selling_offices::table)
-            .filter(office_staff::user_id.eq(user))
-            .select(selling_offices::name)
-    )?
-    .into_iter()
-    .next())
+/// The office names of salespeople, read with every product page. PostgreSQL takes the list as
+/// one array (`= ANY($1)`, one prepared statement whatever its length, one round trip); SQLite
+/// would compile an `IN (?, ...)` per length, so it asks once per salesperson, in process.
+pub fn office_names_of_users(conn: &mut DbConnection, users: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
+    let query = office_staff::table.inner_join(selling_offices::table);
+    match conn {
+        DbConnection::Postgresql(c) => query
+            .filter(office_staff::user_id.eq_any(users))
+            .select((office_staff::user_id, selling_offices::name))
+            .load(c),
+        DbConnection::Sqlite(c) => {
+            let mut names = Vec::with_capacity(users.len());
+            for user in users {
+                let found: Vec<(UserId, String)> = query
+                    .filter(office_staff::user_id.eq(user))
+                    .select((office_staff::user_id, selling_offices::name))
+                    .load(c)?;
+                names.extend(found);
+            }
+            Ok(names)
+        }
+    }
 }
 
 pub fn carrier_of_user(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Carrier>> {

@@ -218,6 +218,8 @@ async fn the_card_follows_the_cheapest_offer_in_stock_as_stock_and_prices_change
     let dear = leads(&app).into_iter().map(|(c, _)| c).find(|c| *c != cheap).expect("the second offer");
     let card = || async { card_codes(&app.browser().get("/catalog?kind=printer").await) };
     assert_eq!(card().await, vec![cheap.clone()]);
+    let product = app.browser().get(&format!("/catalog/{cheap}")).await;
+    assert!(product.contains(&w.office.name), "the product page names the selling office: {}", product.body);
 
     // The cheap one sells out: the dearer one in stock leads; the order cancelled, it is back.
     let shopper = app.logged_in(&w.buyer).await;

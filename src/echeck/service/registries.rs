@@ -282,13 +282,7 @@ pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<O
 /// The names of the selling offices of these salespeople (those who work for one). A product
 /// page has a handful: one prepared statement each is cheaper than a list query compiled anew.
 pub fn office_names(conn: &mut DbConnection, users: &[UserId]) -> Result<std::collections::HashMap<UserId, String>> {
-    let mut names = std::collections::HashMap::new();
-    for user in users {
-        if let Some(name) = repo::office_name_of_user(conn, user)? {
-            names.insert(user.clone(), name);
-        }
-    }
-    Ok(names)
+    Ok(repo::office_names_of_users(conn, users)?.into_iter().collect())
 }
 
 pub fn office_of(conn: &mut DbConnection, user: &UserId) -> Result<Option<Office>> {
