@@ -1,6 +1,7 @@
 //! What the shoppers' pages read on every view but what changes only when an admin edits kinds or
-//! a salesperson adds a product: the kinds, each kind's characteristics, makers and word choices,
-//! and each offer's product with its characteristics. Each app instance keeps them in memory.
+//! a salesperson adds a product or a picture: the kinds, each kind's characteristics, makers and
+//! word choices, and each offer's product with its characteristics and pictures. Each app instance
+//! keeps them in memory.
 //!
 //! They are tagged with the catalog's generation, a counter that every change to kinds,
 //! characteristics and products moves on in its own transaction (`repo::bump_generation`). A page
@@ -47,6 +48,8 @@ pub struct ProductFacts {
     pub kind: Kind,
     pub shown: Vec<Shown>,
     pub fits: Vec<(String, String)>,
+    /// The pictures of all the product's offers (adding or removing one moves the generation on).
+    pub pictures: Vec<ShownPicture>,
 }
 
 /// The facts of one generation.
@@ -143,7 +146,8 @@ impl FactsView {
         let shown = repo::shown_values_of(conn, &product.id)?;
         // Only consumables fit equipment; other products need not ask.
         let fits = if product.is_consumable { repo::fits_of(conn, &product.id)? } else { Vec::new() };
-        let facts = Arc::new(ProductFacts { product, kind, shown, fits });
+        let pictures = repo::pictures_of_product(conn, &product.id)?;
+        let facts = Arc::new(ProductFacts { product, kind, shown, fits, pictures });
         if let Some(g) = &self.generation {
             g.products_by_offer.insert(offer_code.to_owned(), facts.clone());
         }

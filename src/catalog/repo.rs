@@ -696,6 +696,7 @@ pub fn insert_picture(conn: &mut DbConnection, row: &Picture) -> QueryResult<usi
 
 pub fn insert_offer_pictures(conn: &mut DbConnection, rows: &[OfferPicture]) -> QueryResult<usize> {
     use crate::db::schema::offer_pictures;
+    bump_generation(conn)?; // product pages keep their pictures with the product's facts
     insert_many!(conn, offer_pictures::table, rows)
 }
 
@@ -711,7 +712,7 @@ pub fn pictures_of_offer(conn: &mut DbConnection, offer: &OfferId) -> QueryResul
 /// The pictures of all of a product's offers, the lead's first where the caller sorts them.
 pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryResult<Vec<ShownPicture>> {
     use crate::db::schema::offer_pictures;
-    // Read with every product page: kept prepared (`load_on_backend!`).
+    // Read once per product and generation, into the kept facts (`cache.rs`).
     crate::db::load_on_backend!(
         conn,
         offer_pictures::table
@@ -723,6 +724,7 @@ pub fn pictures_of_product(conn: &mut DbConnection, product: &ProductId) -> Quer
 
 pub fn delete_offer_picture(conn: &mut DbConnection, offer: &OfferId, position: i32) -> QueryResult<usize> {
     use crate::db::schema::offer_pictures;
+    bump_generation(conn)?;
     diesel::delete(offer_pictures::table.find((offer, position))).execute(conn)
 }
 

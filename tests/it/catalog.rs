@@ -731,9 +731,16 @@ async fn a_salesperson_adds_pictures_that_cards_and_product_pages_show() {
     let app = spawn_app().await;
     let (s, codes) = computers(&app).await;
     let b = app.logged_in(&s).await;
+    // Another instance keeps the product's facts, pictures among them, from a first visit.
+    let other = app.another_instance(|_| {}).await;
+    assert!(!other.browser().get(&format!("/catalog/{}", codes[0])).await.contains("The front, lid open"));
     let page = upload(&b, &codes[0], png(1600, 1200), "The front, lid open").await;
     assert_eq!(page.path(), format!("/sell/offers/{}/pictures", codes[0]), "{}", page.body);
     assert!(page.contains("alt=\"The front, lid open\""));
+    assert!(
+        other.browser().get(&format!("/catalog/{}", codes[0])).await.contains("alt=\"The front, lid open\""),
+        "a picture added through one instance shows on every instance's next page"
+    );
 
     // The card and the product page show it; its bytes come with a year's cache.
     let catalog = app.browser().get("/catalog?kind=pc").await;

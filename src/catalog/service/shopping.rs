@@ -285,7 +285,7 @@ pub fn product_page(
         }
         None => HashMap::new(),
     };
-    let mut pictures = repo::pictures_of_product(conn, &facts.product.id)?;
+    let mut pictures = facts.pictures.clone();
     let asked = offers.iter().find(|o| o.offer.code == code).map(|o| o.offer.id.clone());
     pictures.sort_by_key(|p| (Some(&p.offer_id) != asked.as_ref(), p.position));
     let mut seen = std::collections::HashSet::new();
