@@ -6,4 +6,5 @@ CREATE INDEX offers_on_sale_by_kind_price ON offers (kind_id, price, code, produ
 CREATE INDEX offers_by_price ON offers (price);
 CREATE INDEX offers_by_kind_sold ON offers (kind_id, sold);
 CREATE INDEX offers_by_sold ON offers (sold);
+CREATE INDEX offers_lead ON offers (product_id, price, code) WHERE withdrawn_at IS NULL;
 ALTER TABLE offers DROP COLUMN is_lead;

@@ -17,3 +17,5 @@ CREATE INDEX leads_by_sold ON offers (sold) WHERE is_lead;
 DROP INDEX offers_by_kind_sold;
 DROP INDEX offers_by_sold;
 DROP INDEX offers_by_price;
+-- The lead was found by walking this one per candidate; now the mark says it.
+DROP INDEX offers_lead;
