@@ -340,11 +340,6 @@ pub fn return_stock(
     Ok(rows.into_iter().next().map(|(stock, is_lead, on_sale)| on_sale && !is_lead && stock == quantity))
 }
 
-/// The products of offers, for taking their stock in the order of `lock_product`.
-pub fn products_of_offers(conn: &mut DbConnection, ids: &[OfferId]) -> QueryResult<Vec<(OfferId, ProductId)>> {
-    offers::table.filter(offers::id.eq_any(ids)).select((offers::id, offers::product_id)).load(conn)
-}
-
 /// Each offer's product and kind.
 pub fn products_and_kinds_of(
     conn: &mut DbConnection,

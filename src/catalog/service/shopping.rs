@@ -324,7 +324,7 @@ pub fn offers_to_buy(conn: &mut DbConnection, viewer: Option<&UserId>, codes: &[
         .collect())
 }
 
-/// Each offer's product and kind (for the sales history); unknown offers are left out.
+/// Each offer's product and kind; unknown offers are left out.
 pub fn products_and_kinds_of(
     conn: &mut DbConnection,
     offers: &[OfferId],
@@ -384,10 +384,10 @@ fn by_product<'a>(
     lines: &'a [StockLine],
 ) -> Result<std::collections::BTreeMap<ProductId, Vec<&'a StockLine>>> {
     let ids: Vec<OfferId> = lines.iter().map(|l| l.offer.clone()).collect();
-    let products: HashMap<OfferId, ProductId> = repo::products_of_offers(conn, &ids)?.into_iter().collect();
+    let products = products_and_kinds_of(conn, &ids)?;
     let mut grouped: std::collections::BTreeMap<ProductId, Vec<&StockLine>> = Default::default();
     for line in lines {
-        if let Some(product) = products.get(&line.offer) {
+        if let Some((product, _)) = products.get(&line.offer) {
             grouped.entry(product.clone()).or_default().push(line);
         }
     }

@@ -279,8 +279,8 @@ pub fn offices_by_ids(conn: &mut DbConnection, ids: &[OfficeId]) -> Result<Vec<O
     Ok(repo::offices_by_ids(conn, ids)?)
 }
 
-/// The names of the selling offices of these salespeople (those who work for one). A product
-/// page has a handful: one prepared statement each is cheaper than a list query compiled anew.
+/// The names of the selling offices of these salespeople (those who work for one), for a product
+/// page (see `repo::office_names_of_users` for how each database is asked).
 pub fn office_names(conn: &mut DbConnection, users: &[UserId]) -> Result<std::collections::HashMap<UserId, String>> {
     Ok(repo::office_names_of_users(conn, users)?.into_iter().collect())
 }
