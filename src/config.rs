@@ -85,6 +85,12 @@ pub struct Settings {
     /// An order whose price is not confirmed within this many hours is cancelled automatically.
     #[arg(long = "order-confirm-hours", env = "SHOP_ORDER_CONFIRM_HOURS", default_value_t = 48)]
     pub order_confirm_hours: u64,
+    /// Minutes an anonymous buyer has to pay before the goods held go back on sale.
+    #[arg(long = "anon-pay-minutes", env = "SHOP_ANON_PAY_MINUTES", default_value_t = 60)]
+    pub anon_pay_minutes: u64,
+    /// Days a parcel waits at a pickup point before it goes back and the card is refunded.
+    #[arg(long = "pickup-keep-days", env = "SHOP_PICKUP_KEEP_DAYS", default_value_t = 7)]
+    pub pickup_keep_days: u64,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -118,6 +124,8 @@ impl Settings {
             mail_retry_seconds: 1,
             mail_keep_days: 30,
             order_confirm_hours: 48,
+            anon_pay_minutes: 60,
+            pickup_keep_days: 7,
             log: "warn".into(),
         }
     }
@@ -148,6 +156,8 @@ pub struct Config {
     pub mail_retry: Duration,
     pub mail_keep: Duration,
     pub order_confirm: Duration,
+    pub anon_pay_minutes: u64,
+    pub pickup_keep_days: u64,
 }
 
 impl Config {
@@ -200,6 +210,8 @@ impl Config {
             mail_retry: Duration::from_secs(s.mail_retry_seconds.max(1)),
             mail_keep: Duration::from_secs(s.mail_keep_days.max(1) * 86_400),
             order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
+            anon_pay_minutes: s.anon_pay_minutes.max(1),
+            pickup_keep_days: s.pickup_keep_days.max(1),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
                 None => None,

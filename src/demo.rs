@@ -257,9 +257,58 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("demo e-check data: {e}"))
 }
 
+/// A prepaid card of the demo, for buying anonymously; its code is shown only at the first start.
+pub struct DemoCard {
+    pub code: String,
+    pub value: String,
+}
+
+impl std::fmt::Display for DemoCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "demo prepaid card: {} {}", self.code, self.value)
+    }
+}
+
+/// One pickup point, served by the demo pickup user, and three prepaid cards of 500.00.
+pub async fn seed_anonymity(accounts: &Accounts, terms: crate::anonymity::Terms) -> anyhow::Result<Vec<DemoCard>> {
+    use crate::anonymity::{self, PointForm};
+    let counter = user_id(accounts, Role::Pickup).await?;
+    let Some(admin) = user_id(accounts, Role::Admin).await? else { return Ok(Vec::new()) };
+    let email = format!("{}@demo.example.com", Role::Pickup.as_str());
+    accounts
+        .db()
+        .write(move |c| {
+            let now = crate::db::now();
+            let form = PointForm {
+                code: "CORNER".into(),
+                name: "Corner Shop Pickup".into(),
+                address: "7 Corner Shop Row\n10115 Sampletown".into(),
+                opening_hours: "Mon–Sat 8:00–20:00".into(),
+            };
+            if anonymity::points(c)?.iter().all(|p| p.code != form.code) {
+                anonymity::register_point(c, &form, now)?;
+            }
+            if counter.is_some() {
+                anonymity::add_point_staff(c, "CORNER", &email, now)?;
+            }
+            let key = IdempotencyKey::named("demo-prepaid-cards").to_string();
+            let issued = match anonymity::issue_batch(c, &terms, "3", "500", &key, &admin, now) {
+                Ok(issued) => issued,
+                // Issued at an earlier start: the codes were shown then.
+                Err(anonymity::AnonError::Invalid(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e),
+            };
+            let value = crate::money::format(issued.batch.face_value, &issued.batch.currency);
+            Ok(issued.codes.into_iter().map(|code| DemoCard { code, value: value.clone() }).collect())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo anonymous purchase data: {e}"))
+}
+
 /// Keeps the logins where the operator can find them again.
-pub fn save(data_dir: &Path, logins: &[DemoLogin]) -> std::io::Result<()> {
-    let fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();
+pub fn save(data_dir: &Path, logins: &[DemoLogin], cards: &[DemoCard]) -> std::io::Result<()> {
+    let mut fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();
+    fresh.extend(cards.iter().map(ToString::to_string));
     if fresh.is_empty() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! `shop serve` runs it, so the tests start the very same thing.
 
 pub mod accounts;
+pub mod anonymity;
 pub mod catalog;
 pub mod codes;
 pub mod config;
@@ -95,7 +96,9 @@ pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
         AttemptLimiter::new(&config.secret_key)
             .with(accounts::LOGIN, login)
             .with(accounts::PASSWORD_RESET, accounts::reset_policy())
-            .with(echeck::CHECK_ID, echeck::check_id_policy()),
+            .with(echeck::CHECK_ID, echeck::check_id_policy())
+            .with(anonymity::PICKUP_PIN, anonymity::pickup_pin_policy())
+            .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy()),
     )
 }
 
@@ -105,12 +108,18 @@ pub fn accounts(db: &Db, config: &Config) -> anyhow::Result<Accounts> {
     Ok(Accounts::new(db.clone(), Passwords::new()?, attempt_limiter(config)))
 }
 
+/// What anonymous purchase needs of the settings.
+pub fn anon_terms(config: &Config) -> anonymity::Terms {
+    anonymity::Terms::new(&config.secret_key, config.anon_pay_minutes, config.pickup_keep_days, &config.currency)
+}
+
 /// A built shop, listening but not yet serving.
 pub struct Application {
     server: actix_web::dev::Server,
     addr: SocketAddr,
     db: Db,
     demo_logins: Vec<DemoLogin>,
+    demo_cards: Vec<demo::DemoCard>,
     jobs: Jobs,
 }
 
@@ -126,6 +135,11 @@ impl Application {
     /// The demo logins created on this start (first start only).
     pub fn demo_logins(&self) -> &[DemoLogin] {
         &self.demo_logins
+    }
+
+    /// The demo prepaid cards issued on this start (first start only).
+    pub fn demo_cards(&self) -> &[demo::DemoCard] {
+        &self.demo_cards
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
@@ -184,14 +198,15 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     let (db, first_start) = open_database(&config)?;
     let limiter = attempt_limiter(&config);
     let accounts = Accounts::new(db.clone(), Passwords::new()?, limiter.clone());
-    let demo_logins = if first_start && config.demo {
+    let (demo_logins, demo_cards) = if first_start && config.demo {
         let logins = demo::seed(&accounts).await?;
         demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
         demo::seed_echeck(&accounts).await?;
         demo::seed_orders(&accounts).await?;
-        logins
+        let cards = demo::seed_anonymity(&accounts, anon_terms(&config)).await?;
+        (logins, cards)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
 
     let listener =
@@ -217,12 +232,14 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             catalog::SECTIONS,
             echeck::SECTIONS,
             notify::SECTIONS,
+            anonymity::SECTIONS,
         ])
         .with_panels([orders::PANELS, catalog::PANELS, accounts::PANELS, echeck::PANELS, notify::PANELS]),
     );
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let seller_names = aw::Data::new(catalog::SellerNames(Arc::new(office_names)));
     let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));
+    let terms = aw::Data::new(anon_terms(&config));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
     let app_config = config.clone();
     let server = HttpServer::new(move || {
@@ -235,6 +252,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(account_mail.clone())
             .app_data(seller_names.clone())
             .app_data(navigation.clone())
+            .app_data(terms.clone())
             .configure(web::configure_extractors)
             .wrap(from_fn(web::csrf::guard))
             .wrap(from_fn(accounts::identify))
@@ -242,13 +260,17 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .wrap(ErrorHandlers::new().default_handler(web::errors::render))
             .wrap(security_headers(app_config.is_https()))
             .wrap(
-                Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),
+                Logger::new("%{method}xi %{path}xi %s %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .custom_request_replace("path", |req| anonymity::redacted_path(req.path())),
             )
             .wrap(metrics.clone())
             .configure(web::assets::configure)
             .configure(web::ops::configure)
             .configure(|cfg| web::ops::configure_fixed_page(cfg, app_config.bench_fixed_page.clone()))
             .configure(catalog::configure)
+            // Before the start pages: the counter's desk is the pickup role's start page.
+            .configure(anonymity::configure)
             .configure(web::pages::configure)
             .configure(accounts::configure)
             .configure(echeck::configure)
@@ -269,8 +291,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         echeck::jobs(),
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),
+        anonymity::jobs(anon_terms(&config)),
     ]
     .concat();
     let jobs = Jobs::start(db.clone(), jobs);
-    Ok(Application { server, addr, db, demo_logins, jobs })
+    Ok(Application { server, addr, db, demo_logins, demo_cards, jobs })
 }

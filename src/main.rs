@@ -102,17 +102,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("The shop is running at {shown}");
 
     if !app.demo_logins().is_empty() {
-        shop::demo::save(&data_dir, app.demo_logins()).context("cannot save the demo logins")?;
+        shop::demo::save(&data_dir, app.demo_logins(), app.demo_cards()).context("cannot save the demo logins")?;
         println!("Demo logins (also in {}):", data_dir.join("demo-logins.txt").display());
         for login in app.demo_logins() {
             println!("{login}");
+        }
+        for card in app.demo_cards() {
+            println!("{card}");
         }
     }
     app.run().await.context("the server stopped with an error")
 }
 
 fn print_logins(config: &Config, logins: &[shop::DemoLogin]) -> anyhow::Result<()> {
-    shop::demo::save(&config.data_dir, logins)?;
+    shop::demo::save(&config.data_dir, logins, &[])?;
     for login in logins {
         println!("{login}");
     }

@@ -154,7 +154,7 @@ impl AttemptLimiter {
         // A first attempt on a new target racing another: the loser finds the winner's row the
         // second time round (on PostgreSQL after waiting for its transaction).
         for _ in 0..2 {
-            let stored = load(conn, what, &key_hash)?;
+            let stored = load(conn, what, &key_hash, true)?;
             let next = judge(&kind.policy, stored, now)?;
             if store(conn, what, &key_hash, stored.is_some(), next)? {
                 return Ok(Attempt { what, key_hash, success_clears: kind.policy.success_clears });
@@ -193,6 +193,25 @@ impl AttemptLimiter {
             Ok(value)
         })
         .await
+    }
+
+    /// Forgets the failures on `target` (a new secret replaced the one guessed at).
+    pub fn clear(&self, conn: &mut DbConnection, what: &'static str, target: &str) -> QueryResult<usize> {
+        let key_hash = self.key_hash(what, target);
+        diesel::delete(attempts::table.find((what, &key_hash))).execute(conn)
+    }
+
+    /// Whether an attempt on `target` would have to wait now (a parcel locked by wrong PINs).
+    pub fn is_waiting(
+        &self,
+        conn: &mut DbConnection,
+        what: &'static str,
+        target: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        let Some(kind) = self.kinds.get(what) else { return Ok(false) };
+        let stored = load(conn, what, &self.key_hash(what, target), false)?;
+        Ok(judge(&kind.policy, stored, now).is_err())
     }
 
     /// Forgets addresses whose quota has refilled, so memory does not grow with every address seen.
@@ -238,11 +257,11 @@ pub enum AttemptError {
     Db(#[from] diesel::result::Error),
 }
 
-fn load(conn: &mut DbConnection, what: &str, key_hash: &str) -> QueryResult<Option<Counter>> {
+fn load(conn: &mut DbConnection, what: &str, key_hash: &str, lock: bool) -> QueryResult<Option<Counter>> {
     let mut query = crate::db::sql::Sql::new("SELECT failures, last_at FROM attempts WHERE what = ");
     query.text(what).push(" AND key_hash = ").text(key_hash);
     // Two instances counting one target at once: the second waits for the first on PostgreSQL.
-    if matches!(conn, DbConnection::Postgresql(_)) {
+    if lock && matches!(conn, DbConnection::Postgresql(_)) {
         query.push(" FOR UPDATE");
     }
     let rows: Vec<(i64, NaiveDateTime)> =

@@ -48,6 +48,11 @@ impl FieldErrors {
     }
 
     /// Ok when there is nothing to complain about.
+    /// Each field with its message.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.is_empty() { Ok(()) } else { Err(self) }
     }

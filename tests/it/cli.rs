@@ -64,7 +64,14 @@ fn first_start_seeds_demo_logins_once_and_sigterm_stops_cleanly() {
     let dir = tempfile::tempdir().expect("dir");
     let (url, _guard) = fresh_database(dir.path());
     let first = serve_once(dir.path(), &url);
-    let logins: Vec<&String> = first.iter().filter(|l| l.starts_with("demo ")).collect();
+    let cards: Vec<&String> = first.iter().filter(|l| l.starts_with("demo prepaid card: ")).collect();
+    assert_eq!(cards.len(), 3, "three demo cards for buying anonymously: {first:?}");
+    for card in &cards {
+        let code = card["demo prepaid card: ".len()..].split(' ').next().unwrap_or_default();
+        assert!(shop::codes::normalize(code, 4, 4).is_some() && card.contains("500.00"), "{card}");
+    }
+    let logins: Vec<&String> =
+        first.iter().filter(|l| l.starts_with("demo ") && !l.starts_with("demo prepaid card")).collect();
     let roles: Vec<&str> = logins.iter().map(|l| l["demo ".len()..].split(':').next().unwrap_or_default()).collect();
     assert_eq!(roles, ["shopper", "salesperson", "maker", "clerk", "carrier", "pickup", "admin"], "{first:?}");
     for line in &logins {
@@ -73,7 +80,7 @@ fn first_start_seeds_demo_logins_once_and_sigterm_stops_cleanly() {
         assert!(parts[2].contains('@') && parts[3].len() >= 15);
     }
     let saved = std::fs::read_to_string(dir.path().join("demo-logins.txt")).expect("saved logins");
-    assert_eq!(saved.lines().count(), 7);
+    assert_eq!(saved.lines().count(), 10, "the logins and the cards: {saved}");
 
     let second = serve_once(dir.path(), &url);
     assert!(!second.iter().any(|l| l.starts_with("demo ")), "demo data only on the first start: {second:?}");

@@ -566,3 +566,8 @@ pub fn books(conn: &mut DbConnection) -> Result<Books> {
         checks_out_of_step: repo::checks_out_of_step(conn)?,
     })
 }
+
+/// These accounts (unknown IDs are left out), in one query.
+pub fn accounts_by_ids(conn: &mut DbConnection, ids: &[LedgerAccountId]) -> Result<Vec<LedgerAccount>> {
+    Ok(repo::accounts_by_ids(conn, ids)?)
+}

@@ -1,0 +1,188 @@
+//! The private order link (seed 004, steps B6–B8): the order's state at every step, the pickup
+//! PIN, and the settlement by prepaid card with the choice of a pickup point.
+
+use chrono::NaiveDateTime;
+
+use super::super::model::*;
+use super::super::repo;
+use super::super::rules::{self, Step};
+use super::request::sale_of;
+use super::{AnonError, PICKUP_PIN, Refusal, Result, Terms, advance, tell_office};
+use crate::db::DbConnection;
+use crate::echeck::{EcheckError, Move};
+use crate::web::attempts::AttemptLimiter;
+use crate::web::idempotency::IdempotencyKey;
+
+/// The order a private link names. Anything that cannot be a link is not found, without a query.
+pub fn order_by_link(conn: &mut DbConnection, link: &str) -> Result<AnonOrder> {
+    if !rules::is_link(link) {
+        return Err(AnonError::NotFound);
+    }
+    repo::order_by_link(conn, &rules::link_hash(link))?.ok_or(AnonError::NotFound)
+}
+
+/// What the private link shows.
+pub struct PrivateView {
+    pub order: AnonOrder,
+    /// The PIN while the parcel may still be collected.
+    pub pin: Option<String>,
+    /// The pickup point chosen at payment.
+    pub point: Option<PickupPoint>,
+    /// The points to choose from while the order waits for payment.
+    pub points: Vec<PickupPoint>,
+    pub events: Vec<AnonEvent>,
+    pub keep_until: Option<NaiveDateTime>,
+    /// Wrong PINs at the counter have locked the parcel.
+    pub locked: bool,
+}
+
+pub fn private_view(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    limiter: &AttemptLimiter,
+    link: &str,
+    at: NaiveDateTime,
+) -> Result<PrivateView> {
+    let order = order_by_link(conn, link)?;
+    let shows_pin = order.state.may(Step::NewPin) || order.state == AnonState::AwaitingPayment;
+    let pin = shows_pin.then(|| rules::pickup_pin(&terms.secret, link, order.pin_generation));
+    let point = match &order.pickup_point_id {
+        Some(id) => repo::point(conn, id)?,
+        None => None,
+    };
+    let points = if order.state == AnonState::AwaitingPayment {
+        repo::points(conn)?.into_iter().filter(PickupPoint::is_active).collect()
+    } else {
+        Vec::new()
+    };
+    let locked = order.state == AnonState::Arrived && limiter.is_waiting(conn, PICKUP_PIN, &order.code, at)?;
+    Ok(PrivateView {
+        keep_until: order.arrived_at.map(|a| rules::keep_until(a, terms.keep_days)),
+        events: repo::events_of(conn, &order.id)?,
+        order,
+        pin,
+        point,
+        points,
+        locked,
+    })
+}
+
+/// How a payment ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Payment {
+    Paid,
+    /// The window had closed: the order is expired now and its stock back on sale.
+    TooLate,
+}
+
+/// Reads a card code as typed; a malformed one is a mistake in the field, before any lookup.
+pub fn card_code(raw: &str) -> Result<String> {
+    crate::codes::normalize(raw, rules::CARD_GROUPS, rules::CARD_GROUP_LEN).ok_or_else(|| {
+        AnonError::field(
+            "card",
+            "A card code has 16 letters and digits, like ABCD-EFGH-JKMN-PQRS. Check it and type it again.",
+        )
+    })
+}
+
+/// Settles the order (step B8, claim 11) with a prepaid card, in one transaction: the card pays
+/// exactly the price, held for the seller's office until the parcel is collected, or nothing
+/// when its balance is short. The sale goes to the history; the seller is told the pickup point.
+pub fn pay(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    link: &str,
+    card: &str,
+    point_code: &str,
+    at: NaiveDateTime,
+) -> Result<Payment> {
+    let order = order_by_link(conn, link)?;
+    if order.state == AnonState::AwaitingPayment && order.pay_until < at {
+        super::parcels::expire(conn, &order, at)?;
+        return Ok(Payment::TooLate);
+    }
+    match order.state {
+        AnonState::AwaitingPayment => {}
+        AnonState::Expired => return Ok(Payment::TooLate),
+        AnonState::Paid | AnonState::Dispatched | AnonState::Arrived | AnonState::Collected => {
+            return Err(Refusal::PaidAlready.into());
+        }
+        other => return Err(Refusal::NotNow(other.label()).into()),
+    }
+    let point = repo::point_by_code(conn, point_code.trim())?
+        .filter(PickupPoint::is_active)
+        .ok_or_else(|| AnonError::field("point", "Choose a pickup point of the list."))?;
+    let code = card_code(card)?;
+    let Some(card) = repo::card_by_hash(conn, &rules::card_hash(&terms.secret, &code))? else {
+        return Err(AnonError::field("card", "No card has this code. Check it and type it again."));
+    };
+    if card.blocked_at.is_some() {
+        return Err(AnonError::field("card", "This card is blocked. Ask where you bought it."));
+    }
+    advance(
+        conn,
+        &order,
+        Step::Pay,
+        Actor::Buyer,
+        &format!("Paid by card …{}; pickup at {}.", card.last4, point.name),
+        at,
+    )?;
+    let office = crate::echeck::account_of_office(conn, &order.office_id)?.ok_or(AnonError::NotFound)?;
+    let m = Move {
+        from: card.account_id.clone(),
+        to: office.id,
+        amount: order.total(),
+        reason: format!("Anonymous order {}", order.code),
+        key: IdempotencyKey::named(&format!("anonymous payment {}", order.id)),
+        actor: None,
+    };
+    let hold = match crate::echeck::hold(conn, &m, rules::hold_expiry(at, terms.keep_days), at) {
+        Ok(hold) => hold,
+        Err(EcheckError::Refused(_)) => {
+            let available = crate::echeck::account(conn, &card.account_id)?;
+            let left = crate::money::format(available.balance - available.held, &order.currency);
+            return Err(AnonError::field(
+                "card",
+                format!("This card has {left} left, less than the price {}: nothing was paid.", order.total_text()),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    repo::set_paid(conn, &order.id, &card.id, &hold.id, &point.id, at)?;
+    crate::history::record_sales(conn, &[sale_of(&order, order.quantity)], at)?;
+    let body = format!(
+        "Anonymous order {} is paid: {} for {}.\n\nSend it to the pickup point:\n{}\n{}\n\nPrint the parcel's \
+         label from your anonymous orders page and hand the parcel to a carrier.\n",
+        order.code,
+        order.goods(),
+        order.total_text(),
+        point.name,
+        point.address,
+    );
+    tell_office(
+        conn,
+        &order.office_id,
+        &format!("Anonymous order {} paid: send it to {}", order.code, point.name),
+        &body,
+        at,
+    )?;
+    Ok(Payment::Paid)
+}
+
+/// A new pickup PIN (the old one stops working), shown on the private link; it unlocks a parcel
+/// locked by wrong PINs.
+pub fn new_pin(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    limiter: &AttemptLimiter,
+    link: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let order = order_by_link(conn, link)?;
+    advance(conn, &order, Step::NewPin, Actor::Buyer, "A new PIN was shown; the old one no longer works.", at)?;
+    let next = order.pin_generation + 1;
+    let hash = rules::pin_hash(&terms.secret, order.id.as_str(), &rules::pickup_pin(&terms.secret, link, next));
+    repo::set_pin(conn, &order.id, order.pin_generation, &hash, at)?;
+    limiter.clear(conn, PICKUP_PIN, &order.code)?;
+    Ok(())
+}
