@@ -4,6 +4,10 @@
 //! an e-check (POST). A few offers have little stock, so they sell out under the load; at the end
 //! every offer's stock is checked against the units ordered: nothing may be oversold.
 //!
+//! `ORDERS_BENCH_FLOWS=orders,anon,orders,anon` takes turns on the same shop between that flow and
+//! complete anonymous purchases by visitors (purchase request → results → pick → pay by prepaid
+//! card), `ORDERS_BENCH_SECONDS` each; the stock check counts both.
+//!
 //! SQLite by default (`ORDERS_BENCH_SYNC=FULL|NORMAL`, FULL by default as the shop runs); with
 //! `SHOP_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` on a new PostgreSQL
 //! database instead. `ORDERS_BENCH_SECONDS` (15) and `ORDERS_BENCH_CLIENTS` (16) change the run.
@@ -35,6 +39,7 @@ fn settings(dir: &std::path::Path, database_url: Option<String>, synchronous: &s
         sqlite_synchronous: synchronous.into(),
         login_attempts_per_account: 1_000_000,
         login_attempts_per_address: 1_000_000,
+        card_attempts_per_address: 1_000_000,
         mail_poll_millis: 1000,
         mail_retry_seconds: 30,
         log: "error".into(),
@@ -202,15 +207,109 @@ async fn client(
     times
 }
 
+/// One visitor buying anonymously until `until`: request, results, pick, pay with its card.
+/// Returns the time of each request of the completed flows.
+async fn anon_client(base: String, card: String, n: usize, tally: Arc<Tally>, until: Instant) -> Vec<Duration> {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let form = http.get(format!("{base}/anon?kind=toner")).send().await.expect("form").text().await.expect("body");
+    let token = field(&form, "csrf_token");
+    let mut times = Vec::new();
+    let mut i = n;
+    let location = |r: &reqwest::Response| {
+        r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    };
+    while Instant::now() < until {
+        i += 7;
+        let mut flow = Vec::with_capacity(4);
+        let t = Instant::now();
+        let asked = http
+            .post(format!("{base}/anon"))
+            .form(&[("csrf_token", token.as_str()), ("kind", "toner"), ("price_max", "100")])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(asked.status().as_u16(), 303, "request");
+        let results = location(&asked);
+        flow.push(t.elapsed());
+        let t = Instant::now();
+        let page = http.get(format!("{base}{results}")).send().await.expect("results").text().await.expect("body");
+        flow.push(t.elapsed());
+        let offers: Vec<&str> =
+            page.split("name=\"offer\" value=\"").skip(1).filter_map(|p| p.split('"').next()).collect();
+        let offer = offers[i % offers.len()];
+        let t = Instant::now();
+        let picked = http
+            .post(format!("{base}{results}/pick"))
+            .form(&[("csrf_token", token.as_str()), ("key", &field(&page, "key")), ("offer", offer), ("quantity", "1")])
+            .send()
+            .await
+            .expect("pick");
+        let status = picked.status().as_u16();
+        let link = location(&picked);
+        picked.bytes().await.expect("body");
+        flow.push(t.elapsed());
+        if status == 409 {
+            tally.sold_out.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        assert_eq!(status, 303, "pick");
+        let t = Instant::now();
+        let paid = http
+            .post(format!("{base}{link}/pay"))
+            .form(&[("csrf_token", token.as_str()), ("card", card.as_str()), ("point", "BENCH")])
+            .send()
+            .await
+            .expect("pay");
+        assert_eq!(paid.status().as_u16(), 303, "pay");
+        paid.bytes().await.expect("body");
+        flow.push(t.elapsed());
+        tally.placed.fetch_add(1, Ordering::Relaxed);
+        times.extend(flow);
+    }
+    times
+}
+
+/// A pickup point and one prepaid card per client, with money enough for the run.
+async fn anon_setup(db: &Db, config: &Config, admin: UserId, clients: usize) -> Vec<String> {
+    let terms = shop::anon_terms(config);
+    db.write(move |c| {
+        let now = shop::db::now();
+        let point = shop::anonymity::PointForm {
+            code: "BENCH".into(),
+            name: "Bench Pickup".into(),
+            address: "3 Bench Road".into(),
+            opening_hours: "always".into(),
+        };
+        shop::anonymity::register_point(c, &point, now)?;
+        let key = shop::web::idempotency::IdempotencyKey::new().to_string();
+        let issued = shop::anonymity::issue_batch(c, &terms, &clients.to_string(), "10000000.00", &key, &admin, now)?;
+        Ok::<_, shop::anonymity::AnonError>(issued.codes)
+    })
+    .await
+    .expect("anonymous purchase setup")
+}
+
 /// Units ordered per offer against the stock left: (offers checked, units oversold).
 fn oversold(db: &Db, codes: &[String]) -> (usize, i64) {
-    use shop::db::schema::{offers, order_items};
+    use shop::db::schema::{anon_orders, offers, order_items};
     db.read_blocking(|c| {
         let mut over = 0;
         for (i, code) in codes.iter().enumerate() {
-            let stock: i64 = offers::table.filter(offers::code.eq(code)).select(offers::stock).first(c)?;
-            let quantities: Vec<i64> =
+            let (id, stock): (String, i64) =
+                offers::table.filter(offers::code.eq(code)).select((offers::id, offers::stock)).first(c)?;
+            let mut quantities: Vec<i64> =
                 order_items::table.filter(order_items::offer_code.eq(code)).select(order_items::quantity).load(c)?;
+            quantities.extend(
+                anon_orders::table
+                    .filter(anon_orders::offer_id.eq(&id))
+                    .filter(anon_orders::state.ne("expired"))
+                    .select(anon_orders::quantity)
+                    .load::<i64>(c)?,
+            );
             let initial = if i < HOT { HOT_STOCK } else { STOCK };
             let ordered: i64 = quantities.iter().sum();
             assert_eq!(initial - stock, ordered, "offer {code}: stock and orders disagree");
@@ -268,32 +367,41 @@ async fn main() {
         emails.push(email);
     }
 
-    let tally = Arc::new(Tally::default());
-    let started = Instant::now();
-    let until = started + Duration::from_secs(seconds);
-    let tasks: Vec<_> = emails
-        .into_iter()
-        .enumerate()
-        .map(|(n, email)| tokio::spawn(client(base.clone(), email, codes.clone(), n, tally.clone(), until)))
-        .collect();
-    let mut times = Vec::new();
-    for task in tasks {
-        times.extend(task.await.expect("client"));
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    times.sort();
-    let (checked, over) = oversold(&db, &codes);
+    let admin = user(&accounts, "admin@bench.test", Role::Admin).await;
+    let cards = anon_setup(&db, &config, admin, clients).await;
     let backend =
         if pg_admin.is_some() { "PostgreSQL".to_owned() } else { format!("SQLite synchronous={synchronous}") };
-    println!(
-        "orders over HTTP, {backend}, 2 workers, {clients} clients, {seconds} s: {:.0} orders/s \
-         (placed {}, sold out {}), order p50 {:.1} ms, p99 {:.1} ms; {checked} offers checked, {over} units oversold",
-        times.len() as f64 / elapsed,
-        tally.placed.load(Ordering::Relaxed),
-        tally.sold_out.load(Ordering::Relaxed),
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-    );
+    let flows: String = env("ORDERS_BENCH_FLOWS", "orders".to_owned());
+    for flow in flows.split(',') {
+        let tally = Arc::new(Tally::default());
+        let started = Instant::now();
+        let until = started + Duration::from_secs(seconds);
+        let tasks: Vec<_> = (0..clients)
+            .map(|n| match flow {
+                "anon" => tokio::spawn(anon_client(base.clone(), cards[n].clone(), n, tally.clone(), until)),
+                _ => tokio::spawn(client(base.clone(), emails[n].clone(), codes.clone(), n, tally.clone(), until)),
+            })
+            .collect();
+        let mut times = Vec::new();
+        for task in tasks {
+            times.extend(task.await.expect("client"));
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        times.sort();
+        let done = tally.placed.load(Ordering::Relaxed);
+        let what = if flow == "anon" { "anonymous purchases (request, results, pick, pay)" } else { "orders" };
+        let unit = if flow == "anon" { "per request" } else { "per order" };
+        println!(
+            "{what} over HTTP, {backend}, 2 workers, {clients} clients, {seconds} s: {:.0}/s \
+             (done {done}, sold out {}), {unit} p50 {:.1} ms, p99 {:.1} ms",
+            done as f64 / elapsed,
+            tally.sold_out.load(Ordering::Relaxed),
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+        );
+    }
+    let (checked, over) = oversold(&db, &codes);
+    println!("{checked} offers checked, {over} units oversold");
     assert_eq!(over, 0, "oversold");
     if let Some(admin) = pg_admin {
         drop(db);

@@ -88,6 +88,10 @@ pub struct Settings {
     /// Minutes an anonymous buyer has to pay before the goods held go back on sale.
     #[arg(long = "anon-pay-minutes", env = "SHOP_ANON_PAY_MINUTES", default_value_t = 60)]
     pub anon_pay_minutes: u64,
+    /// Prepaid card codes one client address may try in a burst on private order links (then one
+    /// per 60/N seconds); behind a proxy every buyer shares the proxy's address.
+    #[arg(long = "card-attempts-per-address", env = "SHOP_CARD_ATTEMPTS_PER_ADDRESS", default_value_t = 10)]
+    pub card_attempts_per_address: u32,
     /// Days a parcel waits at a pickup point before it goes back and the card is refunded.
     #[arg(long = "pickup-keep-days", env = "SHOP_PICKUP_KEEP_DAYS", default_value_t = 7)]
     pub pickup_keep_days: u64,
@@ -126,6 +130,7 @@ impl Settings {
             order_confirm_hours: 48,
             anon_pay_minutes: 60,
             pickup_keep_days: 7,
+            card_attempts_per_address: 10,
             log: "warn".into(),
         }
     }
@@ -158,6 +163,7 @@ pub struct Config {
     pub order_confirm: Duration,
     pub anon_pay_minutes: u64,
     pub pickup_keep_days: u64,
+    pub card_attempts_per_address: u32,
 }
 
 impl Config {
@@ -212,6 +218,7 @@ impl Config {
             order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
             anon_pay_minutes: s.anon_pay_minutes.max(1),
             pickup_keep_days: s.pickup_keep_days.max(1),
+            card_attempts_per_address: s.card_attempts_per_address.max(1),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
                 None => None,

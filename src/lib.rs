@@ -98,7 +98,7 @@ pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
             .with(accounts::PASSWORD_RESET, accounts::reset_policy())
             .with(echeck::CHECK_ID, echeck::check_id_policy())
             .with(anonymity::PICKUP_PIN, anonymity::pickup_pin_policy())
-            .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy()),
+            .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy(config.card_attempts_per_address)),
     )
 }
 

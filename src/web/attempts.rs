@@ -195,6 +195,42 @@ impl AttemptLimiter {
         .await
     }
 
+    /// Like `guard`, in one write transaction (one commit fewer): the attempt is counted, then
+    /// `check` runs. A wrong secret (`wrong` says which errors are) must be found before `check`
+    /// writes anything: the transaction then commits with only the count. Any other error rolls
+    /// it all back; success clears or forgives the attempt in the same transaction.
+    pub async fn guard_in_one<T, E, G, F>(
+        self: &std::sync::Arc<Self>,
+        db: &Db,
+        what: &'static str,
+        client: Option<IpAddr>,
+        target: G,
+        check: F,
+        wrong: fn(&E) -> bool,
+    ) -> Result<T, E>
+    where
+        G: FnOnce(&mut DbConnection) -> Result<String, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<AttemptError> + From<DbError> + Send + 'static,
+    {
+        let limiter = self.clone();
+        db.write(move |c| {
+            let target = target(c)?;
+            let attempt = limiter.begin(c, what, &target, client, crate::db::now()).map_err(E::from)?;
+            match check(c) {
+                Ok(value) => {
+                    attempt.succeeded(c).map_err(|e| E::from(DbError::Query(e)))?;
+                    Ok(Ok(value))
+                }
+                Err(e) if wrong(&e) => Ok(Err(e)),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .and_then(|checked| checked)
+    }
+
     /// Forgets the failures on `target` (a new secret replaced the one guessed at).
     pub fn clear(&self, conn: &mut DbConnection, what: &'static str, target: &str) -> QueryResult<usize> {
         let key_hash = self.key_hash(what, target);

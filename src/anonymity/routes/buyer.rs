@@ -203,12 +203,13 @@ async fn pay(
     let paid = limiter
         .clone()
         .into_inner()
-        .guard(
+        .guard_in_one(
             &state.db,
             anon::PREPAID_CARD,
             client(&req),
             move |c| Ok(anon::order_by_link(c, &l1)?.id.to_string()),
             move |c| anon::pay(c, &t, &l2, &f.0, &f.1, now()),
+            AnonError::is_wrong_secret,
         )
         .await;
     let back = format!("/anon/orders/{link}");

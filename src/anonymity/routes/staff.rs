@@ -164,12 +164,13 @@ async fn hand_over(
     let handed = limiter
         .clone()
         .into_inner()
-        .guard(
+        .guard_in_one(
             &state.db,
             anon::PICKUP_PIN,
             client(&req),
             move |_| Ok::<_, AnonError>(target),
             move |c| anon::hand_over(c, &t, &id, &code, &pin, now()),
+            AnonError::is_wrong_secret,
         )
         .await;
     match handed {

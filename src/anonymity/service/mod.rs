@@ -74,8 +74,8 @@ pub enum Refusal {
         "This parcel is locked after 5 wrong PINs. Ask the buyer to open their private order link: a new PIN shown there unlocks it."
     )]
     Locked,
-    #[error("This pickup point is suspended.")]
-    PointSuspended,
+    #[error("The card's money was spent on another order just now: nothing was paid. Try again.")]
+    CardShort,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,12 @@ pub enum AnonError {
 impl AnonError {
     pub fn field(name: &str, message: impl Into<String>) -> AnonError {
         AnonError::Invalid(FieldErrors::with(name, message))
+    }
+
+    /// A mistake in what was typed (a wrong card code or PIN): `pay` and `hand_over` find these
+    /// before they write anything, so the attempt's count may commit with them.
+    pub fn is_wrong_secret(&self) -> bool {
+        matches!(self, AnonError::Invalid(_))
     }
 }
 
@@ -194,12 +200,13 @@ pub fn pickup_pin_policy() -> Policy {
     }
 }
 
-/// Card codes have 80 random bits; the limit keeps the tries slow all the same: 10 at once per
-/// address, then one every 6 seconds; 10 wrong codes on one order, then waits from a minute up.
-pub fn prepaid_card_policy() -> Policy {
+/// Card codes have 80 random bits; the limit keeps the tries slow all the same: `per_address` at
+/// once per address (10 by default), then one every 60/`per_address` seconds; 10 wrong codes on
+/// one order, then waits from a minute up.
+pub fn prepaid_card_policy(per_address: u32) -> Policy {
     Policy {
-        address_burst: 10,
-        address_refill: Duration::from_secs(6),
+        address_burst: per_address.max(1),
+        address_refill: Duration::from_secs(60) / per_address.max(1),
         free: 10,
         first_wait: Duration::from_secs(60),
         longest_wait: Duration::from_secs(3600),

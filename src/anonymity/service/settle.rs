@@ -119,6 +119,16 @@ pub fn pay(
     if card.blocked_at.is_some() {
         return Err(AnonError::field("card", "This card is blocked. Ask where you bought it."));
     }
+    // The balance is checked before anything is written, so a short card is a mistake in the
+    // field (the attempt's count may commit with it); the hold checks again under the lock.
+    let left = crate::echeck::account(conn, &card.account_id)?;
+    if left.balance - left.held < order.total() {
+        let left = crate::money::format(left.balance - left.held, &order.currency);
+        return Err(AnonError::field(
+            "card",
+            format!("This card has {left} left, less than the price {}: nothing was paid.", order.total_text()),
+        ));
+    }
     advance(
         conn,
         &order,
@@ -138,14 +148,8 @@ pub fn pay(
     };
     let hold = match crate::echeck::hold(conn, &m, rules::hold_expiry(at, terms.keep_days), at) {
         Ok(hold) => hold,
-        Err(EcheckError::Refused(_)) => {
-            let available = crate::echeck::account(conn, &card.account_id)?;
-            let left = crate::money::format(available.balance - available.held, &order.currency);
-            return Err(AnonError::field(
-                "card",
-                format!("This card has {left} left, less than the price {}: nothing was paid.", order.total_text()),
-            ));
-        }
+        // Another order took the card's money meanwhile: all of this is rolled back.
+        Err(EcheckError::Refused(_)) => return Err(Refusal::CardShort.into()),
         Err(e) => return Err(e.into()),
     };
     repo::set_paid(conn, &order.id, &card.id, &hold.id, &point.id, at)?;
