@@ -268,6 +268,10 @@ async fn anon_client(base: String, card: String, n: usize, tally: Arc<Tally>, un
         paid.bytes().await.expect("body");
         flow.push(t.elapsed());
         tally.placed.fetch_add(1, Ordering::Relaxed);
+        if std::env::var("ORDERS_BENCH_STEPS").is_ok() && i.is_multiple_of(97) {
+            let ms: Vec<String> = flow.iter().map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0)).collect();
+            eprintln!("steps ms (request, results, pick, pay): {}", ms.join(" "));
+        }
         times.extend(flow);
     }
     times

@@ -87,3 +87,39 @@ fn sqlite_connections_are_set_up_as_designed() {
     assert_eq!(pragma("foreign_keys"), "1");
     assert_eq!(pragma("busy_timeout"), "5000");
 }
+
+/// Writes that meet at the writer share one commit, each in a savepoint of its own: a write that
+/// fails rolls back only itself, and every caller hears how its own write ended.
+#[tokio::test]
+async fn concurrent_writes_share_commits_but_fail_alone() {
+    let app = spawn_app().await;
+    let writes = (0..60).map(|n| {
+        let db = app.db.clone();
+        async move {
+            let result = db
+                .write(move |c| {
+                    shop::db::meta::insert_once(c, &format!("group-{n}"), "written")?;
+                    if n % 3 == 0 {
+                        // Fails after writing: its row must go, the others' must stay.
+                        return Err(shop::db::DbError::Cancelled);
+                    }
+                    Ok(n)
+                })
+                .await;
+            (n, result)
+        }
+    });
+    let results = futures_util::future::join_all(writes).await;
+    for (n, result) in &results {
+        assert_eq!(result.is_ok(), n % 3 != 0, "write {n}: {result:?}");
+    }
+    let kept: Vec<String> = app.query(|c| {
+        use diesel::prelude::*;
+        shop::db::schema::app_meta::table
+            .filter(shop::db::schema::app_meta::key.like("group-%"))
+            .select(shop::db::schema::app_meta::key)
+            .load(c)
+    });
+    let expected: BTreeSet<String> = (0..60).filter(|n| n % 3 != 0).map(|n| format!("group-{n}")).collect();
+    assert_eq!(kept.into_iter().collect::<BTreeSet<_>>(), expected);
+}

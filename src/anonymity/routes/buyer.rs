@@ -78,7 +78,12 @@ async fn ask(
 ) -> Result<HttpResponse, AppError> {
     let query = anon::request_query(form.into_inner());
     let (asked, f, t) = (query.clone(), facts.clone(), terms.clone());
-    match state.db.write(move |c| anon::ask(c, &f, &t, &asked, now())).await {
+    // The search reads; only keeping its answer takes the writer.
+    let answered = match state.db.read(move |c| anon::answer(c, &f, &t, &asked)).await {
+        Ok(answered) => state.db.write(move |c| anon::keep_answer(c, &answered, now())).await,
+        Err(e) => Err(e),
+    };
+    match answered {
         Ok(Answer::Results(token)) => Ok(see_other(&format!("/anon/results/{token}"))),
         Ok(Answer::Nothing { loosen }) => {
             request_page(&state, &facts, page.l, query, Rejection::default(), Some(loosen)).await
@@ -135,7 +140,13 @@ async fn pick(
 ) -> Result<HttpResponse, AppError> {
     let (token, form) = (token.into_inner(), form.into_inner());
     let (tk, f, t) = (token.clone(), (form.offer.clone(), form.quantity.clone(), form.key.clone()), terms.clone());
-    let picked = state.db.write(move |c| anon::pick(c, &t, &tk, &f.0, &f.1, &f.2, now())).await;
+    // The checks read; only making the order takes the writer.
+    let t2 = t.clone();
+    let picked = match state.db.read(move |c| anon::check_pick(c, &t, &tk, &f.0, &f.1, &f.2, now())).await {
+        Ok(anon::Pick::Made(link)) => Ok(link),
+        Ok(anon::Pick::New(p)) => state.db.write(move |c| anon::make_order(c, &t2, &p, now())).await,
+        Err(e) => Err(e),
+    };
     match picked {
         Ok(link) => Ok(see_other(&format!("/anon/orders/{link}"))),
         // A twin of this pick made the order while this one waited: both lead to it.
@@ -176,9 +187,15 @@ async fn private_link(
     terms: TermsData,
     limiter: Limiter,
     page: FormPage,
+    req: HttpRequest,
     link: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    private_page(&state, &terms, &limiter, page.l, link.into_inner(), Rejection::default(), Default::default()).await
+    let mut l = page.l;
+    if req.query_string() == "paid" {
+        let text = "Paid. The seller sends the parcel to your pickup point; this page says when it is there.";
+        l.flashes.push(crate::web::flash::Flash { kind: "ok".into(), text: text.into() });
+    }
+    private_page(&state, &terms, &limiter, l, link.into_inner(), Rejection::default(), Default::default()).await
 }
 
 #[derive(serde::Deserialize, Default)]

@@ -269,10 +269,16 @@ pub(super) fn tell_office(
     body: &str,
     at: NaiveDateTime,
 ) -> Result<()> {
-    let mails: Vec<crate::notify::NewMail> = office_mail(conn, office)?
-        .into_iter()
+    let to = office_mail(conn, office)?;
+    mail(conn, &to, subject, body, at)
+}
+
+/// The same e-mail to each of `to`, through the outbox.
+pub(super) fn mail(conn: &mut DbConnection, to: &[String], subject: &str, body: &str, at: NaiveDateTime) -> Result<()> {
+    let mails: Vec<crate::notify::NewMail> = to
+        .iter()
         .map(|to| crate::notify::NewMail {
-            to,
+            to: to.clone(),
             subject: subject.to_owned(),
             body: body.to_owned(),
             topic: "anonymous order".into(),

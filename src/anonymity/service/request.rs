@@ -10,12 +10,16 @@ use chrono::NaiveDateTime;
 use super::super::model::*;
 use super::super::repo;
 use super::super::rules;
-use super::{AnonError, Refusal, Result, Terms, event, tell_office};
+use super::{AnonError, Refusal, Result, Terms, event, mail};
 use crate::catalog::rules::{Filter, Query};
 use crate::catalog::{Facts, Kind, KindFacts, OfferToBuy, StockLine};
 use crate::db::DbConnection;
 use crate::history::{Channel, Constraint, PurchaseRequest};
 use crate::web::idempotency::IdempotencyKey;
+
+/// The offers a request answers with at most: the first of the catalog's order (best sellers
+/// first), enough to choose from on a phone without paging.
+pub const RESULTS_SHOWN: usize = 10;
 
 /// Results are kept this long for the pick.
 pub const RESULTS_KEEP_MINUTES: i64 = 60;
@@ -76,12 +80,27 @@ pub fn read_request(
     Ok((kind, filter))
 }
 
-/// Answers a request: searches, writes it to the preference store (matched or not, and nothing
-/// about who asked), and keeps the offers found under a new token.
-pub fn ask(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query, at: NaiveDateTime) -> Result<Answer> {
+/// A request answered by the catalog (reads only), before it is kept.
+pub struct Answered {
+    stated: PurchaseRequest,
+    /// The offers found in stock: code and list price, in the order found.
+    offers: Vec<(String, i64)>,
+    loosen: Option<(String, i64)>,
+}
+
+/// Reads a request and searches the catalog for it: reads only, so the search runs beside the
+/// writes of other requests instead of holding the single writer.
+pub fn answer(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query) -> Result<Answered> {
     let (kind, filter) = read_request(conn, facts, query, &terms.currency)?;
     let found = crate::catalog::search(conn, &filter, Some(&kind), None)?;
-    let offers: Vec<_> = found.cards.rows.into_iter().filter(|c| c.stock > 0).collect();
+    let offers: Vec<(String, i64)> = found
+        .cards
+        .rows
+        .into_iter()
+        .filter(|c| c.stock > 0)
+        .take(RESULTS_SHOWN)
+        .map(|c| (c.code, c.list_price))
+        .collect();
     let stated = PurchaseRequest {
         kind: Some(kind.spec.kind.id.clone()),
         maker: filter.makers.first().cloned(),
@@ -90,24 +109,37 @@ pub fn ask(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query,
         constraints: constraints(&filter),
         matches: i64::try_from(offers.len()).unwrap_or(i64::MAX),
     };
-    crate::history::record_request(conn, &stated, at)?;
-    if offers.is_empty() {
-        return Ok(Answer::Nothing { loosen: found.loosen });
+    Ok(Answered { stated, offers, loosen: found.loosen })
+}
+
+/// Keeps an answered request: in the preference store (matched or not, and nothing about who
+/// asked), and its offers under a new token.
+pub fn keep_answer(conn: &mut DbConnection, answered: &Answered, at: NaiveDateTime) -> Result<Answer> {
+    crate::history::record_request(conn, &answered.stated, at)?;
+    if answered.offers.is_empty() {
+        return Ok(Answer::Nothing { loosen: answered.loosen.clone() });
     }
     let token = hex::encode(rand::random::<[u8; 16]>());
-    let rows: Vec<ResultRow> = offers
+    let rows: Vec<ResultRow> = answered
+        .offers
         .iter()
         .zip(0..)
-        .map(|(card, position)| ResultRow {
+        .map(|((code, price), position)| ResultRow {
             token: token.clone(),
-            offer_code: card.code.clone(),
+            offer_code: code.clone(),
             position,
-            price: card.list_price,
+            price: *price,
             created_at: at,
         })
         .collect();
     repo::insert_results(conn, &rows)?;
     Ok(Answer::Results(token))
+}
+
+/// Answers and keeps a request on one connection.
+pub fn ask(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query, at: NaiveDateTime) -> Result<Answer> {
+    let answered = answer(conn, facts, terms, query)?;
+    keep_answer(conn, &answered, at)
 }
 
 fn constraints(filter: &Filter) -> Vec<Constraint> {
@@ -165,10 +197,25 @@ pub fn link_for_key(terms: &Terms, key: &str, offer_code: &str) -> String {
     rules::link_secret(&terms.secret, &format!("{key}/{}", offer_code.trim()))
 }
 
-/// The buyer's pick (steps B4–B6): checked against the results, then in one transaction the order
-/// is made and the stock taken for the payment window. Returns the private link's secret. The
-/// same form sent twice finds the order the first made.
-pub fn pick(
+/// A pick checked against the results, ready to become an order.
+pub struct Picked {
+    link: String,
+    chosen: OfferToBuy,
+    office: crate::echeck::OfficeId,
+    /// The office's people, to tell of the order.
+    mail_to: Vec<String>,
+    quantity: i64,
+}
+
+/// What checking a pick found.
+pub enum Pick {
+    /// This form made its order already: the private link's secret.
+    Made(String),
+    New(Box<Picked>),
+}
+
+/// Checks the buyer's pick (steps B4, B10) against the kept results, with reads only.
+pub fn check_pick(
     conn: &mut DbConnection,
     terms: &Terms,
     token: &str,
@@ -176,31 +223,41 @@ pub fn pick(
     quantity: &str,
     key: &str,
     at: NaiveDateTime,
-) -> Result<String> {
+) -> Result<Pick> {
     let key = IdempotencyKey::parse(key)
         .ok_or_else(|| AnonError::field("offer", "This form is out of date. Choose again."))?;
     let link = link_for_key(terms, key.as_str(), offer_code);
-    let link_hash = rules::link_hash(&link);
-    if repo::order_by_link(conn, &link_hash)?.is_some() {
-        return Ok(link);
+    if repo::order_by_link(conn, &rules::link_hash(&link))?.is_some() {
+        return Ok(Pick::Made(link));
     }
-    fresh_results(conn, token, at)?;
     let Some(kept) = repo::result(conn, token, offer_code.trim())? else {
+        // A token that is not (or no longer) kept is out of date; a known one, a forged pick.
+        fresh_results(conn, token, at)?;
         return Err(Refusal::NotAmongResults.into());
     };
+    if kept.created_at < at - chrono::Duration::minutes(RESULTS_KEEP_MINUTES) {
+        return Err(Refusal::ResultsStale.into());
+    }
     let quantity = rules::quantity(quantity).map_err(|m| AnonError::field("quantity", m))?;
     let found = crate::catalog::offers_to_buy(conn, None, std::slice::from_ref(&kept.offer_code))?;
-    let Some(chosen) = found.into_iter().next().filter(|o| o.offer.is_active()) else {
+    let Some(chosen) = found.into_iter().next().filter(|o| o.offer.is_active() && o.offer.stock >= quantity) else {
         return Err(Refusal::SoldOut.into());
     };
     if chosen.offer.price != kept.price {
         return Err(Refusal::PriceChanged(chosen.offer.price_text()).into());
     }
-    let office = crate::echeck::office_for(conn, &chosen.offer.seller_id)?;
-    let order = new_order(conn, terms, &link, &chosen, &office.id, quantity, at)?;
-    // The order row first: a twin of this pick waits on its link here, before any stock moves.
+    let office = crate::echeck::office_for(conn, &chosen.offer.seller_id)?.id;
+    let mail_to = super::office_mail(conn, &office)?;
+    Ok(Pick::New(Box::new(Picked { link, chosen, office, mail_to, quantity })))
+}
+
+/// Makes the order of a checked pick (step B6) in one transaction: the order row first (a twin
+/// of this pick waits on its link here, before any stock moves), then the stock taken with the
+/// conditional update, the event and the seller's e-mail. Returns the private link's secret.
+pub fn make_order(conn: &mut DbConnection, terms: &Terms, picked: &Picked, at: NaiveDateTime) -> Result<String> {
+    let order = new_order(conn, terms, &picked.link, &picked.chosen, &picked.office, picked.quantity, at)?;
     repo::insert_order(conn, &order)?;
-    let line = StockLine { offer: chosen.offer.id.clone(), quantity };
+    let line = StockLine { offer: picked.chosen.offer.id.clone(), quantity: picked.quantity };
     if crate::catalog::take_stock(conn, &[line], at)?.is_some() {
         return Err(Refusal::SoldOut.into());
     }
@@ -213,8 +270,25 @@ pub fn pick(
         order.code,
         order.pay_until.format("%Y-%m-%d %H:%M"),
     );
-    tell_office(conn, &office.id, &format!("Anonymous order {}: {}", order.code, order.goods()), &body, at)?;
-    Ok(link)
+    let subject = format!("Anonymous order {}: {}", order.code, order.goods());
+    mail(conn, &picked.mail_to, &subject, &body, at)?;
+    Ok(picked.link.clone())
+}
+
+/// Checks a pick and makes its order on one connection.
+pub fn pick(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    token: &str,
+    offer_code: &str,
+    quantity: &str,
+    key: &str,
+    at: NaiveDateTime,
+) -> Result<String> {
+    match check_pick(conn, terms, token, offer_code, quantity, key, at)? {
+        Pick::Made(link) => Ok(link),
+        Pick::New(picked) => make_order(conn, terms, &picked, at),
+    }
 }
 
 fn new_order(
