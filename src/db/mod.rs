@@ -107,22 +107,27 @@ impl Db {
         E: From<DbError>,
     {
         match &self.writer {
-            Some(writer) => {
-                let mut guard = match writer.lock() {
-                    Ok(guard) => guard,
-                    Err(poisoned) => {
-                        // A panic mid-transaction may have left the connection inside it: start afresh.
-                        let mut guard = poisoned.into_inner();
-                        *guard = self.manager.open().map_err(DbError::from)?;
-                        writer.clear_poison();
-                        guard
-                    }
-                };
-                transaction(&mut guard, "BEGIN IMMEDIATE", f)
-            }
+            Some(writer) => transaction(&mut *self.hold_writer(writer)?, "BEGIN IMMEDIATE", f),
             None => {
                 let mut conn = self.pool.get().map_err(DbError::from)?;
                 transaction(&mut conn, "BEGIN IMMEDIATE", f)
+            }
+        }
+    }
+
+    /// The SQLite writer, held. A panic mid-transaction may have left the connection inside it:
+    /// then it starts afresh.
+    fn hold_writer<'a>(
+        &self,
+        writer: &'a Mutex<DbConnection>,
+    ) -> Result<std::sync::MutexGuard<'a, DbConnection>, DbError> {
+        match writer.lock() {
+            Ok(guard) => Ok(guard),
+            Err(poisoned) => {
+                let mut guard = poisoned.into_inner();
+                *guard = self.manager.open()?;
+                writer.clear_poison();
+                Ok(guard)
             }
         }
     }
@@ -189,15 +194,7 @@ impl Db {
         let Some(writer) = &self.writer else { return self.write_blocking(f) };
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
         lock(&self.queue).push(Box::new(Grouped { f, reply }));
-        let mut conn = match writer.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => {
-                let mut guard = poisoned.into_inner();
-                *guard = self.manager.open().map_err(DbError::from)?;
-                writer.clear_poison();
-                guard
-            }
-        };
+        let mut conn = self.hold_writer(writer)?;
         // The writer before may have run this write already.
         if let Ok(done) = answer.try_recv() {
             return done;
