@@ -190,3 +190,61 @@ test("a shopper who forgot the password sets a new one through the e-mailed link
   assert.notEqual(new URL(page.url()).pathname, "/login", "the new password lets the shopper in");
   await ctx.close();
 });
+
+// The demo prepaid cards printed at the first start.
+const cards = fs.readFileSync(`${process.env.SHOP_DATA_DIR || "data"}/demo-logins.txt`, "utf8")
+  .split("\n")
+  .map((line) => line.match(/^demo prepaid card: (\S+) /))
+  .filter(Boolean)
+  .map((m) => m[1]);
+
+for (const [n, [width, viewport]] of Object.entries(WIDTHS).entries()) {
+  test(`a visitor buys anonymously: request, pick, pay by prepaid card (${width})`, async () => {
+    assert.ok(cards[n], "the demo prints prepaid cards");
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+    await page.goto(`${BASE}/anon`);
+    await checkPage(page, width);
+    // Each kind in turn until one has offers within the card's 500.00.
+    const kinds = await page.locator("#kind option[value]:not([value=''])").evaluateAll((os) => os.map((o) => o.value));
+    let found = false;
+    for (const kind of kinds) {
+      await page.goto(`${BASE}/anon?kind=${kind}`);
+      await checkPage(page, width);
+      await page.fill("#price_max", "500");
+      await go(page, width, () => page.getByRole("button", { name: "Find offers" }).click());
+      if (new URL(page.url()).pathname.startsWith("/anon/results/")) { found = true; break; }
+      assert.ok(await page.locator("#nothing").isVisible(), "nothing matches is said plainly");
+    }
+    assert.ok(found, "some demo offer costs at most 500.00");
+    await go(page, width, () => page.getByRole("button", { name: "Choose this" }).first().click());
+    assert.match(new URL(page.url()).pathname, /^\/anon\/orders\/[0-9a-f]{40}$/);
+    const pin = (await page.locator("#pin").innerText()).trim();
+    assert.match(pin, /^\d{8}$/);
+    assert.ok(await page.locator("#keep-these").isVisible(), "the buyer is told to keep the ID, the PIN and the link");
+
+    // A wrong card code comes back next to its field, then the demo card pays.
+    await page.fill("#card", "ABCD-EFGH-JKMN-PQRS");
+    await page.locator("input[name=point]").first().check();
+    await go(page, width, () => page.getByRole("button", { name: /^Pay / }).click());
+    assert.ok(await page.locator("#card-error").isVisible(), "the wrong code is marked");
+    await page.fill("#card", cards[n]);
+    await page.locator("input[name=point]").first().check();
+    await go(page, width, () => page.getByRole("button", { name: /^Pay / }).click());
+    assert.match(await page.locator("#state").innerText(), /paid/);
+    assert.equal((await page.locator("#pin").innerText()).trim(), pin, "the link shows the same PIN");
+    await ctx.close();
+
+    // The staff's new pages pass the same checks.
+    for (const [role, paths] of [["pickup", ["/pickup"]], ["carrier", ["/carrier/parcels"]], ["salesperson", ["/sell/anon"]], ["admin", ["/admin/prepaid", "/admin/pickup-points", "/admin/pickup-points/CORNER"]]]) {
+      const staffCtx = await chromium.newContext({ viewport, bypassCSP: true });
+      const staff = await staffCtx.newPage();
+      await logIn(staff, ...logins[role]);
+      for (const path of paths) {
+        await staff.goto(`${BASE}${path}`);
+        await checkPage(staff, `${width} ${role}`);
+      }
+      await staffCtx.close();
+    }
+  });
+}
