@@ -220,19 +220,29 @@ async fn pay(
 ) -> Result<HttpResponse, AppError> {
     let session = req.get_session();
     let (link, form) = (link.into_inner(), form.into_inner());
-    let (l1, l2, t, f) = (link.clone(), link.clone(), terms.clone(), (form.card.clone(), form.point.clone()));
-    let paid = limiter
-        .clone()
-        .into_inner()
-        .guard_in_one(
-            &state.db,
-            anon::PREPAID_CARD,
-            client(&req),
-            move |c| Ok(anon::order_by_link(c, &l1)?.id.to_string()),
-            move |c| anon::pay(c, &t, &l2, &f.0, &f.1, now()),
-            AnonError::is_wrong_secret,
-        )
-        .await;
+    let (l1, t, f) = (link.clone(), terms.clone(), (form.card.clone(), form.point.clone()));
+    // What the payment needs is read first; the card's code is judged only after its attempt is
+    // counted, in the payment's own transaction.
+    let prepared = state.db.read(move |c| anon::prepare_payment(c, &t, &l1, &f.0, &f.1)).await;
+    let t = terms.clone();
+    let paid = match prepared {
+        Ok(prep) => {
+            let target = prep.order_key();
+            limiter
+                .clone()
+                .into_inner()
+                .guard_in_one(
+                    &state.db,
+                    anon::PREPAID_CARD,
+                    client(&req),
+                    move |_| Ok(target),
+                    move |c| anon::pay_prepared(c, &t, prep, now()),
+                    AnonError::is_wrong_secret,
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let back = format!("/anon/orders/{link}");
     match paid {
         Ok(Payment::Paid) => {

@@ -7,7 +7,7 @@ use super::super::model::*;
 use super::super::repo;
 use super::super::rules::{self, Step};
 use super::request::sale_of;
-use super::{AnonError, PICKUP_PIN, Refusal, Result, Terms, advance, tell_office};
+use super::{AnonError, PICKUP_PIN, Refusal, Result, Terms, advance, mail};
 use crate::db::DbConnection;
 use crate::echeck::{EcheckError, Move};
 use crate::web::attempts::AttemptLimiter;
@@ -85,6 +85,64 @@ pub fn card_code(raw: &str) -> Result<String> {
     })
 }
 
+/// What a payment needs, read before the writer is taken. What the card turned out to be is kept,
+/// not told: it is told only after the attempt is counted (`pay_prepared`).
+pub struct PaymentPrep {
+    order: AnonOrder,
+    point: Result<PickupPoint>,
+    card: Result<Card>,
+    office_account: Option<crate::echeck::LedgerAccountId>,
+    mail_to: Vec<String>,
+}
+
+impl PaymentPrep {
+    /// The target the attempt limiter counts card codes on: the order.
+    pub fn order_key(&self) -> String {
+        self.order.id.to_string()
+    }
+}
+
+/// Reads everything a payment needs: the order, the point, the card and what is left on it, the
+/// office's account and people. Reads only.
+pub fn prepare_payment(
+    conn: &mut DbConnection,
+    terms: &Terms,
+    link: &str,
+    card: &str,
+    point_code: &str,
+) -> Result<PaymentPrep> {
+    let order = order_by_link(conn, link)?;
+    let point = repo::point_by_code(conn, point_code.trim())?
+        .filter(PickupPoint::is_active)
+        .ok_or_else(|| AnonError::field("point", "Choose a pickup point of the list."));
+    let card = match card_code(card) {
+        Ok(code) => usable_card(conn, terms, &code, &order)?,
+        Err(e) => Err(e),
+    };
+    let office_account = crate::echeck::account_of_office(conn, &order.office_id)?.map(|a| a.id);
+    let mail_to = super::office_mail(conn, &order.office_id)?;
+    Ok(PaymentPrep { order, point, card, office_account, mail_to })
+}
+
+/// The card with this code if it can pay the order: known, not blocked, enough left (the hold
+/// checks the balance again under the writer).
+fn usable_card(conn: &mut DbConnection, terms: &Terms, code: &str, order: &AnonOrder) -> Result<Result<Card>> {
+    let Some(card) = repo::card_by_hash(conn, &rules::card_hash(&terms.secret, code))? else {
+        return Ok(Err(AnonError::field("card", "No card has this code. Check it and type it again.")));
+    };
+    if card.blocked_at.is_some() {
+        return Ok(Err(AnonError::field("card", "This card is blocked. Ask where you bought it.")));
+    }
+    let left = crate::echeck::account(conn, &card.account_id)?;
+    if left.balance - left.held < order.total() {
+        let left = crate::money::format(left.balance - left.held, &order.currency);
+        let message =
+            format!("This card has {left} left, less than the price {}: nothing was paid.", order.total_text());
+        return Ok(Err(AnonError::field("card", message)));
+    }
+    Ok(Ok(card))
+}
+
 /// Settles the order (step B8, claim 11) with a prepaid card, in one transaction: the card pays
 /// exactly the price, held for the seller's office until the parcel is collected, or nothing
 /// when its balance is short. The sale goes to the history; the seller is told the pickup point.
@@ -96,7 +154,15 @@ pub fn pay(
     point_code: &str,
     at: NaiveDateTime,
 ) -> Result<Payment> {
-    let order = order_by_link(conn, link)?;
+    let prep = prepare_payment(conn, terms, link, card, point_code)?;
+    pay_prepared(conn, terms, prep, at)
+}
+
+/// The payment's writes, on what `prepare_payment` read. Mistakes in what was typed are told
+/// before anything is written (so the attempt's count may commit with them); the order's state
+/// is checked again by its conditional update.
+pub fn pay_prepared(conn: &mut DbConnection, terms: &Terms, prep: PaymentPrep, at: NaiveDateTime) -> Result<Payment> {
+    let PaymentPrep { order, point, card, office_account, mail_to } = prep;
     if order.state == AnonState::AwaitingPayment && order.pay_until < at {
         super::parcels::expire(conn, &order, at)?;
         return Ok(Payment::TooLate);
@@ -109,38 +175,14 @@ pub fn pay(
         }
         other => return Err(Refusal::NotNow(other.label()).into()),
     }
-    let point = repo::point_by_code(conn, point_code.trim())?
-        .filter(PickupPoint::is_active)
-        .ok_or_else(|| AnonError::field("point", "Choose a pickup point of the list."))?;
-    let code = card_code(card)?;
-    let Some(card) = repo::card_by_hash(conn, &rules::card_hash(&terms.secret, &code))? else {
-        return Err(AnonError::field("card", "No card has this code. Check it and type it again."));
-    };
-    if card.blocked_at.is_some() {
-        return Err(AnonError::field("card", "This card is blocked. Ask where you bought it."));
-    }
-    // The balance is checked before anything is written, so a short card is a mistake in the
-    // field (the attempt's count may commit with it); the hold checks again under the lock.
-    let left = crate::echeck::account(conn, &card.account_id)?;
-    if left.balance - left.held < order.total() {
-        let left = crate::money::format(left.balance - left.held, &order.currency);
-        return Err(AnonError::field(
-            "card",
-            format!("This card has {left} left, less than the price {}: nothing was paid.", order.total_text()),
-        ));
-    }
-    advance(
-        conn,
-        &order,
-        Step::Pay,
-        Actor::Buyer,
-        &format!("Paid by card …{}; pickup at {}.", card.last4, point.name),
-        at,
-    )?;
-    let office = crate::echeck::account_of_office(conn, &order.office_id)?.ok_or(AnonError::NotFound)?;
+    let point = point?;
+    let card = card?;
+    let office = office_account.ok_or(AnonError::NotFound)?;
+    let note = format!("Paid by card …{}; pickup at {}.", card.last4, point.name);
+    advance(conn, &order, Step::Pay, Actor::Buyer, &note, at)?;
     let m = Move {
         from: card.account_id.clone(),
-        to: office.id,
+        to: office,
         amount: order.total(),
         reason: format!("Anonymous order {}", order.code),
         key: IdempotencyKey::named(&format!("anonymous payment {}", order.id)),
@@ -163,13 +205,8 @@ pub fn pay(
         point.name,
         point.address,
     );
-    tell_office(
-        conn,
-        &order.office_id,
-        &format!("Anonymous order {} paid: send it to {}", order.code, point.name),
-        &body,
-        at,
-    )?;
+    let subject = format!("Anonymous order {} paid: send it to {}", order.code, point.name);
+    mail(conn, &mail_to, &subject, &body, at)?;
     Ok(Payment::Paid)
 }
 
