@@ -76,6 +76,8 @@ pub enum Refusal {
     Locked,
     #[error("The card's money was spent on another order just now: nothing was paid. Try again.")]
     CardShort,
+    #[error("The books refused this: {0}")]
+    Books(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,10 +130,9 @@ impl From<EcheckError> for AnonError {
             EcheckError::NotFound => AnonError::NotFound,
             EcheckError::TooMany(wait) => AnonError::TooMany(wait),
             EcheckError::Db(e) => AnonError::Db(e),
-            // A refusal of the books (a card short of money) is told where it happens.
-            EcheckError::Refused(r) => AnonError::Db(DbError::Query(diesel::result::Error::QueryBuilderError(
-                format!("refused by the ledger: {r}").into(),
-            ))),
+            // A card short of money is told where it happens; any other refusal of the books
+            // (a hold that ran out) is told as it is.
+            EcheckError::Refused(r) => Refusal::Books(r.to_string()).into(),
         }
     }
 }

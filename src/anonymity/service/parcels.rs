@@ -98,7 +98,7 @@ pub struct CarrierDesk {
 pub fn carrier_desk(conn: &mut DbConnection, user: &UserId) -> Result<Option<CarrierDesk>> {
     let Some(carrier) = crate::echeck::carrier_of(conn, user)? else { return Ok(None) };
     let orders = repo::orders_of_carrier(conn, &carrier.code, &[AnonState::Dispatched])?;
-    let mut points = points_of(conn, &orders)?;
+    let points = points_of(conn, &orders)?;
     let open = orders
         .into_iter()
         .filter_map(|o| {
@@ -106,7 +106,6 @@ pub fn carrier_desk(conn: &mut DbConnection, user: &UserId) -> Result<Option<Car
             Some((o, point))
         })
         .collect();
-    points.clear();
     Ok(Some(CarrierDesk { carrier, open }))
 }
 
