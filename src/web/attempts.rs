@@ -195,28 +195,27 @@ impl AttemptLimiter {
         .await
     }
 
-    /// Like `guard`, in one write transaction (one commit fewer): the attempt is counted, then
-    /// `check` runs. A wrong secret (`wrong` says which errors are) must be found before `check`
-    /// writes anything: the transaction then commits with only the count. Any other error rolls
-    /// it all back; success clears or forgives the attempt in the same transaction.
-    pub async fn guard_in_one<T, E, G, F>(
+    /// Like `guard`, in one write transaction (one commit fewer), on a target the caller knows
+    /// already: the attempt is counted, then `check` runs. A wrong secret (`wrong` says which
+    /// errors are) must be found before `check` writes anything: the transaction then commits
+    /// with only the count. Any other error rolls it all back; success clears or forgives the
+    /// attempt in the same transaction.
+    pub async fn guard_in_one<T, E, F>(
         self: &std::sync::Arc<Self>,
         db: &Db,
         what: &'static str,
         client: Option<IpAddr>,
-        target: G,
+        target: String,
         check: F,
         wrong: fn(&E) -> bool,
     ) -> Result<T, E>
     where
-        G: FnOnce(&mut DbConnection) -> Result<String, E> + Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<AttemptError> + From<DbError> + Send + 'static,
     {
         let limiter = self.clone();
         db.write(move |c| {
-            let target = target(c)?;
             let attempt = limiter.begin(c, what, &target, client, crate::db::now()).map_err(E::from)?;
             match check(c) {
                 Ok(value) => {

@@ -235,7 +235,7 @@ async fn pay(
                     &state.db,
                     anon::PREPAID_CARD,
                     client(&req),
-                    move |_| Ok(target),
+                    target,
                     move |c| anon::pay_prepared(c, &t, prep, now()),
                     AnonError::is_wrong_secret,
                 )

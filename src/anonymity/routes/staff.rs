@@ -168,7 +168,7 @@ async fn hand_over(
             &state.db,
             anon::PICKUP_PIN,
             client(&req),
-            move |_| Ok::<_, AnonError>(target),
+            target,
             move |c| anon::hand_over(c, &t, &id, &code, &pin, now()),
             AnonError::is_wrong_secret,
         )
