@@ -168,7 +168,7 @@ fn main() {
     }
     if let Some(admin) = std::env::var("SHOP_BENCH_POSTGRES_URL").ok().filter(|u| !u.is_empty()) {
         let name = format!("shop_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
-        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL");
+        let mut conn = shop::db::establish_postgres(&admin).expect("PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create database");
         let mut url = url::Url::parse(&admin).expect("url");
         url.set_path(&name);

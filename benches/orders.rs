@@ -337,7 +337,7 @@ async fn main() {
     let pg_admin = std::env::var("SHOP_BENCH_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     let pg_name = format!("shop_bench_{}", hex::encode(rand::random::<[u8; 6]>()));
     let url = pg_admin.as_ref().map(|admin| {
-        let mut conn = PgConnection::establish(admin).expect("PostgreSQL");
+        let mut conn = shop::db::establish_postgres(admin).expect("PostgreSQL");
         diesel::sql_query(format!("CREATE DATABASE {pg_name}")).execute(&mut conn).expect("create database");
         let mut url = url::Url::parse(admin).expect("url");
         url.set_path(&pg_name);
@@ -409,7 +409,7 @@ async fn main() {
     assert_eq!(over, 0, "oversold");
     if let Some(admin) = pg_admin {
         drop(db);
-        if let Ok(mut conn) = PgConnection::establish(&admin) {
+        if let Ok(mut conn) = shop::db::establish_postgres(&admin) {
             let _ = diesel::sql_query(format!("DROP DATABASE {pg_name} WITH (FORCE)")).execute(&mut conn);
         }
     }

@@ -35,6 +35,19 @@ pub struct SqliteSetup {
     pub synchronous: String,
 }
 
+/// Opens a PostgreSQL connection; every connection the shop, its tests and benchmarks make goes
+/// through here.
+///
+/// libpq's TLS is the vendored OpenSSL, which by default frees its state in an `atexit` handler
+/// while pool threads may still be opening or closing connections: the process then crashes on
+/// its way out (SIGSEGV after a green test run; diesel-rs/diesel#3441). `openssl_sys::init`
+/// initialises OpenSSL without that handler, and the first initialisation decides, so it runs
+/// before libpq's.
+pub fn establish_postgres(url: &str) -> ConnectionResult<diesel::PgConnection> {
+    openssl_sys::init();
+    diesel::PgConnection::establish(url)
+}
+
 /// An r2d2 manager that opens the right variant and runs the SQLite PRAGMAs on each connection.
 #[derive(Clone, Debug)]
 pub struct ConnectionManager {
@@ -54,7 +67,7 @@ impl ConnectionManager {
 
     pub fn open(&self) -> ConnectionResult<DbConnection> {
         match self.backend {
-            Backend::Postgres => Ok(DbConnection::Postgresql(diesel::PgConnection::establish(&self.url)?)),
+            Backend::Postgres => Ok(DbConnection::Postgresql(establish_postgres(&self.url)?)),
             Backend::Sqlite => {
                 let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
                 let mut conn = diesel::SqliteConnection::establish(path)?;

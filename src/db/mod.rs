@@ -16,7 +16,7 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 
-pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup};
+pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup, establish_postgres};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 

@@ -123,3 +123,39 @@ async fn concurrent_writes_share_commits_but_fail_alone() {
     let expected: BTreeSet<String> = (0..60).filter(|n| n % 3 != 0).map(|n| format!("group-{n}")).collect();
     assert_eq!(kept.into_iter().collect::<BTreeSet<_>>(), expected);
 }
+
+/// Set in the children of the test below: each one exits while its threads are connecting.
+const EXIT_RACE_CHILD: &str = "SHOP_TEST_EXIT_RACE_CHILD";
+
+/// A process that exits while threads are still opening PostgreSQL connections (pool threads
+/// at shutdown, the test binary after its last test) must exit cleanly. Without
+/// `establish_postgres` initialising OpenSSL first, about one such exit in ten crashed.
+#[test]
+fn exiting_while_connections_open_does_not_crash() {
+    let Some(url) = postgres_url() else { return };
+    if std::env::var_os(EXIT_RACE_CHILD).is_some() {
+        for _ in 0..8 {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                loop {
+                    drop(shop::db::establish_postgres(&url));
+                }
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        return;
+    }
+    let me = std::env::current_exe().expect("the test binary");
+    let crashed: Vec<_> = (0..40)
+        .map(|_| {
+            std::process::Command::new(&me)
+                .args(["--exact", "db::exiting_while_connections_open_does_not_crash", "--quiet"])
+                .env(EXIT_RACE_CHILD, "1")
+                .output()
+                .expect("child runs")
+                .status
+        })
+        .filter(|status| !status.success())
+        .collect();
+    assert!(crashed.is_empty(), "{} of 40 exits failed: {crashed:?}", crashed.len());
+}

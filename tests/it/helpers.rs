@@ -24,7 +24,7 @@ struct PgDatabase {
 impl PgDatabase {
     fn create(admin_url: &str) -> (PgDatabase, String) {
         let name = format!("shop_test_{}", hex::encode(rand::random::<[u8; 8]>()));
-        let mut conn = PgConnection::establish(admin_url).expect("SHOP_TEST_POSTGRES_URL must be reachable");
+        let mut conn = shop::db::establish_postgres(admin_url).expect("SHOP_TEST_POSTGRES_URL must be reachable");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).expect("create test database");
         let mut url = url::Url::parse(admin_url).expect("SHOP_TEST_POSTGRES_URL is a URL");
         url.set_path(&name);
@@ -34,7 +34,7 @@ impl PgDatabase {
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin_url) {
+        if let Ok(mut conn) = shop::db::establish_postgres(&self.admin_url) {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).execute(&mut conn);
         }
     }
