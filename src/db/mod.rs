@@ -10,7 +10,7 @@ pub mod schema;
 pub mod sql;
 pub mod types;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -43,18 +43,19 @@ pub struct DbSettings {
 /// A cheap handle to the database, shared by all workers.
 ///
 /// SQLite allows one writer at a time. Rather than let concurrent writers spin on the busy
-/// handler, every write goes through one dedicated connection behind a lock and opens its
-/// transaction with `BEGIN IMMEDIATE`, so it holds the write lock from its first statement and
-/// can never fail half-way with SQLITE_BUSY. Reads use the pool and run in parallel (WAL).
+/// handler, every write goes through one dedicated connection, worked by one writer thread (and
+/// by `write_blocking` behind the same lock), and opens its transaction with `BEGIN IMMEDIATE`, so
+/// it holds the write lock from its first statement and can never fail half-way with
+/// SQLITE_BUSY. Reads use the pool and run in parallel (WAL).
 /// PostgreSQL writes use the pool with plain READ COMMITTED transactions.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     backend: Backend,
     writer: Option<Arc<Mutex<DbConnection>>>,
-    /// Writes waiting for the SQLite writer: whoever holds it next runs them all in one
-    /// transaction (see `write_grouped`).
-    queue: Arc<Mutex<Vec<Box<dyn GroupedWrite>>>>,
+    /// SQLite: the queue of the writer thread, which runs what has queued up as one group (see
+    /// `write`). The thread ends when the last handle is dropped.
+    queue: Option<mpsc::Sender<Box<dyn GroupedWrite>>>,
     manager: ConnectionManager,
 }
 
@@ -68,6 +69,10 @@ impl Db {
             Backend::Sqlite => Some(Arc::new(Mutex::new(manager.open()?))),
             Backend::Postgres => None,
         };
+        let queue = match &writer {
+            Some(writer) => Some(spawn_writer(writer.clone(), manager.clone())?),
+            None => None,
+        };
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
@@ -76,7 +81,7 @@ impl Db {
             .test_on_check_out(backend == Backend::Postgres)
             .build(manager.clone())?;
 
-        Ok(Db { pool, backend, writer, queue: Arc::default(), manager })
+        Ok(Db { pool, backend, writer, queue, manager })
     }
 
     pub fn backend(&self) -> Backend {
@@ -107,27 +112,10 @@ impl Db {
         E: From<DbError>,
     {
         match &self.writer {
-            Some(writer) => transaction(&mut *self.hold_writer(writer)?, "BEGIN IMMEDIATE", f),
+            Some(writer) => transaction(&mut *hold_writer(writer, &self.manager)?, "BEGIN IMMEDIATE", f),
             None => {
                 let mut conn = self.pool.get().map_err(DbError::from)?;
                 transaction(&mut conn, "BEGIN IMMEDIATE", f)
-            }
-        }
-    }
-
-    /// The SQLite writer, held. A panic mid-transaction may have left the connection inside it:
-    /// then it starts afresh.
-    fn hold_writer<'a>(
-        &self,
-        writer: &'a Mutex<DbConnection>,
-    ) -> Result<std::sync::MutexGuard<'a, DbConnection>, DbError> {
-        match writer.lock() {
-            Ok(guard) => Ok(guard),
-            Err(poisoned) => {
-                let mut guard = poisoned.into_inner();
-                *guard = self.manager.open()?;
-                writer.clear_poison();
-                Ok(guard)
             }
         }
     }
@@ -163,46 +151,35 @@ impl Db {
         }
     }
 
-    /// `write_blocking` on a blocking thread.
+    /// Runs `f` in one write transaction: all of it commits, or none of it.
+    ///
+    /// Group commit for SQLite: the write joins the writer thread's queue and the request waits
+    /// for its answer without holding a thread. The writer runs everything that has queued up in
+    /// one transaction, each write in a savepoint of its own (a failing write rolls back only
+    /// itself), commits once and then answers each (a commit that fails fails them all). Under
+    /// load, the writes that queue up while one commit waits for the disk share the next commit:
+    /// one disk flush for many requests, and still nothing answered before it is on disk.
+    /// PostgreSQL groups commits itself: there the write runs on a blocking thread.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let db = self.clone();
-        actix_web::web::block(move || {
-            batch_scheduling();
-            db.write_grouped(f)
-        })
-        .await
-        .map_err(|_| E::from(DbError::Cancelled))?
-    }
-
-    /// Group commit for SQLite: a write joins the queue, then waits for the writer. Whoever gets
-    /// the writer runs every queued write in one transaction, each in a savepoint of its own (a
-    /// failing write rolls back only itself), commits once and then answers each (a commit that
-    /// fails fails them all). Under load, the writes that queue up while one commit waits for the
-    /// disk share the next commit: one disk flush for many requests, and still nothing answered
-    /// before it is on disk. PostgreSQL groups commits itself.
-    fn write_grouped<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        let Some(writer) = &self.writer else { return self.write_blocking(f) };
-        let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        lock(&self.queue).push(Box::new(Grouped { f, reply }));
-        let mut conn = self.hold_writer(writer)?;
-        // The writer before may have run this write already.
-        if let Ok(done) = answer.try_recv() {
-            return done;
+        let Some(queue) = &self.queue else {
+            let db = self.clone();
+            return actix_web::web::block(move || {
+                batch_scheduling();
+                db.write_blocking(f)
+            })
+            .await
+            .map_err(|_| E::from(DbError::Cancelled))?;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if queue.send(Box::new(Grouped { f, reply })).is_err() {
+            return Err(E::from(DbError::Cancelled));
         }
-        let batch = std::mem::take(&mut *lock(&self.queue));
-        run_group(&mut conn, batch);
-        drop(conn);
-        answer.recv().unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
+        answer.await.unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
     }
 
     /// Whether the database answers with the shop's schema in place; used by `/healthz`.
@@ -211,8 +188,48 @@ impl Db {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The SQLite writer, held. A panic mid-transaction may have left the connection inside it:
+/// then it starts afresh.
+fn hold_writer<'a>(
+    writer: &'a Mutex<DbConnection>,
+    manager: &ConnectionManager,
+) -> Result<std::sync::MutexGuard<'a, DbConnection>, DbError> {
+    match writer.lock() {
+        Ok(guard) => Ok(guard),
+        Err(poisoned) => {
+            let mut guard = poisoned.into_inner();
+            *guard = manager.open()?;
+            writer.clear_poison();
+            Ok(guard)
+        }
+    }
+}
+
+/// Writes one group may take: enough to share a disk flush among every request of a busy
+/// shop, few enough that the first of them does not wait long for its answer.
+const GROUP_MAX: usize = 64;
+
+/// Starts the SQLite writer thread: it waits for a write, takes whatever else has queued up
+/// meanwhile and runs them as one group. It ends when every sender (every `Db` handle) is gone.
+fn spawn_writer(
+    writer: Arc<Mutex<DbConnection>>,
+    manager: ConnectionManager,
+) -> Result<mpsc::Sender<Box<dyn GroupedWrite>>, DbError> {
+    let (queue, waiting) = mpsc::channel::<Box<dyn GroupedWrite>>();
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            while let Ok(first) = waiting.recv() {
+                let mut batch = vec![first];
+                batch.extend(waiting.try_iter().take(GROUP_MAX - 1));
+                match hold_writer(&writer, &manager) {
+                    Ok(mut conn) => run_group(&mut conn, batch),
+                    Err(e) => batch.into_iter().for_each(|w| w.fail(&e)),
+                }
+            }
+        })
+        .map_err(|e| DbError::Connect(diesel::ConnectionError::BadConnection(format!("no writer thread: {e}"))))?;
+    Ok(queue)
 }
 
 /// Tells a grouped write's caller how it ended, once the group's commit is known (None: it
@@ -230,7 +247,7 @@ trait GroupedWrite: Send {
 
 struct Grouped<F, T, E> {
     f: F,
-    reply: std::sync::mpsc::SyncSender<Result<T, E>>,
+    reply: tokio::sync::oneshot::Sender<Result<T, E>>,
 }
 
 /// The same failure for each caller of a group (errors are not Clone).

@@ -86,6 +86,7 @@ fn sqlite_connections_are_set_up_as_designed() {
     assert_eq!(pragma("synchronous"), "2", "FULL");
     assert_eq!(pragma("foreign_keys"), "1");
     assert_eq!(pragma("busy_timeout"), "5000");
+    assert_eq!(pragma("temp_store"), "2", "MEMORY");
 }
 
 /// Writes that meet at the writer share one commit, each in a savepoint of its own: a write that
