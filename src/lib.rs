@@ -78,6 +78,26 @@ fn office_names(
     })
 }
 
+/// Anonymous parcels on the carrier's shipments page: the pickup point's name, address and
+/// hours, the goods; the form posts to the anonymity module's route.
+fn anonymous_parcels(
+    conn: &mut db::DbConnection,
+    carrier: &echeck::Carrier,
+) -> anyhow::Result<Vec<orders::OtherShipment>> {
+    let parcels = anonymity::parcels_for_carrier(conn, &carrier.code)?;
+    Ok(parcels
+        .into_iter()
+        .map(|(order, point)| orders::OtherShipment {
+            anchor: format!("parcel-{}", order.code),
+            title: format!("Parcel {} for a pickup point", order.code),
+            deliver_to: vec![point.name, point.address, format!("Open: {}", point.opening_hours)],
+            goods: order.goods(),
+            action: format!("/carrier/parcels/{}/delivered", order.code),
+            button: "Delivered to the pickup point".into(),
+        })
+        .collect())
+}
+
 /// The accounts module's e-mails go out through the outbox, in the caller's transaction.
 fn account_letter(conn: &mut db::DbConnection, letter: &accounts::ResetLetter) -> Result<(), db::DbError> {
     let mail = notify::NewMail {
@@ -238,6 +258,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     );
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let seller_names = aw::Data::new(catalog::SellerNames(Arc::new(office_names)));
+    let shipment_sources = aw::Data::new(orders::ShipmentSources::default().with(Arc::new(anonymous_parcels)));
     let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));
     let terms = aw::Data::new(anon_terms(&config));
     let store = DbSessionStore::new(db.clone(), config.session_idle, config.session_absolute);
@@ -251,6 +272,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(login_hooks.clone())
             .app_data(account_mail.clone())
             .app_data(seller_names.clone())
+            .app_data(shipment_sources.clone())
             .app_data(navigation.clone())
             .app_data(terms.clone())
             .configure(web::configure_extractors)

@@ -26,12 +26,6 @@ pub const SECTIONS: &[Section] = &[
         about: "Order IDs and goods bought anonymously; pickup points, labels, dispatch.",
     },
     Section {
-        role: Role::Carrier,
-        href: "/carrier/parcels",
-        title: "Parcels for pickup points",
-        about: "Anonymous orders to deliver to pickup points.",
-    },
-    Section {
         role: Role::Pickup,
         href: "/pickup",
         title: "Pickup counter",

@@ -117,14 +117,6 @@ pub struct LabelPage {
 }
 
 #[derive(Template)]
-#[template(path = "anonymity/carrier.html")]
-pub struct CarrierPage {
-    pub l: Layout,
-    pub desk: Option<CarrierDesk>,
-    pub refusal: Option<String>,
-}
-
-#[derive(Template)]
 #[template(path = "anonymity/counter.html")]
 pub struct CounterPage {
     pub l: Layout,

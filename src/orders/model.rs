@@ -99,3 +99,47 @@ pub struct Maker {
     pub requires_approval: bool,
     pub updated_at: NaiveDateTime,
 }
+
+/// A delivery another module gives the carrier (an anonymous parcel for a pickup point), shown
+/// on `/carrier/shipments` beside the orders. Its form posts to that module's own route.
+#[derive(Clone, Debug)]
+pub struct OtherShipment {
+    /// The card's id on the page, for links to it.
+    pub anchor: String,
+    pub title: String,
+    /// Where it goes: the lines of a place, never a person.
+    pub deliver_to: Vec<String>,
+    pub goods: String,
+    /// Where its "delivered" form posts.
+    pub action: String,
+    pub button: String,
+}
+
+/// What a module registers (through `lib.rs`) to add its deliveries to a carrier's page.
+pub type ShipmentSource = std::sync::Arc<
+    dyn Fn(&mut crate::db::DbConnection, &crate::echeck::Carrier) -> anyhow::Result<Vec<OtherShipment>> + Send + Sync,
+>;
+
+/// The sources `lib.rs` registers, as app data.
+#[derive(Clone, Default)]
+pub struct ShipmentSources(Vec<ShipmentSource>);
+
+impl ShipmentSources {
+    pub fn with(mut self, source: ShipmentSource) -> Self {
+        self.0.push(source);
+        self
+    }
+
+    /// Every source's deliveries for this carrier, in the order they were registered.
+    pub fn collect(
+        &self,
+        conn: &mut crate::db::DbConnection,
+        carrier: &crate::echeck::Carrier,
+    ) -> anyhow::Result<Vec<OtherShipment>> {
+        let mut all = Vec::new();
+        for source in &self.0 {
+            all.extend(source(conn, carrier)?);
+        }
+        Ok(all)
+    }
+}

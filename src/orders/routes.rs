@@ -571,6 +571,7 @@ type CarrierUser = Authorized<roles::Carrier>;
 
 async fn shipments_page(
     state: &State,
+    sources: Option<&web::Data<ShipmentSources>>,
     carrier: &CarrierUser,
     l: Layout,
     no: Rejection,
@@ -582,17 +583,30 @@ async fn shipments_page(
         Some(work) => (Some(work.carrier), work.open, work.delivered),
         None => (None, Vec::new(), Vec::new()),
     };
+    let others = match (&carrier, sources) {
+        (Some(carrier), Some(sources)) => {
+            let (sources, carrier) = (sources.clone(), carrier.clone());
+            state.db.read(move |c| sources.collect(c, &carrier)).await?
+        }
+        _ => Vec::new(),
+    };
     let status = no.status();
-    let page = ShipmentsPage { l, carrier, open, delivered, errors: no.errors, refusal: no.refusal, failed };
+    let page = ShipmentsPage { l, carrier, open, others, delivered, errors: no.errors, refusal: no.refusal, failed };
     render_status(status, &page)
 }
 
-async fn shipments(state: State, carrier: CarrierUser, page: FormPage) -> Result<HttpResponse, AppError> {
-    shipments_page(&state, &carrier, page.l, Rejection::default(), None).await
+async fn shipments(
+    state: State,
+    sources: Option<web::Data<ShipmentSources>>,
+    carrier: CarrierUser,
+    page: FormPage,
+) -> Result<HttpResponse, AppError> {
+    shipments_page(&state, sources.as_ref(), &carrier, page.l, Rejection::default(), None).await
 }
 
 async fn delivered(
     state: State,
+    sources: Option<web::Data<ShipmentSources>>,
     session: Session,
     carrier: CarrierUser,
     page: FormPage,
@@ -609,7 +623,7 @@ async fn delivered(
         },
         async |no| {
             let failed = Some((number, form.cash, form.report));
-            shipments_page(&state, &carrier, page.l, no, failed).await
+            shipments_page(&state, sources.as_ref(), &carrier, page.l, no, failed).await
         },
     )
     .await

@@ -262,6 +262,8 @@ pub struct ShipmentsPage {
     pub l: Layout,
     pub carrier: Option<Carrier>,
     pub open: Vec<Shipment>,
+    /// Deliveries of other modules (anonymous parcels for pickup points).
+    pub others: Vec<OtherShipment>,
     pub delivered: Vec<Shipment>,
     pub errors: FieldErrors,
     pub refusal: Option<String>,

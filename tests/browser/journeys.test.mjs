@@ -236,7 +236,7 @@ for (const [n, [width, viewport]] of Object.entries(WIDTHS).entries()) {
     await ctx.close();
 
     // The staff's new pages pass the same checks.
-    for (const [role, paths] of [["pickup", ["/pickup"]], ["carrier", ["/carrier/parcels"]], ["salesperson", ["/sell/anon"]], ["admin", ["/admin/prepaid", "/admin/pickup-points", "/admin/pickup-points/CORNER"]]]) {
+    for (const [role, paths] of [["pickup", ["/pickup"]], ["carrier", ["/carrier/shipments"]], ["salesperson", ["/sell/anon"]], ["admin", ["/admin/prepaid", "/admin/pickup-points", "/admin/pickup-points/CORNER"]]]) {
       const staffCtx = await chromium.newContext({ viewport, bypassCSP: true });
       const staff = await staffCtx.newPage();
       await logIn(staff, ...logins[role]);

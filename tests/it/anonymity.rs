@@ -194,9 +194,13 @@ async fn the_whole_anonymous_path_works_through_the_pages_and_no_staff_page_show
 
     // The carrier sees the pickup point's address, never a person, and delivers.
     let courier = app.logged_in(&aw.w.courier).await;
-    let parcels = courier.get("/carrier/parcels").await;
+    let parcels = courier.get("/carrier/shipments").await;
     assert!(parcels.contains(&b.code) && parcels.contains("7 Corner Row"), "{}", parcels.body);
-    courier.submit("/carrier/parcels", &format!("/carrier/parcels/{}/delivered", b.code), &[]).await;
+    assert!(parcels.contains(&format!("action=\"/carrier/parcels/{}/delivered\"", b.code)), "{}", parcels.body);
+    let done = courier.submit("/carrier/shipments", &format!("/carrier/parcels/{}/delivered", b.code), &[]).await;
+    assert_eq!(done.path(), "/carrier/shipments");
+    assert!(done.contains(&format!("Parcel {} delivered to the pickup point", b.code)), "{}", done.body);
+    assert!(!done.contains("Delivered to the pickup point</button>"), "no longer to deliver: {}", done.body);
     assert_eq!(state_of(&app, &b.code), AnonState::Arrived);
     let private = buyer.get(&format!("/anon/orders/{}", b.link)).await;
     assert!(private.contains("at the pickup point") && private.contains("Mon–Sat 8–20"), "{}", private.body);
@@ -226,7 +230,7 @@ async fn the_whole_anonymous_path_works_through_the_pages_and_no_staff_page_show
     let admin = app.logged_in(&aw.admin).await;
     for (who, start) in [
         (&seller, vec!["/", "/sell", "/sell/anon"]),
-        (&courier, vec!["/", "/carrier", "/carrier/parcels", "/carrier/shipments"]),
+        (&courier, vec!["/", "/carrier", "/carrier/shipments"]),
         (&counter, vec!["/", "/pickup"]),
         (
             &admin,

@@ -1,6 +1,6 @@
 //! Handlers of anonymous purchase: the buyer's pages under `/anon` (no login), the seller's
-//! `/sell/anon`, the carrier's `/carrier/parcels`, the counter's `/pickup`, and the admins'
-//! pickup points and prepaid cards.
+//! `/sell/anon`, the carrier's "delivered" form (the parcels are listed on `/carrier/shipments`),
+//! the counter's `/pickup`, and the admins' pickup points and prepaid cards.
 
 mod admin;
 mod buyer;

@@ -18,7 +18,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/sell/anon", web::get().to(seller_desk))
         .route("/sell/anon/{code}/label", web::get().to(label))
         .route("/sell/anon/{code}/dispatch", web::post().to(dispatch))
-        .route("/carrier/parcels", web::get().to(carrier_desk))
         .route("/carrier/parcels/{code}/delivered", web::post().to(delivered))
         .route("/pickup", web::get().to(counter))
         .route("/pickup/handover", web::post().to(hand_over))
@@ -80,27 +79,13 @@ async fn dispatch(
 }
 
 // ---- the carrier ----
-
-async fn carrier_page(
-    state: &State,
-    carrier: &CarrierUser,
-    l: Layout,
-    no: Rejection,
-) -> Result<HttpResponse, AppError> {
-    let id = carrier.user.id.clone();
-    let desk = state.db.read(move |c| anon::carrier_desk(c, &id)).await?;
-    render_status(no.status(), &CarrierPage { l, desk, refusal: no.refusal })
-}
-
-async fn carrier_desk(state: State, carrier: CarrierUser, page: FormPage) -> Result<HttpResponse, AppError> {
-    carrier_page(&state, &carrier, page.l, Rejection::default()).await
-}
+// The carrier's parcels are listed on `/carrier/shipments` beside the orders (`lib.rs` wires
+// `anonymity::parcels_for_carrier` into that page); the "delivered" form posts here.
 
 async fn delivered(
     state: State,
     session: Session,
     carrier: CarrierUser,
-    page: FormPage,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (id, code) = (carrier.user.id.clone(), code.into_inner());
@@ -108,9 +93,12 @@ async fn delivered(
         state.db.write(move |c| anon::carrier_delivered(c, &id, &code, now())).await,
         async |order| {
             flash::ok(&session, &format!("Parcel {} delivered to the pickup point.", order.code));
-            Ok(see_other("/carrier/parcels"))
+            Ok(see_other("/carrier/shipments"))
         },
-        async |no| carrier_page(&state, &carrier, page.l, no).await,
+        async |no| {
+            flash::error(&session, no.refusal.as_deref().unwrap_or("This parcel is not yours to deliver."));
+            Ok(see_other("/carrier/shipments"))
+        },
     )
     .await
 }

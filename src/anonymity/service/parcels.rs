@@ -90,23 +90,18 @@ pub fn label(conn: &mut DbConnection, seller: &UserId, code: &str) -> Result<Lab
 
 // ---- the carrier ----
 
-pub struct CarrierDesk {
-    pub carrier: Carrier,
-    pub open: Vec<(AnonOrder, PickupPoint)>,
-}
-
-pub fn carrier_desk(conn: &mut DbConnection, user: &UserId) -> Result<Option<CarrierDesk>> {
-    let Some(carrier) = crate::echeck::carrier_of(conn, user)? else { return Ok(None) };
-    let orders = repo::orders_of_carrier(conn, &carrier.code, &[AnonState::Dispatched])?;
+/// The parcels a carrier has to take to pickup points, each with its point (the carrier sees
+/// the place, never a person).
+pub fn parcels_for_carrier(conn: &mut DbConnection, carrier: &str) -> Result<Vec<(AnonOrder, PickupPoint)>> {
+    let orders = repo::orders_of_carrier(conn, carrier, &[AnonState::Dispatched])?;
     let points = points_of(conn, &orders)?;
-    let open = orders
+    Ok(orders
         .into_iter()
         .filter_map(|o| {
             let point = points.get(o.pickup_point_id.as_ref()?)?.clone();
             Some((o, point))
         })
-        .collect();
-    Ok(Some(CarrierDesk { carrier, open }))
+        .collect())
 }
 
 /// The carrier delivered the parcel to its pickup point.
