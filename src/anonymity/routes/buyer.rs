@@ -80,14 +80,14 @@ async fn ask(
     let (asked, f, t) = (query.clone(), facts.clone(), terms.clone());
     // The search reads; only keeping its answer takes the writer.
     let answered = match state.db.read(move |c| anon::answer(c, &f, &t, &asked)).await {
-        Ok(answered) => state.db.write(move |c| anon::keep_answer(c, &answered, now())).await,
+        Ok(answered) => state.db.write(move |c| anon::keep_answer(c, answered, now())).await,
         Err(e) => Err(e),
     };
     match answered {
         // The results answer the request at once (one round trip fewer on a phone); they stay
         // at their own address too, for the pick's form to come back to.
-        Ok(Answer::Results(token)) => {
-            results_page(&state, &facts, page.l, token, Rejection::default(), Default::default()).await
+        Ok(Answer::Results { token, found }) => {
+            show_results(page.l, token, found, Rejection::default(), Default::default())
         }
         Ok(Answer::Nothing { loosen }) => {
             request_page(&state, &facts, page.l, query, Rejection::default(), Some(loosen)).await
@@ -106,15 +106,24 @@ async fn results_page(
 ) -> Result<HttpResponse, AppError> {
     let t = token.clone();
     match state.db.read(move |c| anon::results(c, &t, now())).await {
-        Ok(found) => {
-            let key = crate::web::idempotency::IdempotencyKey::new().to_string();
-            let status = no.status();
-            let page = ResultsPage { l, token, found, key, errors: no.errors, refusal: no.refusal, typed };
-            render_status(status, &page)
-        }
+        Ok(found) => show_results(l, token, found, no, typed),
         Err(e @ AnonError::Refused(_)) => request_page(state, facts, l, Query::new(), e.rejection()?, None).await,
         Err(e) => Err(e.into()),
     }
+}
+
+/// The results with a fresh form key (picking another offer after going back makes another
+/// order).
+fn show_results(
+    l: Layout,
+    token: String,
+    found: Vec<anon::Found>,
+    no: Rejection,
+    typed: (String, String),
+) -> Result<HttpResponse, AppError> {
+    let key = crate::web::idempotency::IdempotencyKey::new().to_string();
+    let status = no.status();
+    render_status(status, &ResultsPage { l, token, found, key, errors: no.errors, refusal: no.refusal, typed })
 }
 
 async fn results(

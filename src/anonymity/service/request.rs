@@ -48,8 +48,8 @@ fn unknown_kind() -> AnonError {
 
 /// How a request was answered.
 pub enum Answer {
-    /// Offers matched: they are kept under this token.
-    Results(String),
+    /// Offers matched: they are kept under this token, and shown at once.
+    Results { token: String, found: Vec<Found> },
     /// Nothing matched; the constraint whose removal would bring back the most offers, if any.
     Nothing { loosen: Option<(String, i64)> },
 }
@@ -83,8 +83,8 @@ pub fn read_request(
 /// A request answered by the catalog (reads only), before it is kept.
 pub struct Answered {
     stated: PurchaseRequest,
-    /// The offers found in stock: code and list price, in the order found.
-    offers: Vec<(String, i64)>,
+    /// The offers found in stock, in the order found.
+    offers: Vec<Found>,
     loosen: Option<(String, i64)>,
 }
 
@@ -93,13 +93,23 @@ pub struct Answered {
 pub fn answer(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query) -> Result<Answered> {
     let (kind, filter) = read_request(conn, facts, query, &terms.currency)?;
     let found = crate::catalog::search(conn, &filter, Some(&kind), None)?;
-    let offers: Vec<(String, i64)> = found
+    let kind_name = kind.spec.kind.name.clone();
+    let offers: Vec<Found> = found
         .cards
         .rows
         .into_iter()
         .filter(|c| c.stock > 0)
         .take(RESULTS_SHOWN)
-        .map(|c| (c.code, c.list_price))
+        .map(|c| Found {
+            code: c.code,
+            name: c.product_name,
+            maker: c.maker,
+            model: c.model,
+            kind_name: kind_name.clone(),
+            stock: c.stock,
+            price: c.list_price,
+            currency: c.currency,
+        })
         .collect();
     let stated = PurchaseRequest {
         kind: Some(kind.spec.kind.id.clone()),
@@ -114,32 +124,32 @@ pub fn answer(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Que
 
 /// Keeps an answered request: in the preference store (matched or not, and nothing about who
 /// asked), and its offers under a new token.
-pub fn keep_answer(conn: &mut DbConnection, answered: &Answered, at: NaiveDateTime) -> Result<Answer> {
+pub fn keep_answer(conn: &mut DbConnection, answered: Answered, at: NaiveDateTime) -> Result<Answer> {
     crate::history::record_request(conn, &answered.stated, at)?;
     if answered.offers.is_empty() {
-        return Ok(Answer::Nothing { loosen: answered.loosen.clone() });
+        return Ok(Answer::Nothing { loosen: answered.loosen });
     }
     let token = hex::encode(rand::random::<[u8; 16]>());
     let rows: Vec<ResultRow> = answered
         .offers
         .iter()
         .zip(0..)
-        .map(|((code, price), position)| ResultRow {
+        .map(|(found, position)| ResultRow {
             token: token.clone(),
-            offer_code: code.clone(),
+            offer_code: found.code.clone(),
             position,
-            price: *price,
+            price: found.price,
             created_at: at,
         })
         .collect();
     repo::insert_results(conn, &rows)?;
-    Ok(Answer::Results(token))
+    Ok(Answer::Results { token, found: answered.offers })
 }
 
 /// Answers and keeps a request on one connection.
 pub fn ask(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query, at: NaiveDateTime) -> Result<Answer> {
     let answered = answer(conn, facts, terms, query)?;
-    keep_answer(conn, &answered, at)
+    keep_answer(conn, answered, at)
 }
 
 fn constraints(filter: &Filter) -> Vec<Constraint> {
@@ -154,14 +164,20 @@ fn constraints(filter: &Filter) -> Vec<Constraint> {
 
 /// An offer among a request's results, as the buyer chooses from it.
 pub struct Found {
-    pub offer: OfferToBuy,
+    pub code: String,
+    pub name: String,
+    pub maker: String,
+    pub model: String,
+    pub kind_name: String,
+    pub stock: i64,
     /// The price when the results were made.
     pub price: i64,
+    pub currency: String,
 }
 
 impl Found {
     pub fn price_text(&self) -> String {
-        crate::money::format(self.price, &self.offer.offer.currency)
+        crate::money::format(self.price, &self.currency)
     }
 }
 
@@ -186,7 +202,17 @@ pub fn results(conn: &mut DbConnection, token: &str, at: NaiveDateTime) -> Resul
         .into_iter()
         .filter_map(|r| {
             let at = offers.iter().position(|o| o.offer.code == r.offer_code)?;
-            Some(Found { offer: offers.swap_remove(at), price: r.price })
+            let o = offers.swap_remove(at);
+            Some(Found {
+                code: o.offer.code,
+                name: o.product.name,
+                maker: o.product.maker,
+                model: o.product.model,
+                kind_name: o.kind_name,
+                stock: o.offer.stock,
+                price: r.price,
+                currency: o.offer.currency,
+            })
         })
         .collect())
 }
