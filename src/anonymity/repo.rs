@@ -22,11 +22,14 @@ pub fn save_point(conn: &mut DbConnection, p: &PickupPoint) -> QueryResult<usize
 }
 
 pub fn point_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<PickupPoint>> {
-    pickup_points::table.filter(pickup_points::code.eq(code)).select(PickupPoint::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(
+        conn,
+        pickup_points::table.filter(pickup_points::code.eq(code)).select(PickupPoint::as_select())
+    ))
 }
 
 pub fn point(conn: &mut DbConnection, id: &PickupPointId) -> QueryResult<Option<PickupPoint>> {
-    pickup_points::table.find(id).select(PickupPoint::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(conn, pickup_points::table.find(id).select(PickupPoint::as_select())))
 }
 
 pub fn points(conn: &mut DbConnection) -> QueryResult<Vec<PickupPoint>> {
@@ -106,7 +109,10 @@ pub fn all_cards(conn: &mut DbConnection) -> QueryResult<Vec<Card>> {
 }
 
 pub fn card_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<Card>> {
-    prepaid_cards::table.filter(prepaid_cards::code_hash.eq(hash)).select(Card::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(
+        conn,
+        prepaid_cards::table.filter(prepaid_cards::code_hash.eq(hash)).select(Card::as_select())
+    ))
 }
 
 pub fn card(conn: &mut DbConnection, id: &CardId) -> QueryResult<Option<Card>> {
@@ -124,7 +130,7 @@ pub fn insert_results(conn: &mut DbConnection, rows: &[ResultRow]) -> QueryResul
 }
 
 pub fn result(conn: &mut DbConnection, token: &str, offer: &str) -> QueryResult<Option<ResultRow>> {
-    anon_results::table.find((token, offer)).select(ResultRow::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(conn, anon_results::table.find((token, offer)).select(ResultRow::as_select())))
 }
 
 pub fn results(conn: &mut DbConnection, token: &str) -> QueryResult<Vec<ResultRow>> {
@@ -146,19 +152,21 @@ pub fn insert_order(conn: &mut DbConnection, o: &AnonOrder) -> QueryResult<usize
 }
 
 pub fn order_by_link(conn: &mut DbConnection, link_hash: &str) -> QueryResult<Option<AnonOrder>> {
-    anon_orders::table
-        .filter(anon_orders::link_hash.eq(link_hash))
-        .select(AnonOrder::as_select())
-        .first(conn)
-        .optional()
+    one(crate::db::load_on_backend!(
+        conn,
+        anon_orders::table.filter(anon_orders::link_hash.eq(link_hash)).select(AnonOrder::as_select())
+    ))
 }
 
 pub fn order_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<AnonOrder>> {
-    anon_orders::table.filter(anon_orders::code.eq(code)).select(AnonOrder::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(
+        conn,
+        anon_orders::table.filter(anon_orders::code.eq(code)).select(AnonOrder::as_select())
+    ))
 }
 
 pub fn order(conn: &mut DbConnection, id: &AnonOrderId) -> QueryResult<Option<AnonOrder>> {
-    anon_orders::table.find(id).select(AnonOrder::as_select()).first(conn).optional()
+    one(crate::db::load_on_backend!(conn, anon_orders::table.find(id).select(AnonOrder::as_select())))
 }
 
 pub fn orders_of_office(conn: &mut DbConnection, office: &OfficeId, limit: i64) -> QueryResult<Vec<AnonOrder>> {
@@ -312,4 +320,11 @@ pub fn events_of(conn: &mut DbConnection, order: &AnonOrderId) -> QueryResult<Ve
         .order((anon_order_events::at.asc(), anon_order_events::id.asc()))
         .select(AnonEvent::as_select())
         .load(conn)
+}
+
+/// The row a lookup by a unique key found. The lookups above run on the connection's own backend
+/// with no `LIMIT` (see `db::unique`): the order, card and point lookups are on every step of an
+/// anonymous purchase, and through the enum each one wrote its 25 columns' SQL out again.
+fn one<T>(rows: QueryResult<Vec<T>>) -> QueryResult<Option<T>> {
+    Ok(rows?.into_iter().next())
 }
