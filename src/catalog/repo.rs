@@ -300,11 +300,23 @@ pub fn withdraw_offer(conn: &mut DbConnection, id: &OfferId, now: NaiveDateTime)
 
 /// Offers by code with their product and kind's name; unknown codes are left out.
 pub fn offers_in_full(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<(Offer, Product, String)>> {
-    offers::table
-        .inner_join(products::table.inner_join(kinds::table))
-        .filter(offers::code.eq_any(codes))
-        .select((Offer::as_select(), Product::as_select(), kinds::name))
-        .load(conn)
+    match codes {
+        // One offer (a cart line, an anonymous pick): a statement of one shape, prepared once per
+        // connection; a list of codes is a new statement each time.
+        [code] => crate::db::load_on_backend!(
+            conn,
+            offers::table.inner_join(products::table.inner_join(kinds::table)).filter(offers::code.eq(code)).select((
+                Offer::as_select(),
+                Product::as_select(),
+                kinds::name
+            ))
+        ),
+        _ => offers::table
+            .inner_join(products::table.inner_join(kinds::table))
+            .filter(offers::code.eq_any(codes))
+            .select((Offer::as_select(), Product::as_select(), kinds::name))
+            .load(conn),
+    }
 }
 
 /// Takes `quantity` units off the offer's stock if that many are there and the offer stands;

@@ -254,13 +254,8 @@ async fn pay(
     };
     let back = format!("/anon/orders/{link}");
     match paid {
-        Ok(Payment::Paid) => {
-            flash::ok(
-                &session,
-                "Paid. The seller sends the parcel to your pickup point; this page says when it is there.",
-            );
-            Ok(see_other(&back))
-        }
+        // Told by the address rather than a flash: the payment writes no session.
+        Ok(Payment::Paid) => Ok(see_other(&format!("{back}?paid"))),
         Ok(Payment::TooLate) => {
             let no = Rejection::refused(Refusal::TooLate.to_string());
             private_page(&state, &terms, &limiter, page.l, link, no, (form.card, form.point)).await
