@@ -880,3 +880,15 @@ async fn a_failure_midway_leaves_no_half_transfer() {
     assert_eq!(again.state_at(at(0)), CheckState::Issued, "the key was not used up by the rolled-back attempt");
     app.assert_books_balance();
 }
+
+/// Pages that show many accounts at once (the prepaid cards of every batch) ask for them by a
+/// list of IDs longer than one SQLite statement may bind.
+#[tokio::test]
+async fn accounts_are_found_by_lists_longer_than_a_statement_binds() {
+    let (app, buyer, _office) = setup().await;
+    let mine = app.credit_account(&buyer.id);
+    let mut ids: Vec<echeck::LedgerAccountId> = (0..70_000).map(|_| echeck::LedgerAccountId::new()).collect();
+    ids.push(mine.id.clone());
+    let found = app.echeck(|c| echeck::accounts_by_ids(c, &ids)).expect("a long list is read in parts");
+    assert_eq!(found.into_iter().map(|a| a.id).collect::<Vec<_>>(), vec![mine.id]);
+}

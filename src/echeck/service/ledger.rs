@@ -569,5 +569,11 @@ pub fn books(conn: &mut DbConnection) -> Result<Books> {
 
 /// These accounts (unknown IDs are left out), in one query.
 pub fn accounts_by_ids(conn: &mut DbConnection, ids: &[LedgerAccountId]) -> Result<Vec<LedgerAccount>> {
-    Ok(repo::accounts_by_ids(conn, ids)?)
+    // A SQLite statement binds at most 32,766 values (PostgreSQL gets the list as one array), and
+    // callers may ask for every prepaid card's account: long lists go in parts.
+    let mut accounts = Vec::with_capacity(ids.len());
+    for part in ids.chunks(1000) {
+        accounts.extend(repo::accounts_by_ids(conn, part)?);
+    }
+    Ok(accounts)
 }
