@@ -577,18 +577,22 @@ async fn shipments_page(
     no: Rejection,
     failed: Option<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let id = carrier.user.id.clone();
-    let found = state.db.read(move |c| orders::shipments(c, &id)).await?;
-    let (carrier, open, delivered) = match found {
-        Some(work) => (Some(work.carrier), work.open, work.delivered),
-        None => (None, Vec::new(), Vec::new()),
-    };
-    let others = match (&carrier, sources) {
-        (Some(carrier), Some(sources)) => {
-            let (sources, carrier) = (sources.clone(), carrier.clone());
-            state.db.read(move |c| sources.collect(c, &carrier)).await?
-        }
-        _ => Vec::new(),
+    let (id, sources) = (carrier.user.id.clone(), sources.cloned());
+    // The orders and the other modules' deliveries in one read.
+    let found = state
+        .db
+        .read(move |c| -> Result<_, AppError> {
+            let Some(work) = orders::shipments(c, &id)? else { return Ok(None) };
+            let others = match &sources {
+                Some(sources) => sources.collect(c, &work.carrier)?,
+                None => Vec::new(),
+            };
+            Ok(Some((work, others)))
+        })
+        .await?;
+    let (carrier, open, others, delivered) = match found {
+        Some((work, others)) => (Some(work.carrier), work.open, others, work.delivered),
+        None => (None, Vec::new(), Vec::new(), Vec::new()),
     };
     let status = no.status();
     let page = ShipmentsPage { l, carrier, open, others, delivered, errors: no.errors, refusal: no.refusal, failed };

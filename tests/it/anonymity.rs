@@ -346,6 +346,10 @@ async fn bad_input_comes_back_with_a_clear_message_and_the_form_kept() {
     let page = buyer.submit(&path, &format!("{path}/pay"), &[("card", &aw.cards[0])]).await;
     assert!(page.body.contains("Choose a pickup point"), "{}", page.body);
     assert_eq!(state_of(&app, &b.code), AnonState::AwaitingPayment);
+    // Both fields wrong at once: both are marked.
+    let page = buyer.submit(&path, &format!("{path}/pay"), &[("card", "ABCD-EFGH-JKMN-PQRS")]).await;
+    assert!(page.field_error("card").is_some_and(|e| e.contains("No card")), "{}", page.body);
+    assert!(page.field_error("point").is_some_and(|e| e.contains("Choose a pickup point")), "{}", page.body);
     assert_eq!(buyer.get("/anon/orders/not-a-link").await.status, StatusCode::NOT_FOUND);
     assert_eq!(buyer.get(&format!("/anon/orders/{}", "0".repeat(40))).await.status, StatusCode::NOT_FOUND);
 

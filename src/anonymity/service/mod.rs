@@ -99,10 +99,11 @@ impl AnonError {
         AnonError::Invalid(FieldErrors::with(name, message))
     }
 
-    /// A mistake in what was typed (a wrong card code or PIN): `pay` and `hand_over` find these
-    /// before they write anything, so the attempt's count may commit with them.
+    /// A mistake in a secret that was typed (a card code, an order ID or a PIN): `pay` and
+    /// `hand_over` find these before they write anything, so the attempt's count may commit with
+    /// them. A pickup point left unchosen is no guess at a secret and is not counted.
     pub fn is_wrong_secret(&self) -> bool {
-        matches!(self, AnonError::Invalid(_))
+        matches!(self, AnonError::Invalid(e) if ["card", "code", "pin"].iter().any(|f| e.has(f)))
     }
 }
 

@@ -146,12 +146,6 @@ pub fn keep_answer(conn: &mut DbConnection, answered: Answered, at: NaiveDateTim
     Ok(Answer::Results { token, found: answered.offers })
 }
 
-/// Answers and keeps a request on one connection.
-pub fn ask(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query, at: NaiveDateTime) -> Result<Answer> {
-    let answered = answer(conn, facts, terms, query)?;
-    keep_answer(conn, answered, at)
-}
-
 fn constraints(filter: &Filter) -> Vec<Constraint> {
     let ranges =
         filter.numbers.iter().map(|n| Constraint::Range { characteristic: n.name.clone(), min: n.min, max: n.max });
@@ -299,22 +293,6 @@ pub fn make_order(conn: &mut DbConnection, terms: &Terms, picked: &Picked, at: N
     let subject = format!("Anonymous order {}: {}", order.code, order.goods());
     mail(conn, &picked.mail_to, &subject, &body, at)?;
     Ok(picked.link.clone())
-}
-
-/// Checks a pick and makes its order on one connection.
-pub fn pick(
-    conn: &mut DbConnection,
-    terms: &Terms,
-    token: &str,
-    offer_code: &str,
-    quantity: &str,
-    key: &str,
-    at: NaiveDateTime,
-) -> Result<String> {
-    match check_pick(conn, terms, token, offer_code, quantity, key, at)? {
-        Pick::Made(link) => Ok(link),
-        Pick::New(picked) => make_order(conn, terms, &picked, at),
-    }
 }
 
 fn new_order(

@@ -175,8 +175,15 @@ pub fn pay_prepared(conn: &mut DbConnection, terms: &Terms, prep: PaymentPrep, a
         }
         other => return Err(Refusal::NotNow(other.label()).into()),
     }
-    let point = point?;
-    let card = card?;
+    let (point, card) = match (point, card) {
+        (Ok(point), Ok(card)) => (point, card),
+        // Both fields wrong: both are marked at once.
+        (Err(AnonError::Invalid(mut errors)), Err(AnonError::Invalid(more))) => {
+            more.iter().for_each(|(field, message)| errors.add(field, message));
+            return Err(AnonError::Invalid(errors));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let office = office_account.ok_or(AnonError::NotFound)?;
     let note = format!("Paid by card …{}; pickup at {}.", card.last4, point.name);
     advance(conn, &order, Step::Pay, Actor::Buyer, &note, at)?;
