@@ -305,6 +305,77 @@ pub async fn seed_anonymity(accounts: &Accounts, terms: crate::anonymity::Terms)
         .map_err(|e| anyhow::anyhow!("demo anonymous purchase data: {e}"))
 }
 
+/// The collection: the shop's account funded to pay sellers the points' reductions, two rewards,
+/// and the demo shopper registered with cartridges bought and returned (a record, a correction).
+pub async fn seed_collection(accounts: &Accounts, currency: &str) -> anyhow::Result<()> {
+    use crate::collection::{self, RecordForm, RewardForm};
+    let shopper = user_id(accounts, Role::Shopper).await?;
+    let clerk = user_id(accounts, Role::Clerk).await?;
+    let currency = currency.to_owned();
+    accounts
+        .db()
+        .write(move |c| {
+            let now = crate::db::now();
+            let platform = crate::echeck::platform(c)?;
+            let fund = crate::echeck::Movement {
+                account: platform.id,
+                amount: 100_000,
+                reason: "Points reductions fund (demo)".into(),
+                key: IdempotencyKey::named("demo-points-fund"),
+            };
+            crate::echeck::deposit(c, &fund, None, now)?;
+            let (Some(shopper), Some(clerk)) = (shopper, clerk) else { return Ok(()) };
+            if collection::summary(c, &shopper, &currency, now)?.is_some() {
+                return Ok(());
+            }
+            for (name, points, stock) in [("Notebook of recycled paper", "150", "20"), ("Canvas tote bag", "400", "10")]
+            {
+                let form =
+                    RewardForm { name: name.into(), points: points.into(), stock: stock.into(), active: "yes".into() };
+                collection::add_reward(c, &form, now)?;
+            }
+            let member = collection::register(c, &shopper, now - chrono::Duration::days(90))?;
+            let toner = crate::catalog::kinds(c)?.into_iter().find(|k| k.code == "toner-cartridge").map(|k| k.id);
+            if let Some(kind) = toner {
+                collection::cartridges_bought(
+                    c,
+                    &shopper,
+                    "demo:bought",
+                    &[(kind, 6)],
+                    &currency,
+                    now - chrono::Duration::days(60),
+                )?;
+            }
+            let model = collection::cartridge_models(c, &currency)?.into_iter().next();
+            let cartridge = model.map_or_else(|| collection::OTHER.to_owned(), |p| p.id.to_string());
+            let mut record = |quantity: &str, reusable: &str, key: &str, days: i64| {
+                let form = RecordForm {
+                    card: member.card_number.clone(),
+                    cartridge: cartridge.clone(),
+                    quantity: quantity.into(),
+                    reusable: reusable.into(),
+                    key: IdempotencyKey::named(key).to_string(),
+                };
+                collection::record(c, &form, &clerk, &currency, now - chrono::Duration::days(days))
+            };
+            record("2", "yes", "demo-record-1", 30)?;
+            record("2", "yes", "demo-record-2", 10)?;
+            let wrong = record("1", "no", "demo-record-3", 9)?;
+            let key = IdempotencyKey::named("demo-correction").to_string();
+            collection::correct(
+                c,
+                &wrong.record.id.to_string(),
+                "Counted twice",
+                &key,
+                &clerk,
+                now - chrono::Duration::days(9),
+            )?;
+            Ok::<_, anyhow::Error>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo collection data: {e}"))
+}
+
 /// Keeps the logins where the operator can find them again.
 pub fn save(data_dir: &Path, logins: &[DemoLogin], cards: &[DemoCard]) -> std::io::Result<()> {
     let mut fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();

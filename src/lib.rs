@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod anonymity;
 pub mod catalog;
 pub mod codes;
+pub mod collection;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -223,6 +224,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         demo::seed_catalog(&accounts, &config.currency, demo::DEMO_PRODUCTS).await?;
         demo::seed_echeck(&accounts).await?;
         demo::seed_orders(&accounts).await?;
+        demo::seed_collection(&accounts, &config.currency).await?;
         let cards = demo::seed_anonymity(&accounts, anon_terms(&config)).await?;
         (logins, cards)
     } else {
@@ -253,11 +255,16 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             echeck::SECTIONS,
             notify::SECTIONS,
             anonymity::SECTIONS,
+            collection::SECTIONS,
         ])
         .with_panels([orders::PANELS, catalog::PANELS, accounts::PANELS, echeck::PANELS, notify::PANELS]),
     );
     let login_hooks = aw::Data::new(accounts::LoginHooks::default().with(orders::merge_cart_at_login(db.clone())));
     let seller_names = aw::Data::new(catalog::SellerNames(Arc::new(office_names)));
+    let display_currency = config.currency.clone();
+    let consumables_parts = aw::Data::new(catalog::ConsumablesParts(vec![Arc::new(move |c, user, csrf| {
+        collection::consumables_display(c, user, csrf, &display_currency)
+    })]));
     let shipment_sources = aw::Data::new(orders::ShipmentSources::default().with(Arc::new(anonymous_parcels)));
     let account_mail = aw::Data::new(accounts::AccountMail::new(config.public_url.as_str(), Arc::new(account_letter)));
     let terms = aw::Data::new(anon_terms(&config));
@@ -273,6 +280,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .app_data(account_mail.clone())
             .app_data(seller_names.clone())
             .app_data(shipment_sources.clone())
+            .app_data(consumables_parts.clone())
             .app_data(navigation.clone())
             .app_data(terms.clone())
             .configure(web::configure_extractors)
@@ -298,6 +306,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(echeck::configure)
             .configure(notify::configure)
             .configure(orders::configure)
+            .configure(collection::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)
@@ -311,6 +320,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         accounts::jobs(config.session_idle, config.session_absolute),
         accounts::reset_jobs(),
         echeck::jobs(),
+        collection::jobs(),
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),
         anonymity::jobs(anon_terms(&config)),

@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 let (p, o) = shop::demo::seed_catalog(&accounts, &config.currency, count).await?;
                 eprintln!("added {p} products with {o} offers in {:.1} s", started.elapsed().as_secs_f64());
             }
+            shop::demo::seed_collection(&accounts, &config.currency).await?;
             Ok(())
         }
 

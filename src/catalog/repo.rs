@@ -226,6 +226,16 @@ struct ShownRow {
     word: Option<String>,
 }
 
+/// Products of these kinds by maker and model, at most `limit`.
+pub fn products_of_kinds(conn: &mut DbConnection, kinds: &[KindId], limit: i64) -> QueryResult<Vec<Product>> {
+    products::table
+        .filter(products::kind_id.eq_any(kinds))
+        .order((products::maker.asc(), products::model.asc()))
+        .limit(limit)
+        .select(Product::as_select())
+        .load(conn)
+}
+
 pub fn product_ids_of_kind(conn: &mut DbConnection, kind: &KindId) -> QueryResult<Vec<ProductId>> {
     products::table.filter(products::kind_id.eq(kind)).select(products::id).load(conn)
 }

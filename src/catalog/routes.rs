@@ -103,10 +103,25 @@ async fn product(
     render(&ProductView { l: page.l, p, can_sell, can_buy })
 }
 
-async fn consumables(state: State, user: SignedIn, page: Page) -> Result<HttpResponse, AppError> {
-    let owner = user.0.id.clone();
-    let groups = state.db.read(move |c| service::consumables_for(c, &owner)).await?;
-    render(&ConsumablesPage { l: page.l, groups })
+async fn consumables(
+    state: State,
+    user: SignedIn,
+    page: FormPage,
+    parts: Option<web::Data<service::ConsumablesParts>>,
+) -> Result<HttpResponse, AppError> {
+    let (owner, csrf) = (user.0.id.clone(), page.l.csrf.clone());
+    let (groups, parts) = state
+        .db
+        .read(move |c| {
+            let groups = service::consumables_for(c, &owner).map_err(AppError::from)?;
+            let mut drawn = Vec::new();
+            for part in parts.iter().flat_map(|p| p.0.iter()) {
+                drawn.push(part(c, &owner, &csrf)?);
+            }
+            Ok::<_, AppError>((groups, drawn))
+        })
+        .await?;
+    render(&ConsumablesPage { l: page.l, groups, parts })
 }
 
 #[derive(Clone, Default, serde::Deserialize)]

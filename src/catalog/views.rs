@@ -129,6 +129,8 @@ pub struct ProductView {
 pub struct ConsumablesPage {
     pub l: Layout,
     pub groups: Vec<(Equipment, Vec<OfferCard>)>,
+    /// What other modules draw below the consumables (the collection's display), as HTML.
+    pub parts: Vec<String>,
 }
 
 #[derive(Template)]

@@ -38,11 +38,19 @@ pub struct Order {
     pub idempotency_key: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Collection points redeemed on the order, and the price reduction they gave.
+    pub points_used: i64,
+    pub discount: i64,
 }
 
 impl Order {
     pub fn by_echeck(&self) -> bool {
         self.payment == Payment::Echeck
+    }
+
+    /// What the buyer pays: the goods less the points' reduction.
+    pub fn amount_due(&self) -> i64 {
+        self.total - self.discount
     }
 }
 

@@ -440,7 +440,7 @@ mod randomized {
     use std::sync::Mutex;
 
     use proptest::prelude::*;
-    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    use proptest::test_runner::{Config, TestRunner};
 
     use super::*;
 
@@ -555,30 +555,14 @@ mod randomized {
         let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
         let strategy = proptest::collection::vec(proptest::collection::vec(op(), 10..30), 3);
         let outcome = runner.run(&strategy, |threads| {
-            let failures: Vec<String> = std::thread::scope(|scope| {
-                let handles: Vec<_> = threads
-                    .iter()
-                    .enumerate()
-                    .map(|(t, ops)| {
-                        let world = &world;
-                        scope.spawn(move || -> Result<(), String> {
-                            for (n, op) in ops.iter().enumerate() {
-                                world.step(op, t, n).map_err(|e| format!("{op:?} failed: {e:?}"))?;
-                                let books = world.db.read_blocking(echeck::books).map_err(|e| e.to_string())?;
-                                if !books.balanced() {
-                                    return Err(format!("after {op:?}: {books:?}"));
-                                }
-                            }
-                            Ok(())
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .filter_map(|h| h.join().map_err(|_| "panic".to_owned()).and_then(|r| r).err())
-                    .collect()
-            });
-            if failures.is_empty() { Ok(()) } else { Err(TestCaseError::fail(failures.join("\n"))) }
+            run_concurrently(
+                &threads,
+                |op, t, n| world.step(op, t, n).map_err(|e| format!("{e:?}")),
+                || {
+                    let books = world.db.read_blocking(echeck::books).map_err(|e| e.to_string())?;
+                    if books.balanced() { Ok(()) } else { Err(format!("{books:?}")) }
+                },
+            )
         });
         if let Err(e) = outcome {
             panic!("{e}");

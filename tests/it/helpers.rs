@@ -553,3 +553,32 @@ pub fn order_number(page: &Page) -> String {
     let number = path.strip_prefix("/orders/").unwrap_or_else(|| panic!("not an order page: {path}: {}", page.body));
     number.split('?').next().unwrap_or_default().to_owned()
 }
+
+// ---- randomized concurrent runs ----
+
+/// Runs each thread's sequence of steps on its own thread, all at once; after every step `check`
+/// says what is wrong, if anything. Returns every thread's first failure.
+pub fn run_concurrently<Op: std::fmt::Debug + Sync>(
+    threads: &[Vec<Op>],
+    step: impl Fn(&Op, usize, usize) -> Result<(), String> + Sync,
+    check: impl Fn() -> Result<(), String> + Sync,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = threads
+            .iter()
+            .enumerate()
+            .map(|(t, ops)| {
+                let (step, check) = (&step, &check);
+                scope.spawn(move || -> Result<(), String> {
+                    for (n, op) in ops.iter().enumerate() {
+                        step(op, t, n).map_err(|e| format!("{op:?} failed: {e}"))?;
+                        check().map_err(|e| format!("after {op:?}: {e}"))?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().map_err(|_| "panic".to_owned()).and_then(|r| r).err()).collect()
+    });
+    if failures.is_empty() { Ok(()) } else { Err(proptest::test_runner::TestCaseError::fail(failures.join("\n"))) }
+}

@@ -11,6 +11,7 @@ mod architecture;
 mod browser;
 mod catalog;
 mod cli;
+mod collection;
 mod db;
 mod echeck;
 mod frame;

@@ -9,6 +9,29 @@ use crate::web::forms::FieldErrors;
 
 // ---- equipment and consumables ----
 
+/// A part another module draws on the consumables page (the collection's display), given the
+/// shopper and the page's CSRF token; `lib.rs` wires it, so the catalog never names the module.
+pub type ConsumablesPart =
+    std::sync::Arc<dyn Fn(&mut DbConnection, &UserId, &str) -> anyhow::Result<String> + Send + Sync>;
+
+/// The parts `lib.rs` registers, as app data.
+#[derive(Clone, Default)]
+pub struct ConsumablesParts(pub Vec<ConsumablesPart>);
+
+/// Products of these kinds (cartridge models, for the collection desk), by maker and model.
+pub fn products_of_kinds(conn: &mut DbConnection, kinds: &[KindId], limit: i64) -> Result<Vec<Product>> {
+    Ok(repo::products_of_kinds(conn, kinds, limit)?)
+}
+
+/// One product with its kind, if it exists.
+pub fn product_of(conn: &mut DbConnection, id: &ProductId) -> Result<Option<Product>> {
+    match repo::product(conn, id) {
+        Ok(p) => Ok(Some(p)),
+        Err(diesel::result::Error::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub fn equipment_of(conn: &mut DbConnection, owner: &UserId) -> Result<Vec<Equipment>> {
     Ok(repo::equipment_of(conn, owner)?)
 }

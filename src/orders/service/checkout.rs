@@ -12,6 +12,7 @@ use super::lifecycle::{approving_makers, event};
 use super::{OrderError, Result, invalid};
 use crate::accounts::{self, DeliveryAddressId, UserId};
 use crate::catalog;
+use crate::collection;
 use crate::db::DbConnection;
 use crate::echeck::{self, Carrier, EcheckError, Office};
 use crate::web::forms::FieldErrors;
@@ -49,6 +50,8 @@ pub struct CheckoutPlan {
     /// What the shopper can pay by e-check now (see `echeck::available_credit`), where the page
     /// shows it; placing the orders checks the credit itself.
     pub credit: Option<i64>,
+    /// The collection points the shopper may use on this checkout, where the page shows them.
+    pub points: Option<collection::PointsOffer>,
 }
 
 impl CheckoutPlan {
@@ -81,7 +84,7 @@ pub fn checkout_plan(conn: &mut DbConnection, user: &UserId, currency: &str) -> 
             None => problems.push(Refusal::NoOffice { name: row.name().to_owned() }),
         }
     }
-    Ok(CheckoutPlan { cart, groups: groups.into_values().collect(), problems, credit: None })
+    Ok(CheckoutPlan { cart, groups: groups.into_values().collect(), problems, credit: None, points: None })
 }
 
 /// The carriers that take orders now, for the checkout's and the seller's choice.
@@ -91,8 +94,12 @@ pub fn active_carriers(conn: &mut DbConnection) -> Result<Vec<Carrier>> {
 
 /// What the checkout page shows: the plan of the orders it will place, and the carriers.
 pub fn checkout_view(conn: &mut DbConnection, user: &UserId, currency: &str) -> Result<(CheckoutPlan, Vec<Carrier>)> {
-    let credit = echeck::available_credit(conn, user, crate::db::now())?;
-    Ok((CheckoutPlan { credit: Some(credit), ..checkout_plan(conn, user, currency)? }, active_carriers(conn)?))
+    let at = crate::db::now();
+    let credit = echeck::available_credit(conn, user, at)?;
+    let plan = checkout_plan(conn, user, currency)?;
+    let totals: Vec<i64> = plan.groups.iter().map(OfficeGroup::total).collect();
+    let points = collection::points_offer(conn, user, &totals, currency, at)?;
+    Ok((CheckoutPlan { credit: Some(credit), points, ..plan }, active_carriers(conn)?))
 }
 
 /// The checkout form as sent.
@@ -104,6 +111,8 @@ pub struct CheckoutForm {
     pub slot: String,
     pub payment: String,
     pub carrier: String,
+    /// Collection points to use (empty: none).
+    pub points: String,
     /// The fingerprint of the cart the shopper saw.
     pub quote: String,
     /// One per checkout page: a second submit of the same form finds the orders the first made.
@@ -124,6 +133,7 @@ struct CheckedForm {
     payment: Payment,
     carrier: Carrier,
     wish: String,
+    points: i64,
 }
 
 fn check_form(conn: &mut DbConnection, form: &CheckoutForm, at: NaiveDateTime) -> Result<CheckedForm> {
@@ -151,8 +161,12 @@ fn check_form(conn: &mut DbConnection, form: &CheckoutForm, at: NaiveDateTime) -
         errors.add(field, message);
         String::new()
     });
+    let points = collection::rules::parse_points(&form.points).unwrap_or_else(|message| {
+        errors.add("points", message);
+        0
+    });
     match (payment, carrier) {
-        (Some(payment), Some(carrier)) if errors.is_empty() => Ok(CheckedForm { payment, carrier, wish }),
+        (Some(payment), Some(carrier)) if errors.is_empty() => Ok(CheckedForm { payment, carrier, wish, points }),
         _ => Err(OrderError::Invalid(errors)),
     }
 }
@@ -188,9 +202,10 @@ pub fn place_orders(
         return Err(Refusal::Changed.into());
     }
     let address = accounts::delivery_address_id(conn, buyer, &form.address, at)?;
+    let points = split_points(conn, &plan.groups, checked.points, currency)?;
     let mut placed = Vec::with_capacity(plan.groups.len());
-    for group in &plan.groups {
-        placed.push(place_one(conn, buyer, group, &checked, &address, &key, at)?);
+    for (group, points) in plan.groups.iter().zip(points) {
+        placed.push(place_one(conn, buyer, group, &checked, &address, &key, points, at)?);
     }
     repo::clear_cart(conn, buyer)?;
     let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
@@ -198,6 +213,34 @@ pub fn place_orders(
     Ok(placed)
 }
 
+/// The points each order of the checkout uses, and what one is worth: refused when they do not
+/// fit the orders, or when the platform could not pay the sellers the reduction.
+fn split_points(
+    conn: &mut DbConnection,
+    groups: &[OfficeGroup],
+    points: i64,
+    currency: &str,
+) -> Result<Vec<(i64, i64)>> {
+    if points == 0 {
+        return Ok(vec![(0, 0); groups.len()]);
+    }
+    let value = collection::point_value(conn, currency)?;
+    let totals: Vec<i64> = groups.iter().map(OfficeGroup::total).collect();
+    let Some(split) = collection::rules::split_points(points, &totals, value) else {
+        let most = collection::rules::most_redeemable(i64::MAX, &totals, value);
+        return Err(invalid("points", format!("At most {most} points can be used on this order.")));
+    };
+    let platform = echeck::platform(conn)?;
+    if platform.balance + platform.credit_line - platform.held < points.saturating_mul(value) {
+        return Err(invalid(
+            "points",
+            "Points cannot be used at the moment. Leave the field empty to order without them.",
+        ));
+    }
+    Ok(split.into_iter().map(|p| (p, value)).collect())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn place_one(
     conn: &mut DbConnection,
     buyer: &UserId,
@@ -205,6 +248,7 @@ fn place_one(
     form: &CheckedForm,
     address: &DeliveryAddressId,
     key: &IdempotencyKey,
+    (points, point_value): (i64, i64),
     at: NaiveDateTime,
 ) -> Result<Order> {
     let mut order = Order {
@@ -225,8 +269,11 @@ fn place_one(
         idempotency_key: key.to_string(),
         created_at: at,
         updated_at: at,
+        points_used: points,
+        discount: points * point_value,
     };
     repo::insert_order(conn, &order)?;
+    collection::redeem_for_order(conn, buyer, points, order.id.as_str(), &order.number, at)?;
     let mut items = Vec::with_capacity(group.rows.len());
     let mut lines = Vec::with_capacity(group.rows.len());
     for row in &group.rows {
@@ -262,12 +309,13 @@ fn place_one(
     }
     repo::insert_items(conn, &items)?;
     order.needs_approval = !approving_makers(conn, &items)?.is_empty();
-    if form.payment == Payment::Echeck {
+    // An order paid in full with points needs no check.
+    if form.payment == Payment::Echeck && order.amount_due() > 0 {
         let request = echeck::IssueRequest {
             buyer: buyer.clone(),
             office_code: group.office.code.clone(),
             carrier_code: form.carrier.code.clone(),
-            amount: order.total,
+            amount: order.amount_due(),
             currency: order.currency.clone(),
             reference: format!("order {}", order.number),
             idempotency_key: key.part(&group.office.code),
@@ -275,10 +323,18 @@ fn place_one(
         order.check_code = Some(echeck::issue(conn, &request, at)?.code);
     }
     repo::complete_order(conn, &order.id, order.check_code.as_deref(), order.needs_approval)?;
-    let note = match &order.check_code {
-        Some(code) => format!("Placed; paid by e-check {code}"),
-        None => "Placed; cash on delivery".to_owned(),
+    let mut note = match (&order.check_code, order.payment) {
+        (Some(code), _) => format!("Placed; paid by e-check {code}"),
+        (None, Payment::Echeck) => "Placed; paid with points".to_owned(),
+        (None, _) => "Placed; cash on delivery".to_owned(),
     };
+    if order.points_used > 0 {
+        note.push_str(&format!(
+            "; {} points used, {} off",
+            order.points_used,
+            crate::money::format(order.discount, &order.currency)
+        ));
+    }
     event(conn, &order, OrderState::Placed, Some(buyer), Actor::Buyer, &note, at)?;
     Ok(order)
 }

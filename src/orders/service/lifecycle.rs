@@ -9,6 +9,7 @@ use super::super::rules::{self, Actor, OrderState, Refusal, Step};
 use super::{OrderError, Result, invalid};
 use crate::accounts::{self, User, UserId};
 use crate::catalog;
+use crate::collection;
 use crate::db::DbConnection;
 use crate::echeck::{self, Carrier, EcheckError, Office, Party};
 use crate::history;
@@ -242,6 +243,9 @@ fn cancel_order(
     let lines: Vec<catalog::StockLine> =
         items.iter().map(|i| catalog::StockLine { offer: i.offer_id.clone(), quantity: i.quantity }).collect();
     catalog::return_stock(conn, &lines, at)?;
+    if order.points_used > 0 {
+        collection::restore_for_order(conn, order.id.as_str(), &order.number, at)?;
+    }
     if let Some(code) = &order.check_code {
         match echeck::void(conn, code, Party::Operator, who.user(), reason, at) {
             Ok(_) => {}
@@ -279,11 +283,40 @@ pub fn ship(
         let paid = crate::money::format(check.paid_amount.unwrap_or(check.amount), &check.currency);
         note.push_str(&format!("; payment of {paid} demanded on e-check {code}"));
     }
+    if order.discount > 0 {
+        pay_discount(conn, &order, &office, at)?;
+        let discount = crate::money::format(order.discount, &order.currency);
+        note.push_str(&format!("; the points' reduction of {discount} paid by the shop"));
+    }
     repo::set_carrier(conn, &order.id, &carrier.code)?;
     let order = Order { carrier_code: carrier.code.clone(), ..order };
     let order = advance(conn, &order, Step::Ship, Who::Seller(seller), &note, at)?;
     instruct_carrier(conn, &order, &office, &carrier, at)?;
     Ok(order)
+}
+
+/// The shop pays the seller what the buyer's points took off the price, when payment is demanded
+/// (at shipping): once per order, whatever retries.
+fn pay_discount(conn: &mut DbConnection, order: &Order, office: &Office, at: NaiveDateTime) -> Result<()> {
+    let to = echeck::open_account(conn, echeck::AccountKind::Office, office.id.as_str(), at)?;
+    let from = echeck::platform(conn)?;
+    let m = echeck::Move {
+        from: from.id,
+        to: to.id,
+        amount: order.discount,
+        reason: format!("Points reduction on order {}", order.number),
+        key: crate::web::idempotency::IdempotencyKey::named(&format!("points-discount:{}", order.id)),
+        actor: None,
+    };
+    match echeck::transfer(conn, &m, at) {
+        Ok(_) => Ok(()),
+        Err(EcheckError::Refused(_)) => Err(Refusal::Payment(
+            "The shop's account cannot pay this order's points reduction now; ask an administrator to fund it."
+                .to_owned(),
+        )
+        .into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The delivery instruction (seed 003): to everyone who works for the carrier.
@@ -326,10 +359,12 @@ pub fn deliver(
         Some(code) => {
             echeck::record_delivery(conn, code, &carrier.id, report, Some(user), at)?;
         }
+        // Paid in full with points: nothing to collect.
+        None if order.by_echeck() => {}
         None => {
             let collected = crate::money::parse(cash, &order.currency).map_err(|e| invalid("cash", e))?;
-            if collected != order.total {
-                return Err(Refusal::CashMismatch(crate::money::format(order.total, &order.currency)).into());
+            if collected != order.amount_due() {
+                return Err(Refusal::CashMismatch(crate::money::format(order.amount_due(), &order.currency)).into());
             }
             repo::set_cash_collected(conn, &order.id, collected)?;
             note.push_str(&format!("; {} collected in cash", crate::money::format(collected, &order.currency)));
@@ -362,6 +397,11 @@ fn record_sales(conn: &mut DbConnection, order: &Order, at: NaiveDateTime) -> Re
         })
         .collect();
     history::record_sales(conn, &sales, at)?;
+    let kinds: Vec<(catalog::KindId, i64)> = items
+        .iter()
+        .filter_map(|item| places.get(&item.offer_id).map(|(_, kind)| (kind.clone(), item.quantity)))
+        .collect();
+    collection::cartridges_bought(conn, &order.buyer_id, &format!("order:{}", order.id), &kinds, &order.currency, at)?;
     Ok(())
 }
 

@@ -82,6 +82,19 @@ impl From<AccountError> for OrderError {
     }
 }
 
+impl From<crate::collection::CollectionError> for OrderError {
+    fn from(e: crate::collection::CollectionError) -> Self {
+        use crate::collection::CollectionError;
+        match e {
+            // Points are asked for in the checkout's one field.
+            CollectionError::Refused(r) => invalid("points", r.to_string()),
+            CollectionError::Invalid(errors) => OrderError::Invalid(errors),
+            CollectionError::NotFound => OrderError::NotFound,
+            CollectionError::Db(e) => OrderError::Db(e),
+        }
+    }
+}
+
 pub type Result<T, E = OrderError> = std::result::Result<T, E>;
 
 impl From<OrderError> for AppError {

@@ -1,0 +1,9 @@
+DROP TABLE reward_claims;
+DROP TABLE rewards;
+DROP TABLE points_takes;
+DROP TABLE points_entries;
+DROP TABLE points_lots;
+DROP TABLE points_rules;
+DROP TABLE cartridges_bought;
+DROP TABLE collection_records;
+DROP TABLE collection_members;

@@ -1,0 +1,2 @@
+ALTER TABLE orders DROP COLUMN discount;
+ALTER TABLE orders DROP COLUMN points_used;

@@ -1,0 +1,340 @@
+//! Queries on the module's own tables.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::model::*;
+use crate::accounts::UserId;
+use crate::db::schema::{
+    cartridges_bought, collection_members, collection_records, points_entries, points_lots, points_rules, points_takes,
+    reward_claims, rewards,
+};
+use crate::db::sql::Sql;
+use crate::db::{DbConnection, load_on_backend};
+
+fn one<T>(rows: QueryResult<Vec<T>>) -> QueryResult<Option<T>> {
+    Ok(rows?.into_iter().next())
+}
+
+/// A sum that is 0 over no rows, as a BIGINT on both backends (PostgreSQL sums BIGINTs as NUMERIC).
+fn sum(conn: &mut DbConnection, sql: Sql) -> QueryResult<i64> {
+    Ok(sql.load_as::<BigInt, i64>(conn)?.into_iter().next().unwrap_or(0))
+}
+
+// ---- members ----
+
+pub fn insert_member(conn: &mut DbConnection, m: &Member) -> QueryResult<usize> {
+    diesel::insert_into(collection_members::table).values(m).execute(conn)
+}
+
+pub fn member(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Member>> {
+    one(load_on_backend!(conn, collection_members::table.find(user).select(Member::as_select())))
+}
+
+pub fn member_by_card(conn: &mut DbConnection, card: &str) -> QueryResult<Option<Member>> {
+    one(load_on_backend!(
+        conn,
+        collection_members::table.filter(collection_members::card_number.eq(card)).select(Member::as_select())
+    ))
+}
+
+/// Holds the member's row until the transaction ends: every change of a member's points takes
+/// it first, so two of them never interleave on PostgreSQL. SQLite has one writer already.
+pub fn lock_member(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Member>> {
+    match conn {
+        DbConnection::Postgresql(c) => {
+            one(collection_members::table.find(user).select(Member::as_select()).for_update().load(c))
+        }
+        DbConnection::Sqlite(_) => member(conn, user),
+    }
+}
+
+/// Moves the cached balance by `delta`; refused (0 rows) where it would fall below zero.
+pub fn move_balance(conn: &mut DbConnection, user: &UserId, delta: i64) -> QueryResult<usize> {
+    use crate::db::schema::collection_members::dsl::{points_balance, user_id};
+    diesel::update(collection_members::table.filter(user_id.eq(user)).filter((points_balance + delta).ge(0)))
+        .set(points_balance.eq(points_balance + delta))
+        .execute(conn)
+}
+
+// ---- records and purchases ----
+
+pub fn insert_record(conn: &mut DbConnection, r: &Record) -> QueryResult<usize> {
+    diesel::insert_into(collection_records::table).values(r).execute(conn)
+}
+
+pub fn record(conn: &mut DbConnection, id: &RecordId) -> QueryResult<Option<Record>> {
+    one(collection_records::table.find(id).select(Record::as_select()).load(conn))
+}
+
+pub fn record_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Record>> {
+    one(collection_records::table
+        .filter(collection_records::idempotency_key.eq(key))
+        .select(Record::as_select())
+        .load(conn))
+}
+
+/// The correction of a record, if it has one.
+pub fn correction_of(conn: &mut DbConnection, id: &RecordId) -> QueryResult<Option<Record>> {
+    one(collection_records::table.filter(collection_records::reverses_id.eq(id)).select(Record::as_select()).load(conn))
+}
+
+/// A member's latest records, newest first.
+pub fn records_of(conn: &mut DbConnection, user: &UserId, limit: i64) -> QueryResult<Vec<Record>> {
+    collection_records::table
+        .filter(collection_records::user_id.eq(user))
+        .order((collection_records::created_at.desc(), collection_records::id.desc()))
+        .limit(limit)
+        .select(Record::as_select())
+        .load(conn)
+}
+
+/// Cartridges collected since `since`, net of corrections.
+pub fn collected_since(conn: &mut DbConnection, user: &UserId, since: NaiveDateTime) -> QueryResult<i64> {
+    let mut q = Sql::new("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM collection_records WHERE user_id = ");
+    q.text(user.as_str()).push(" AND created_at > ").time(since);
+    sum(conn, q)
+}
+
+/// Cartridges collected ever, net of corrections.
+pub fn collected_ever(conn: &mut DbConnection, user: &UserId) -> QueryResult<i64> {
+    let mut q = Sql::new("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM collection_records WHERE user_id = ");
+    q.text(user.as_str());
+    sum(conn, q)
+}
+
+/// Points the desk's records gave since `since`, net of corrections (the monthly cap's count).
+pub fn recorded_points_since(conn: &mut DbConnection, user: &UserId, since: NaiveDateTime) -> QueryResult<i64> {
+    let mut q = Sql::new("SELECT CAST(COALESCE(SUM(points), 0) AS BIGINT) FROM collection_records WHERE user_id = ");
+    q.text(user.as_str()).push(" AND created_at >= ").time(since);
+    sum(conn, q)
+}
+
+pub fn bought_by_source(conn: &mut DbConnection, source: &str) -> QueryResult<Option<Bought>> {
+    one(cartridges_bought::table.filter(cartridges_bought::source.eq(source)).select(Bought::as_select()).load(conn))
+}
+
+pub fn insert_bought(conn: &mut DbConnection, b: &Bought) -> QueryResult<usize> {
+    diesel::insert_into(cartridges_bought::table).values(b).execute(conn)
+}
+
+pub fn bought_since(conn: &mut DbConnection, user: &UserId, since: NaiveDateTime) -> QueryResult<i64> {
+    let mut q = Sql::new("SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM cartridges_bought WHERE user_id = ");
+    q.text(user.as_str()).push(" AND bought_at > ").time(since);
+    sum(conn, q)
+}
+
+// ---- rules ----
+
+pub fn insert_rules(conn: &mut DbConnection, r: &RulesRow) -> QueryResult<usize> {
+    diesel::insert_into(points_rules::table).values(r).execute(conn)
+}
+
+/// The rules in force: the latest published.
+pub fn latest_rules(conn: &mut DbConnection) -> QueryResult<Option<RulesRow>> {
+    one(load_on_backend!(
+        conn,
+        points_rules::table
+            .order((points_rules::created_at.desc(), points_rules::id.desc()))
+            .limit(1)
+            .select(RulesRow::as_select())
+    ))
+}
+
+/// The published versions, newest first.
+pub fn rules_history(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<RulesRow>> {
+    points_rules::table
+        .order((points_rules::created_at.desc(), points_rules::id.desc()))
+        .limit(limit)
+        .select(RulesRow::as_select())
+        .load(conn)
+}
+
+// ---- the points ledger ----
+
+pub fn insert_lot(conn: &mut DbConnection, l: &Lot) -> QueryResult<usize> {
+    diesel::insert_into(points_lots::table).values(l).execute(conn)
+}
+
+pub fn lot(conn: &mut DbConnection, id: &LotId) -> QueryResult<Option<Lot>> {
+    one(points_lots::table.find(id).select(Lot::as_select()).load(conn))
+}
+
+/// A member's lots that still hold points, expired or not.
+pub fn lots_with_points(conn: &mut DbConnection, user: &UserId) -> QueryResult<Vec<Lot>> {
+    load_on_backend!(
+        conn,
+        points_lots::table
+            .filter(points_lots::user_id.eq(user))
+            .filter(points_lots::remaining.gt(0))
+            .order(points_lots::expires_at.asc())
+            .select(Lot::as_select())
+    )
+}
+
+/// Takes `points` from a lot; refused (0 rows) when it holds fewer.
+pub fn take_from_lot(conn: &mut DbConnection, id: &LotId, points: i64) -> QueryResult<usize> {
+    use crate::db::schema::points_lots::dsl::{id as lot_id, remaining};
+    diesel::update(points_lots::table.filter(lot_id.eq(id)).filter(remaining.ge(points)))
+        .set(remaining.eq(remaining - points))
+        .execute(conn)
+}
+
+/// Gives `points` back to a lot; refused (0 rows) when that would pass what it was earned with.
+pub fn give_to_lot(conn: &mut DbConnection, id: &LotId, points: i64) -> QueryResult<usize> {
+    use crate::db::schema::points_lots::dsl::{id as lot_id, points as earned, remaining};
+    diesel::update(points_lots::table.filter(lot_id.eq(id)).filter((remaining + points).le(earned)))
+        .set(remaining.eq(remaining + points))
+        .execute(conn)
+}
+
+/// Lots past their expiry that still hold points, oldest first.
+pub fn lots_due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> QueryResult<Vec<Lot>> {
+    points_lots::table
+        .filter(points_lots::remaining.gt(0))
+        .filter(points_lots::expires_at.le(at))
+        .order(points_lots::expires_at.asc())
+        .limit(limit)
+        .select(Lot::as_select())
+        .load(conn)
+}
+
+pub fn insert_entry(conn: &mut DbConnection, e: &Entry) -> QueryResult<usize> {
+    diesel::insert_into(points_entries::table).values(e).execute(conn)
+}
+
+pub fn entry_by_once_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Entry>> {
+    one(points_entries::table.filter(points_entries::once_key.eq(key)).select(Entry::as_select()).load(conn))
+}
+
+/// The entry of this kind about `reference` (a record's earning, an order's redemption).
+pub fn entry_about(conn: &mut DbConnection, kind: EntryKind, reference: &str) -> QueryResult<Option<Entry>> {
+    one(points_entries::table
+        .filter(points_entries::reference.eq(reference))
+        .filter(points_entries::kind.eq(kind))
+        .select(Entry::as_select())
+        .load(conn))
+}
+
+pub fn entry(conn: &mut DbConnection, id: &EntryId) -> QueryResult<Option<Entry>> {
+    one(points_entries::table.find(id).select(Entry::as_select()).load(conn))
+}
+
+/// A member's entries, newest first.
+pub fn entries_of(conn: &mut DbConnection, user: &UserId, offset: i64, limit: i64) -> QueryResult<Vec<Entry>> {
+    points_entries::table
+        .filter(points_entries::user_id.eq(user))
+        .order((points_entries::created_at.desc(), points_entries::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(Entry::as_select())
+        .load(conn)
+}
+
+pub fn insert_takes(conn: &mut DbConnection, takes: &[Take]) -> QueryResult<usize> {
+    // Diesel offers batch inserts on each backend's connection, not on the enum.
+    crate::db::on_backend!(conn, c => diesel::insert_into(points_takes::table).values(takes).execute(c))
+}
+
+pub fn takes_of(conn: &mut DbConnection, entry: &EntryId) -> QueryResult<Vec<Take>> {
+    points_takes::table.filter(points_takes::entry_id.eq(entry)).select(Take::as_select()).load(conn)
+}
+
+/// Members whose cached balance differs from the sum of their entries or of their lots'
+/// remainders: none, always.
+pub fn members_out_of_balance(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64, i64, i64)>> {
+    use diesel::sql_types::Text;
+    let q = Sql::new(
+        "SELECT m.user_id, m.points_balance, \
+         CAST(COALESCE((SELECT SUM(e.points) FROM points_entries e WHERE e.user_id = m.user_id), 0) AS BIGINT), \
+         CAST(COALESCE((SELECT SUM(l.remaining) FROM points_lots l WHERE l.user_id = m.user_id), 0) AS BIGINT) \
+         FROM collection_members m",
+    );
+    let rows: Vec<(String, i64, i64, i64)> = q.load_as::<(Text, BigInt, BigInt, BigInt), _>(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, cached, entries, lots)| cached != entries || entries != lots || *cached < 0)
+        .collect())
+}
+
+/// Entries that were restored more than once, or restored more than they took: none, always.
+pub fn restores_beyond_takes(conn: &mut DbConnection) -> QueryResult<i64> {
+    let q = Sql::new(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM points_entries r WHERE r.kind = 'restored' AND \
+         (r.points > -COALESCE((SELECT SUM(e.points) FROM points_entries e WHERE e.id = r.reference), 0) \
+         OR (SELECT COUNT(*) FROM points_entries o WHERE o.kind = 'restored' AND o.reference = r.reference) > 1)",
+    );
+    sum(conn, q)
+}
+
+// ---- rewards ----
+
+pub fn insert_reward(conn: &mut DbConnection, r: &Reward) -> QueryResult<usize> {
+    diesel::insert_into(rewards::table).values(r).execute(conn)
+}
+
+pub fn save_reward(conn: &mut DbConnection, r: &Reward) -> QueryResult<usize> {
+    diesel::update(rewards::table.find(&r.id)).set(r).execute(conn)
+}
+
+pub fn reward(conn: &mut DbConnection, id: &RewardId) -> QueryResult<Option<Reward>> {
+    one(rewards::table.find(id).select(Reward::as_select()).load(conn))
+}
+
+pub fn rewards(conn: &mut DbConnection) -> QueryResult<Vec<Reward>> {
+    rewards::table.order((rewards::points.asc(), rewards::name.asc())).select(Reward::as_select()).load(conn)
+}
+
+pub fn rewards_by_ids(conn: &mut DbConnection, ids: &[RewardId]) -> QueryResult<Vec<Reward>> {
+    rewards::table.filter(rewards::id.eq_any(ids)).select(Reward::as_select()).load(conn)
+}
+
+/// Takes one from a reward's stock; refused (0 rows) when none is left or it is withdrawn.
+pub fn take_reward(conn: &mut DbConnection, id: &RewardId, at: NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::rewards::dsl::{active, id as reward_id, stock, updated_at};
+    diesel::update(rewards::table.filter(reward_id.eq(id)).filter(stock.ge(1)).filter(active.eq(true)))
+        .set((stock.eq(stock - 1), updated_at.eq(at)))
+        .execute(conn)
+}
+
+pub fn return_reward(conn: &mut DbConnection, id: &RewardId, at: NaiveDateTime) -> QueryResult<usize> {
+    use crate::db::schema::rewards::dsl::{id as reward_id, stock, updated_at};
+    diesel::update(rewards::table.filter(reward_id.eq(id))).set((stock.eq(stock + 1), updated_at.eq(at))).execute(conn)
+}
+
+pub fn insert_claim(conn: &mut DbConnection, c: &Claim) -> QueryResult<usize> {
+    diesel::insert_into(reward_claims::table).values(c).execute(conn)
+}
+
+pub fn claim_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Claim>> {
+    one(reward_claims::table.filter(reward_claims::idempotency_key.eq(key)).select(Claim::as_select()).load(conn))
+}
+
+pub fn claim_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Claim>> {
+    one(reward_claims::table.filter(reward_claims::code.eq(code)).select(Claim::as_select()).load(conn))
+}
+
+pub fn claims_of(conn: &mut DbConnection, user: &UserId, limit: i64) -> QueryResult<Vec<Claim>> {
+    reward_claims::table
+        .filter(reward_claims::user_id.eq(user))
+        .order(reward_claims::created_at.desc())
+        .limit(limit)
+        .select(Claim::as_select())
+        .load(conn)
+}
+
+/// Moves a claim on from the state it was read in; 0 rows when someone else moved it first.
+pub fn decide_claim(
+    conn: &mut DbConnection,
+    id: &ClaimId,
+    from: ClaimState,
+    to: ClaimState,
+    by: &UserId,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    use crate::db::schema::reward_claims::dsl::{decided_by, id as claim_id, state, updated_at};
+    diesel::update(reward_claims::table.filter(claim_id.eq(id)).filter(state.eq(from)))
+        .set((state.eq(to), decided_by.eq(Some(by)), updated_at.eq(at)))
+        .execute(conn)
+}

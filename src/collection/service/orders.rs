@@ -1,0 +1,126 @@
+//! What `orders` calls: cartridges bought (when an order is delivered) and points at checkout
+//! (redeemed for an order when it is placed, given back when it is cancelled). `collection`
+//! never calls `orders`; it knows an order only by the reference it is given.
+
+use chrono::NaiveDateTime;
+
+use super::super::model::*;
+use super::super::repo;
+use super::super::rules;
+use super::Result;
+use super::admin::current_rules;
+use super::ledger::{self, Note};
+use crate::accounts::UserId;
+use crate::catalog::{self, KindId};
+use crate::db::DbConnection;
+
+/// Tells the collection that `buyer` received goods of these kinds (quantity each) through
+/// `source` (an order); those of cartridge kinds count as cartridges bought. Told twice, counted
+/// once.
+pub fn cartridges_bought(
+    conn: &mut DbConnection,
+    buyer: &UserId,
+    source: &str,
+    lines: &[(KindId, i64)],
+    currency: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let rules = current_rules(conn, currency)?;
+    let kinds = catalog::kinds(conn)?;
+    let cartridges: i64 = lines
+        .iter()
+        .filter(|(kind, _)| kinds.iter().any(|k| &k.id == kind && rules.is_cartridge_kind(&k.code)))
+        .map(|(_, n)| *n)
+        .sum();
+    if cartridges == 0 || repo::bought_by_source(conn, source)?.is_some() {
+        return Ok(());
+    }
+    let row = Bought {
+        id: BoughtId::new(),
+        user_id: buyer.clone(),
+        source: source.to_owned(),
+        quantity: cartridges,
+        bought_at: at,
+    };
+    repo::insert_bought(conn, &row)?;
+    Ok(())
+}
+
+/// What the checkout offers in points: how many the shopper has, the most this checkout can
+/// use, and what one is worth.
+#[derive(Clone, Debug, Default)]
+pub struct PointsOffer {
+    pub available: i64,
+    pub most: i64,
+    pub point_value: i64,
+    pub currency: String,
+}
+
+impl PointsOffer {
+    pub fn worth_text(&self, points: i64) -> String {
+        crate::money::format(points.saturating_mul(self.point_value), &self.currency)
+    }
+}
+
+/// The points a checkout of orders with these totals can use; none for a shopper who is not
+/// registered or has none.
+pub fn points_offer(
+    conn: &mut DbConnection,
+    user: &UserId,
+    order_totals: &[i64],
+    currency: &str,
+    at: NaiveDateTime,
+) -> Result<Option<PointsOffer>> {
+    let available = super::members::available_points(conn, user, at)?;
+    if available == 0 {
+        return Ok(None);
+    }
+    let rules = current_rules(conn, currency)?;
+    let most = rules::most_redeemable(available, order_totals, rules.point_value);
+    Ok(Some(PointsOffer { available, most, point_value: rules.point_value, currency: rules.currency }))
+}
+
+/// The value of one point now, in minor units.
+pub fn point_value(conn: &mut DbConnection, currency: &str) -> Result<i64> {
+    Ok(current_rules(conn, currency)?.point_value)
+}
+
+/// Redeems `points` for an order (`order` its ID, `number` what the member reads); once per
+/// order. Refused when the member has fewer points than that.
+pub fn redeem_for_order(
+    conn: &mut DbConnection,
+    user: &UserId,
+    points: i64,
+    order: &str,
+    number: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    if points <= 0 {
+        return Ok(());
+    }
+    ledger::lock(conn, user)?;
+    let once_key = format!("order:{order}");
+    if repo::entry_by_once_key(conn, &once_key)?.is_some() {
+        return Ok(());
+    }
+    let reason = format!("Price reduction on order {number}");
+    let note = Note {
+        kind: EntryKind::Redeemed,
+        reference: order,
+        reason: &reason,
+        actor: Some(user),
+        once_key: Some(once_key),
+    };
+    ledger::take(conn, user, points, None, &note, at)?;
+    Ok(())
+}
+
+/// Gives the points redeemed for an order back to their lots (expired lots stay expired), once;
+/// nothing when none were redeemed for it.
+pub fn restore_for_order(conn: &mut DbConnection, order: &str, number: &str, at: NaiveDateTime) -> Result<i64> {
+    let Some(taken) = repo::entry_about(conn, EntryKind::Redeemed, order)? else { return Ok(0) };
+    ledger::lock(conn, &taken.user_id)?;
+    let reason = format!("Order {number} cancelled");
+    let restored = ledger::restore(conn, &taken, &reason, None, at)?;
+    Ok(restored.points)
+}
