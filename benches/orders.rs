@@ -6,7 +6,10 @@
 //!
 //! `ORDERS_BENCH_FLOWS=orders,anon,orders,anon` takes turns on the same shop between that flow and
 //! complete anonymous purchases by visitors (purchase request answered with its results → pick →
-//! pay by prepaid card), `ORDERS_BENCH_SECONDS` each; the stock check counts both.
+//! pay by prepaid card), `ORDERS_BENCH_SECONDS` each; the stock check counts both. The flow
+//! `points` is `orders` with collection points redeemed on every order (`POINTS_PER_ORDER`).
+//! Each turn also prints the process's CPU time per completed flow (server and clients: the
+//! clients' share is the same in `orders` and `points`).
 //!
 //! SQLite by default (`ORDERS_BENCH_SYNC=FULL|NORMAL`, FULL by default as the shop runs); with
 //! `SHOP_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test` on a new PostgreSQL
@@ -27,6 +30,8 @@ const OFFERS: usize = 40;
 const HOT: usize = 4;
 const HOT_STOCK: i64 = 40;
 const STOCK: i64 = 100_000;
+/// Points each order of the `points` flow uses (one point is worth 0.01).
+const POINTS_PER_ORDER: &str = "100";
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -136,6 +141,7 @@ async fn client(
     n: usize,
     tally: Arc<Tally>,
     until: Instant,
+    points: &'static str,
 ) -> Vec<Duration> {
     let http = reqwest::Client::builder()
         .cookie_store(true)
@@ -179,6 +185,7 @@ async fn client(
                 ("slot", ""),
                 ("payment", "echeck"),
                 ("carrier", "SWIFT"),
+                ("points", points),
             ])
             .send()
             .await
@@ -277,6 +284,36 @@ async fn anon_client(base: String, card: String, n: usize, tally: Arc<Tally>, un
     times
 }
 
+/// The process's CPU time so far (user + system), from /proc.
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or_default().split_whitespace().collect();
+    let ticks: f64 = fields.get(11..13).map_or(0.0, |f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum());
+    ticks / 100.0
+}
+
+/// The buyer as a member of the collection with points for the whole run; the shop's account
+/// funded to pay the sellers the reductions.
+async fn members(db: &Db, user: &UserId) {
+    let user = user.clone();
+    db.write(move |c| {
+        let now = shop::db::now();
+        let member = shop::collection::register(c, &user, now)?;
+        shop::collection::adjust(c, &member.card_number, "100000000", "bench", &user, "EUR", now)?;
+        let platform = shop::echeck::platform(c).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let fund = shop::echeck::Movement {
+            account: platform.id,
+            amount: 10_000_000_000,
+            reason: "bench".into(),
+            key: shop::web::idempotency::IdempotencyKey::named(&format!("fund-{user}")),
+        };
+        shop::echeck::deposit(c, &fund, None, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok::<_, anyhow::Error>(())
+    })
+    .await
+    .expect("member");
+}
+
 /// A pickup point and one prepaid card per client, with money enough for the run.
 async fn anon_setup(db: &Db, config: &Config, admin: UserId, clients: usize) -> Vec<String> {
     let terms = shop::anon_terms(config);
@@ -353,9 +390,13 @@ async fn main() {
     let seller = user(&accounts, "seller@bench.test", Role::Salesperson).await;
     let codes = Arc::new(catalog(&db, &seller).await);
     let mut emails = Vec::new();
-    for n in 0..clients {
+    // Buyers 0..clients order without points; the next `clients` are members who use points.
+    for n in 0..2 * clients {
         let email = format!("buyer{n}@bench.test");
         let id = user(&accounts, &email, Role::Shopper).await;
+        if n >= clients {
+            members(&db, &id).await;
+        }
         db.write(move |c| {
             let account = shop::echeck::open_shopper_account(c, &id, shop::db::now())?;
             let m = shop::echeck::Movement {
@@ -380,10 +421,18 @@ async fn main() {
         let tally = Arc::new(Tally::default());
         let started = Instant::now();
         let until = started + Duration::from_secs(seconds);
+        let cpu_before = process_cpu_seconds();
         let tasks: Vec<_> = (0..clients)
-            .map(|n| match flow {
-                "anon" => tokio::spawn(anon_client(base.clone(), cards[n].clone(), n, tally.clone(), until)),
-                _ => tokio::spawn(client(base.clone(), emails[n].clone(), codes.clone(), n, tally.clone(), until)),
+            .map(|n| {
+                let (base, codes, tally) = (base.clone(), codes.clone(), tally.clone());
+                match flow {
+                    "anon" => tokio::spawn(anon_client(base, cards[n].clone(), n, tally, until)),
+                    "points" => {
+                        let email = emails[clients + n].clone();
+                        tokio::spawn(client(base, email, codes, n, tally, until, POINTS_PER_ORDER))
+                    }
+                    _ => tokio::spawn(client(base, emails[n].clone(), codes, n, tally, until, "")),
+                }
             })
             .collect();
         let mut times = Vec::new();
@@ -393,15 +442,21 @@ async fn main() {
         let elapsed = started.elapsed().as_secs_f64();
         times.sort();
         let done = tally.placed.load(Ordering::Relaxed);
-        let what = if flow == "anon" { "anonymous purchases (request with results, pick, pay)" } else { "orders" };
+        let cpu = process_cpu_seconds() - cpu_before;
+        let what = match flow {
+            "anon" => "anonymous purchases (request with results, pick, pay)",
+            "points" => "orders with points",
+            _ => "orders",
+        };
         let unit = if flow == "anon" { "per request" } else { "per order" };
         println!(
             "{what} over HTTP, {backend}, 2 workers, {clients} clients, {seconds} s: {:.0}/s \
-             (done {done}, sold out {}), {unit} p50 {:.1} ms, p99 {:.1} ms",
+             (done {done}, sold out {}), {unit} p50 {:.1} ms, p99 {:.1} ms, CPU {:.0} us per flow",
             done as f64 / elapsed,
             tally.sold_out.load(Ordering::Relaxed),
             percentile(&times, 0.5),
             percentile(&times, 0.99),
+            cpu / done.max(1) as f64 * 1e6,
         );
     }
     let (checked, over) = oversold(&db, &codes);

@@ -27,6 +27,31 @@ pub struct Member {
     pub card_number: String,
     pub points_balance: i64,
     pub registered_at: NaiveDateTime,
+    /// What the member's pages show, as of the member's last change (see `Figures`).
+    #[diesel(embed)]
+    pub figures: Figures,
+}
+
+/// The figures the member's pages show, kept on the member's row by every change and good from
+/// `from` until `until`: outside that (or when none) they are computed on reading.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = collection_members)]
+#[diesel(treat_none_as_null = true)]
+pub struct Figures {
+    #[diesel(column_name = figures_available)]
+    pub available: i64,
+    #[diesel(column_name = figures_expiring)]
+    pub expiring: i64,
+    #[diesel(column_name = figures_bought)]
+    pub bought: i64,
+    #[diesel(column_name = figures_collected)]
+    pub collected: i64,
+    #[diesel(column_name = figures_collected_ever)]
+    pub collected_ever: i64,
+    #[diesel(column_name = figures_from)]
+    pub from: Option<NaiveDateTime>,
+    #[diesel(column_name = figures_until)]
+    pub until: Option<NaiveDateTime>,
 }
 
 /// Cartridges received at the desk, or (with `reverses_id`) the correction of such a record.

@@ -32,11 +32,45 @@ pub fn member(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Memb
     one(load_on_backend!(conn, collection_members::table.find(user).select(Member::as_select())))
 }
 
+pub fn members(conn: &mut DbConnection) -> QueryResult<Vec<Member>> {
+    collection_members::table.select(Member::as_select()).load(conn)
+}
+
 pub fn member_by_card(conn: &mut DbConnection, card: &str) -> QueryResult<Option<Member>> {
     one(load_on_backend!(
         conn,
         collection_members::table.filter(collection_members::card_number.eq(card)).select(Member::as_select())
     ))
+}
+
+pub fn set_figures(conn: &mut DbConnection, user: &UserId, figures: &Figures) -> QueryResult<usize> {
+    diesel::update(collection_members::table.find(user)).set(figures).execute(conn)
+}
+
+/// The first purchase after `since`, if any.
+pub fn first_bought_since(
+    conn: &mut DbConnection,
+    user: &UserId,
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    cartridges_bought::table
+        .filter(cartridges_bought::user_id.eq(user))
+        .filter(cartridges_bought::bought_at.gt(since))
+        .select(diesel::dsl::min(cartridges_bought::bought_at))
+        .get_result(conn)
+}
+
+/// The first record after `since`, if any.
+pub fn first_record_since(
+    conn: &mut DbConnection,
+    user: &UserId,
+    since: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    collection_records::table
+        .filter(collection_records::user_id.eq(user))
+        .filter(collection_records::created_at.gt(since))
+        .select(diesel::dsl::min(collection_records::created_at))
+        .get_result(conn)
 }
 
 /// Holds the member's row until the transaction ends: every change of a member's points takes

@@ -106,6 +106,24 @@ impl Db {
         f(&mut conn)
     }
 
+    /// Runs `f`'s reads in one snapshot on either backend (REPEATABLE READ on PostgreSQL): for
+    /// checks whose statements must all see the same moment while others write.
+    pub fn snapshot_blocking<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        if let DbConnection::Postgresql(c) = &mut *conn {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .map_err(DbError::from)?;
+            let result = f(&mut conn);
+            let ended = <DbConnection as Connection>::TransactionManager::rollback_transaction(&mut conn);
+            ended.map_err(DbError::from)?;
+            return result;
+        }
+        transaction(&mut conn, "BEGIN", f)
+    }
+
     /// Runs `f` in one write transaction: all of it commits, or none of it.
     pub fn write_blocking<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
     where

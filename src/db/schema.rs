@@ -731,6 +731,13 @@ diesel::table! {
         card_number -> Text,
         points_balance -> BigInt,
         registered_at -> Timestamp,
+        figures_available -> BigInt,
+        figures_expiring -> BigInt,
+        figures_bought -> BigInt,
+        figures_collected -> BigInt,
+        figures_collected_ever -> BigInt,
+        figures_from -> Nullable<Timestamp>,
+        figures_until -> Nullable<Timestamp>,
     }
 }
 

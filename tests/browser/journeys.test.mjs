@@ -248,3 +248,57 @@ for (const [n, [width, viewport]] of Object.entries(WIDTHS).entries()) {
     }
   });
 }
+
+for (const [width, viewport] of Object.entries(WIDTHS)) {
+  test(`the clerk records cartridges and the shopper uses points at checkout (${width})`, async () => {
+    // The demo shopper is a member: the consumables page shows the display with the card number.
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+    await logIn(page, ...logins.shopper);
+    await page.goto(`${BASE}/consumables`);
+    await checkPage(page, width);
+    assert.ok(await page.locator("#points").isVisible(), "the collection display shows the points");
+    await page.goto(`${BASE}/collection`);
+    await checkPage(page, width);
+    const card = (await page.locator("#card-number").innerText()).trim();
+    const before = Number((await page.locator("#points").innerText()).replace(/,/g, ""));
+
+    // The clerk finds the card as typed and records two reusable cartridges.
+    const deskCtx = await chromium.newContext({ viewport, bypassCSP: true });
+    const desk = await deskCtx.newPage();
+    await logIn(desk, ...logins.clerk);
+    await desk.goto(`${BASE}/clerk/collection`);
+    await checkPage(desk, width);
+    await desk.fill("#card", card.toLowerCase());
+    await go(desk, width, () => desk.getByRole("button", { name: "Find" }).click());
+    await desk.selectOption("#cartridge", { index: 1 });
+    await desk.fill("#quantity", "2");
+    await desk.getByLabel("Reusable", { exact: true }).check();
+    await go(desk, width, () => desk.getByRole("button", { name: "Record", exact: true }).click());
+    assert.match(await desk.locator(".flash").first().innerText(), /Recorded 2 ×/);
+    await deskCtx.close();
+
+    await page.goto(`${BASE}/collection`);
+    const after = Number((await page.locator("#points").innerText()).replace(/,/g, ""));
+    assert.ok(after > before, `the points grew (${before} → ${after})`);
+
+    // Points as a price reduction: the checkout offers them and the order shows the reduction.
+    const code = await salespersonsOffer(viewport);
+    await page.goto(`${BASE}/cart/add?offer=${code}`);
+    await go(page, width, () => page.locator("main form button[type=submit]").click());
+    await page.goto(`${BASE}/checkout`);
+    await checkPage(page, width);
+    await page.fill("#points", "10");
+    await go(page, width, () => page.locator("main form.card button[type=submit]").click());
+    assert.ok(await page.locator("#points-discount").isVisible(), "the order shows the points' reduction");
+    await ctx.close();
+
+    // The admins' page passes the same checks.
+    const adminCtx = await chromium.newContext({ viewport, bypassCSP: true });
+    const admin = await adminCtx.newPage();
+    await logIn(admin, ...logins.admin);
+    await admin.goto(`${BASE}/admin/collection`);
+    await checkPage(admin, width);
+    await adminCtx.close();
+  });
+}

@@ -318,9 +318,42 @@ fn office_balance(c: &Collection) -> i64 {
 }
 
 fn assert_balanced(app: &TestApp) {
-    let found = app.db.read_blocking(shop::collection::check_invariants).expect("invariants");
+    let found = app.db.snapshot_blocking(shop::collection::check_invariants).expect("invariants");
     assert!(found.hold(), "the points ledger is off: {found:?}");
     app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn points_stop_counting_when_they_expire_and_the_job_writes_them_off_once() {
+    let c = setup().await;
+    let buyer = c.app.logged_in(&c.world.buyer).await;
+    let card = register(&buyer).await;
+    give_points(&c, &card, "300").await;
+    let user = c.world.buyer.id.clone();
+    let now = shop::db::now();
+    let summary_at = |days: i64| {
+        let user = user.clone();
+        c.app
+            .db
+            .read_blocking(move |conn| {
+                shop::collection::summary(conn, &user, "EUR", now + chrono::Duration::days(days))
+            })
+            .expect("summary")
+            .expect("a member")
+    };
+    assert_eq!((summary_at(0).available, summary_at(0).expiring_soon), (300, 0));
+    assert_eq!(summary_at(350).expiring_soon, 300, "shown as expiring within 30 days");
+    let later = summary_at(400);
+    assert_eq!((later.available, later.expiring_soon), (0, 0), "expired points stop counting at once");
+    let later_time = now + chrono::Duration::days(400);
+    let written = c.app.db.write_blocking(|conn| shop::collection::expire_due(conn, later_time, 100)).expect("job");
+    assert_eq!(written, 1);
+    let again = c.app.db.write_blocking(|conn| shop::collection::expire_due(conn, later_time, 100)).expect("job");
+    assert_eq!(again, 0, "written off once");
+    let page = buyer.get("/collection").await;
+    assert!(page.contains("Expired") && page.contains("−300"), "{}", page.body);
+    assert_eq!(figure(&page, "points"), "0");
+    assert_balanced(&c.app);
 }
 
 #[tokio::test]
@@ -528,6 +561,9 @@ mod randomized {
         claims: Mutex<Vec<String>>,
     }
 
+    /// What a step made, for the list of those later steps pick from.
+    type Made<'a> = (&'a Mutex<Vec<String>>, String);
+
     fn at(days: i64) -> NaiveDateTime {
         shop::db::now() + chrono::Duration::days(days)
     }
@@ -541,7 +577,8 @@ mod randomized {
         fn step(&self, op: &Op, thread: usize, n: usize) -> Result<(), CollectionError> {
             let key = IdempotencyKey::new().to_string();
             let now = at(0);
-            let result = self.db.write_blocking(|c| -> Result<(), CollectionError> {
+            // What a step made is listed for later steps once it has committed.
+            let result = self.db.write_blocking(|c| -> Result<Option<Made<'_>>, CollectionError> {
                 match op {
                     Op::Record { member, quantity, reusable } => {
                         let form = RecordForm {
@@ -552,34 +589,31 @@ mod randomized {
                             key,
                         };
                         let done = collection::record(c, &form, &self.clerk, "EUR", now)?;
-                        self.records.lock().expect("lock").push(done.record.id.to_string());
-                        Ok(())
+                        Ok(Some((&self.records, done.record.id.to_string())))
                     }
                     Op::Correct { slot } => match pick(&self.records, *slot) {
-                        Some(id) => collection::correct(c, &id, "random", &key, &self.clerk, now).map(drop),
-                        None => Ok(()),
+                        Some(id) => collection::correct(c, &id, "random", &key, &self.clerk, now).map(|_| None),
+                        None => Ok(None),
                     },
                     Op::Redeem { member, points } => {
                         let order = format!("order-{thread}-{n}");
                         collection::redeem_for_order(c, &self.members[*member].0, *points, &order, &order, now)?;
-                        self.orders.lock().expect("lock").push(order);
-                        Ok(())
+                        Ok(Some((&self.orders, order)))
                     }
                     Op::Restore { slot } => match pick(&self.orders, *slot) {
-                        Some(order) => collection::restore_for_order(c, &order, &order, now).map(drop),
-                        None => Ok(()),
+                        Some(order) => collection::restore_for_order(c, &order, &order, now).map(|_| None),
+                        None => Ok(None),
                     },
                     Op::Claim { member } => {
                         let claim = collection::claim_reward(c, &self.members[*member].0, &self.reward, &key, now)?;
-                        self.claims.lock().expect("lock").push(claim.code);
-                        Ok(())
+                        Ok(Some((&self.claims, claim.code)))
                     }
                     Op::CancelClaim { slot } => match pick(&self.claims, *slot) {
                         Some(code) => {
                             collection::decide_claim(c, &code, ClaimState::Cancelled, Decider::Clerk(&self.clerk), now)
-                                .map(drop)
+                                .map(|_| None)
                         }
-                        None => Ok(()),
+                        None => Ok(None),
                     },
                     Op::Adjust { member, points } => collection::adjust(
                         c,
@@ -590,7 +624,7 @@ mod randomized {
                         "EUR",
                         now,
                     )
-                    .map(drop),
+                    .map(|_| None),
                     Op::Bought { member, quantity } => {
                         let kinds = shop::catalog::kinds(c)?;
                         let toner = kinds.iter().find(|k| k.code == "toner-cartridge").expect("kind").id.clone();
@@ -603,12 +637,19 @@ mod randomized {
                             "EUR",
                             now,
                         )
+                        .map(|()| None)
                     }
-                    Op::Expire { days } => collection::expire_due(c, at(*days), 50).map(drop),
+                    Op::Expire { days } => collection::expire_due(c, at(*days), 50).map(|_| None),
                 }
             });
             match result {
-                Ok(()) | Err(CollectionError::Refused(_)) | Err(CollectionError::Invalid(_)) => Ok(()),
+                Ok(made) => {
+                    if let Some((list, item)) = made {
+                        list.lock().expect("lock").push(item);
+                    }
+                    Ok(())
+                }
+                Err(CollectionError::Refused(_)) | Err(CollectionError::Invalid(_)) => Ok(()),
                 Err(other) => Err(other),
             }
         }
@@ -656,7 +697,7 @@ mod randomized {
                 &threads,
                 |op, t, n| world.step(op, t, n).map_err(|e| format!("{e:?}")),
                 || {
-                    let found = world.db.read_blocking(collection::check_invariants).map_err(|e| e.to_string())?;
+                    let found = world.db.snapshot_blocking(collection::check_invariants).map_err(|e| e.to_string())?;
                     if found.hold() { Ok(()) } else { Err(format!("{found:?}")) }
                 },
             )

@@ -6,7 +6,18 @@ CREATE TABLE collection_members (
     card_number TEXT NOT NULL UNIQUE,
     -- The sum of the member's points entries, changed in the same transaction as they are.
     points_balance BIGINT NOT NULL,
-    registered_at TIMESTAMP NOT NULL
+    registered_at TIMESTAMP NOT NULL,
+    -- The figures the member's pages show, computed by every change of points, records or
+    -- purchases, and good from `figures_from` until `figures_until` (when a lot expires or enters
+    -- the 30 days' warning, or a purchase or a record leaves the 12 months' window); NULL: compute
+    -- them on reading.
+    figures_available BIGINT NOT NULL DEFAULT 0,
+    figures_expiring BIGINT NOT NULL DEFAULT 0,
+    figures_bought BIGINT NOT NULL DEFAULT 0,
+    figures_collected BIGINT NOT NULL DEFAULT 0,
+    figures_collected_ever BIGINT NOT NULL DEFAULT 0,
+    figures_from TIMESTAMP,
+    figures_until TIMESTAMP
 );
 
 CREATE TABLE collection_records (

@@ -176,15 +176,17 @@ pub fn adjust(
         errors.add("reason", "Say why, in up to 300 characters: the member sees it.");
     }
     let Some(member) = member.filter(|_| errors.is_empty()) else { return Err(CollectionError::Invalid(errors)) };
-    ledger::lock(conn, &member.user_id)?;
+    let member = ledger::lock(conn, &member.user_id)?;
     let note = Note { kind: EntryKind::Adjusted, reference: "admin", reason, actor: Some(admin), once_key: None };
-    if points > 0 {
+    let entry = if points > 0 {
         let months = current_rules(conn, currency)?.expiry_months;
-        ledger::add(conn, &member.user_id, points, months, &note, at)
+        ledger::add(conn, &member.user_id, points, months, &note, at)?
     } else {
         ledger::take(conn, &member.user_id, -points, None, &note, at).map_err(|e| match e {
             CollectionError::Refused(r) => CollectionError::field("points", r.to_string()),
             e => e,
-        })
-    }
+        })?
+    };
+    super::members::refresh_points_figures(conn, &member, at)?;
+    Ok(entry)
 }

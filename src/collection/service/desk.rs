@@ -8,7 +8,7 @@ use super::super::repo;
 use super::super::rules::{self, Earning};
 use super::admin::current_rules;
 use super::ledger::{self, Note};
-use super::members::{CARD_GROUP_LEN, CARD_GROUPS, standing};
+use super::members::{CARD_GROUP_LEN, CARD_GROUPS, refresh_figures, standing};
 use super::{CollectionError, Refusal, Result};
 use crate::accounts::UserId;
 use crate::catalog::{self, Product, ProductId};
@@ -169,6 +169,7 @@ pub fn record(
         };
         ledger::add(conn, &member.user_id, earning.points, rules.expiry_months, &note, at)?;
     }
+    refresh_figures(conn, &member.user_id, at)?;
     Ok(Recorded { record, earning: Some(earning) })
 }
 
@@ -242,6 +243,7 @@ pub fn correct(
         };
         ledger::take(conn, &original.user_id, take_back, lot.as_ref(), &note, at)?;
     }
+    refresh_figures(conn, &original.user_id, at)?;
     Ok(correction)
 }
 

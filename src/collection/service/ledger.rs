@@ -144,7 +144,7 @@ pub fn expire_due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> Res
     let due = repo::lots_due(conn, at, limit)?;
     let mut done = 0;
     for lot in due {
-        lock(conn, &lot.user_id)?;
+        let member = lock(conn, &lot.user_id)?;
         // Read again under the lock: a redemption may have taken from it meanwhile.
         let Some(lot) = repo::lot(conn, &lot.id)? else { continue };
         if lot.remaining == 0 || lot.expires_at > at || repo::take_from_lot(conn, &lot.id, lot.remaining)? != 1 {
@@ -159,6 +159,7 @@ pub fn expire_due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> Res
         };
         repo::insert_entry(conn, &entry(&lot.user_id, -lot.remaining, Some(lot.id.clone()), &note, at))?;
         move_balance(conn, &lot.user_id, -lot.remaining)?;
+        super::members::refresh_points_figures(conn, &member, at)?;
         done += 1;
     }
     Ok(done)
@@ -172,11 +173,13 @@ pub struct Invariants {
     pub out_of_balance: Vec<(String, i64, i64, i64)>,
     /// Restorings that gave back more than their entry took, or entries restored twice.
     pub restored_beyond_takes: i64,
+    /// Members whose kept figures, where they hold now, differ from the figures computed anew.
+    pub stale_figures: Vec<String>,
 }
 
 impl Invariants {
     pub fn hold(&self) -> bool {
-        self.out_of_balance.is_empty() && self.restored_beyond_takes == 0
+        self.out_of_balance.is_empty() && self.restored_beyond_takes == 0 && self.stale_figures.is_empty()
     }
 }
 
@@ -184,5 +187,6 @@ pub fn check_invariants(conn: &mut DbConnection) -> Result<Invariants> {
     Ok(Invariants {
         out_of_balance: repo::members_out_of_balance(conn)?,
         restored_beyond_takes: repo::restores_beyond_takes(conn)?,
+        stale_figures: super::members::stale_figures(conn, crate::db::now())?,
     })
 }

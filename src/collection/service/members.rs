@@ -31,10 +31,13 @@ pub fn register(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Re
             card_number: crate::codes::random(CARD_GROUPS, CARD_GROUP_LEN),
             points_balance: 0,
             registered_at: at,
+            figures: Figures::default(),
         };
         if repo::member_by_card(conn, &member.card_number)?.is_none() {
             repo::insert_member(conn, &member)?;
-            return Ok(member);
+            // Cartridges bought before registering count at once.
+            let figures = refresh_figures(conn, user, at)?;
+            return Ok(Member { figures, ..member });
         }
     }
 }
@@ -81,14 +84,103 @@ pub(super) fn standing(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime
     })
 }
 
-fn summary_of(conn: &mut DbConnection, member: &Member, rules: &PointsRules, at: NaiveDateTime) -> Result<Summary> {
+/// The figures as the member's records, purchases and lots make them at `at`, and until when
+/// they hold without a change: the first moment a lot expires or comes within the warning, or a
+/// purchase or a record leaves the 12 months' window; a day at most.
+fn compute_figures(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<Figures> {
+    let lots = lots_left(conn, user)?;
+    let standing = standing(conn, user, at)?;
+    let since = rules::rate_window_start(at);
+    let leaves_window = |t: NaiveDateTime| t.checked_add_months(chrono::Months::new(12));
+    let until = lot_moments(&lots, at)
+        .chain(repo::first_bought_since(conn, user, since)?.and_then(leaves_window))
+        .chain(repo::first_record_since(conn, user, since)?.and_then(leaves_window))
+        .filter(|t| *t > at)
+        .fold(at + chrono::Duration::days(1), NaiveDateTime::min);
+    Ok(Figures {
+        available: rules::available(&lots, at),
+        expiring: rules::expiring_within(&lots, at, EXPIRING_DAYS),
+        bought: standing.bought,
+        collected: standing.collected,
+        collected_ever: repo::collected_ever(conn, user)?,
+        from: Some(at),
+        until: Some(until),
+    })
+}
+
+/// The moments after `at` when the lots change what the figures show: a lot expires or comes
+/// within the warning.
+fn lot_moments(lots: &[rules::LotLeft<LotId>], at: NaiveDateTime) -> impl Iterator<Item = NaiveDateTime> + '_ {
+    let warning = chrono::Duration::days(EXPIRING_DAYS);
+    lots.iter()
+        .filter(move |l| l.expires_at > at)
+        .flat_map(move |l| [l.expires_at, l.expires_at - warning])
+        .filter(move |t| *t > at)
+}
+
+/// After a change of points alone (a redemption, its restoring, a claim, an adjustment, an
+/// expiry), with `member` as read under its lock before the change: the lots are read again, and
+/// the purchase and record figures stay as kept while they hold (else all is computed anew).
+pub(super) fn refresh_points_figures(conn: &mut DbConnection, member: &Member, at: NaiveDateTime) -> Result<Figures> {
+    let kept = &member.figures;
+    let (Some(from), Some(until)) = (kept.from, kept.until) else { return refresh_figures(conn, &member.user_id, at) };
+    if at < from || at >= until {
+        return refresh_figures(conn, &member.user_id, at);
+    }
     let lots = lots_left(conn, &member.user_id)?;
+    let figures = Figures {
+        available: rules::available(&lots, at),
+        expiring: rules::expiring_within(&lots, at, EXPIRING_DAYS),
+        from: Some(at),
+        until: Some(lot_moments(&lots, at).fold(until, NaiveDateTime::min)),
+        ..kept.clone()
+    };
+    repo::set_figures(conn, &member.user_id, &figures)?;
+    Ok(figures)
+}
+
+/// Computes the member's figures after a change and keeps them on their row, in the change's
+/// transaction. Every operation that changes points, records or purchases ends with it.
+pub(super) fn refresh_figures(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<Figures> {
+    let figures = compute_figures(conn, user, at)?;
+    repo::set_figures(conn, user, &figures)?;
+    Ok(figures)
+}
+
+/// Members whose kept figures hold at `at` but differ from the figures computed anew (for the
+/// invariant check: none, always).
+pub(super) fn stale_figures(conn: &mut DbConnection, at: NaiveDateTime) -> Result<Vec<String>> {
+    let mut stale = Vec::new();
+    for member in repo::members(conn)? {
+        let kept = &member.figures;
+        if kept.from.is_some_and(|f| f <= at) && kept.until.is_some_and(|u| at < u) {
+            let fresh = compute_figures(conn, &member.user_id, at)?;
+            let same = (fresh.available, fresh.expiring, fresh.bought, fresh.collected, fresh.collected_ever)
+                == (kept.available, kept.expiring, kept.bought, kept.collected, kept.collected_ever);
+            if !same {
+                stale.push(format!("{}: kept {kept:?}, now {fresh:?}", member.user_id));
+            }
+        }
+    }
+    Ok(stale)
+}
+
+/// The member's figures at `at`: as kept while they hold (one read of the row), else computed.
+fn figures_of(conn: &mut DbConnection, member: &Member, at: NaiveDateTime) -> Result<Figures> {
+    match (member.figures.from, member.figures.until) {
+        (Some(from), Some(until)) if from <= at && at < until => Ok(member.figures.clone()),
+        _ => compute_figures(conn, &member.user_id, at),
+    }
+}
+
+fn summary_of(conn: &mut DbConnection, member: &Member, rules: &PointsRules, at: NaiveDateTime) -> Result<Summary> {
+    let f = figures_of(conn, member, at)?;
     Ok(Summary {
         card_number: member.card_number.clone(),
-        standing: standing(conn, &member.user_id, at)?,
-        collected_ever: repo::collected_ever(conn, &member.user_id)?,
-        available: rules::available(&lots, at),
-        expiring_soon: rules::expiring_within(&lots, at, EXPIRING_DAYS),
+        standing: Standing { bought: f.bought, collected: f.collected },
+        collected_ever: f.collected_ever,
+        available: f.available,
+        expiring_soon: f.expiring,
         point_value: rules.point_value,
         currency: rules.currency.clone(),
     })
@@ -96,10 +188,10 @@ fn summary_of(conn: &mut DbConnection, member: &Member, rules: &PointsRules, at:
 
 /// Points that count now (none for a shopper who is not registered).
 pub fn available_points(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<i64> {
-    if repo::member(conn, user)?.is_none() {
-        return Ok(0);
+    match repo::member(conn, user)? {
+        Some(member) => Ok(figures_of(conn, &member, at)?.available),
+        None => Ok(0),
     }
-    Ok(rules::available(&lots_left(conn, user)?, at))
 }
 
 /// What `/collection` shows a member: the display, the points history, their records at the

@@ -32,7 +32,12 @@ pub fn cartridges_bought(
         .filter(|(kind, _)| kinds.iter().any(|k| &k.id == kind && rules.is_cartridge_kind(&k.code)))
         .map(|(_, n)| *n)
         .sum();
-    if cartridges == 0 || repo::bought_by_source(conn, source)?.is_some() {
+    if cartridges == 0 {
+        return Ok(());
+    }
+    // A member's figures change with it: their row is held first, as by every change of theirs.
+    let member = repo::lock_member(conn, buyer)?;
+    if repo::bought_by_source(conn, source)?.is_some() {
         return Ok(());
     }
     let row = Bought {
@@ -43,6 +48,9 @@ pub fn cartridges_bought(
         bought_at: at,
     };
     repo::insert_bought(conn, &row)?;
+    if member.is_some() {
+        super::members::refresh_figures(conn, buyer, at)?;
+    }
     Ok(())
 }
 
@@ -98,7 +106,8 @@ pub fn redeem_for_order(
     if points <= 0 {
         return Ok(());
     }
-    ledger::lock(conn, user)?;
+    let member = ledger::lock(conn, user)?;
+    // An order redeems once, whoever asks again; the entry's unique name makes sure of it.
     let once_key = format!("order:{order}");
     if repo::entry_by_once_key(conn, &once_key)?.is_some() {
         return Ok(());
@@ -112,6 +121,7 @@ pub fn redeem_for_order(
         once_key: Some(once_key),
     };
     ledger::take(conn, user, points, None, &note, at)?;
+    super::members::refresh_points_figures(conn, &member, at)?;
     Ok(())
 }
 
@@ -119,8 +129,9 @@ pub fn redeem_for_order(
 /// nothing when none were redeemed for it.
 pub fn restore_for_order(conn: &mut DbConnection, order: &str, number: &str, at: NaiveDateTime) -> Result<i64> {
     let Some(taken) = repo::entry_about(conn, EntryKind::Redeemed, order)? else { return Ok(0) };
-    ledger::lock(conn, &taken.user_id)?;
+    let member = ledger::lock(conn, &taken.user_id)?;
     let reason = format!("Order {number} cancelled");
     let restored = ledger::restore(conn, &taken, &reason, None, at)?;
+    super::members::refresh_points_figures(conn, &member, at)?;
     Ok(restored.points)
 }

@@ -80,7 +80,7 @@ pub fn claim_reward(
     let key = IdempotencyKey::parse(key)
         .ok_or_else(|| CollectionError::field("key", "The form is out of date. Reload the page."))?;
     let reward_id: RewardId = reward.parse().map_err(|_| CollectionError::NotFound)?;
-    ledger::lock(conn, user)?;
+    let member = ledger::lock(conn, user)?;
     if let Some(claim) = repo::claim_by_key(conn, key.as_str())? {
         return Ok(claim);
     }
@@ -107,6 +107,7 @@ pub fn claim_reward(
         updated_at: at,
     };
     repo::insert_claim(conn, &claim)?;
+    super::members::refresh_points_figures(conn, &member, at)?;
     Ok(claim)
 }
 
@@ -149,7 +150,7 @@ pub fn decide_claim(
         Decider::Member(user) if *user == claim.user_id && to == ClaimState::Cancelled => user,
         Decider::Member(_) => return Err(CollectionError::NotFound),
     };
-    ledger::lock(conn, &claim.user_id)?;
+    let member = ledger::lock(conn, &claim.user_id)?;
     if repo::decide_claim(conn, &claim.id, ClaimState::Claimed, to, by, at)? != 1 {
         let now = repo::claim_by_code(conn, &claim.code)?.ok_or(CollectionError::NotFound)?;
         if now.state == to {
@@ -161,6 +162,7 @@ pub fn decide_claim(
         repo::return_reward(conn, &claim.reward_id, at)?;
         let entry = repo::entry(conn, &claim.entry_id)?.ok_or(CollectionError::NotFound)?;
         ledger::restore(conn, &entry, "Reward claim cancelled", Some(by), at)?;
+        super::members::refresh_points_figures(conn, &member, at)?;
     }
     Ok(Claim { state: to, decided_by: Some(by.clone()), updated_at: at, ..claim })
 }
