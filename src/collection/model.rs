@@ -91,7 +91,7 @@ pub struct Bought {
     pub bought_at: NaiveDateTime,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = points_rules)]
 pub struct RulesRow {
     pub id: RulesId,

@@ -43,8 +43,48 @@ pub fn member_by_card(conn: &mut DbConnection, card: &str) -> QueryResult<Option
     ))
 }
 
-pub fn set_figures(conn: &mut DbConnection, user: &UserId, figures: &Figures) -> QueryResult<usize> {
-    diesel::update(collection_members::table.find(user)).set(figures).execute(conn)
+// The updates below run on every change of points: written with `Sql` so that the statement is
+// prepared once (diesel prepares its own UPDATEs anew each time).
+
+pub fn set_figures(conn: &mut DbConnection, user: &UserId, f: &Figures) -> QueryResult<usize> {
+    figures_update(f, None, user).execute(conn)
+}
+
+/// Sets the figures and moves the cached balance by `delta`; refused (0 rows) where the balance
+/// would fall below zero.
+pub fn set_figures_moving_balance(
+    conn: &mut DbConnection,
+    user: &UserId,
+    delta: i64,
+    f: &Figures,
+) -> QueryResult<usize> {
+    figures_update(f, Some(delta), user).execute(conn)
+}
+
+fn figures_update(f: &Figures, delta: Option<i64>, user: &UserId) -> Sql {
+    let time = |q: &mut Sql, t: Option<NaiveDateTime>| match t {
+        Some(t) => {
+            q.time(t);
+        }
+        None => {
+            q.push("NULL");
+        }
+    };
+    let mut q = Sql::new("UPDATE collection_members SET ");
+    if let Some(delta) = delta {
+        q.push("points_balance = points_balance + ").int(delta).push(", ");
+    }
+    q.push("figures_available = ").int(f.available).push(", figures_expiring = ").int(f.expiring);
+    q.push(", figures_bought = ").int(f.bought).push(", figures_collected = ").int(f.collected);
+    q.push(", figures_collected_ever = ").int(f.collected_ever).push(", figures_from = ");
+    time(&mut q, f.from);
+    q.push(", figures_until = ");
+    time(&mut q, f.until);
+    q.push(" WHERE user_id = ").text(user.as_str());
+    if let Some(delta) = delta {
+        q.push(" AND points_balance + ").int(delta).push(" >= 0");
+    }
+    q
 }
 
 /// The first purchase after `since`, if any.
@@ -86,10 +126,10 @@ pub fn lock_member(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option
 
 /// Moves the cached balance by `delta`; refused (0 rows) where it would fall below zero.
 pub fn move_balance(conn: &mut DbConnection, user: &UserId, delta: i64) -> QueryResult<usize> {
-    use crate::db::schema::collection_members::dsl::{points_balance, user_id};
-    diesel::update(collection_members::table.filter(user_id.eq(user)).filter((points_balance + delta).ge(0)))
-        .set(points_balance.eq(points_balance + delta))
-        .execute(conn)
+    let mut q = Sql::new("UPDATE collection_members SET points_balance = points_balance + ");
+    q.int(delta).push(" WHERE user_id = ").text(user.as_str()).push(" AND points_balance + ").int(delta);
+    q.push(" >= 0");
+    q.execute(conn)
 }
 
 // ---- records and purchases ----
@@ -165,15 +205,10 @@ pub fn insert_rules(conn: &mut DbConnection, r: &RulesRow) -> QueryResult<usize>
     diesel::insert_into(points_rules::table).values(r).execute(conn)
 }
 
-/// The rules in force: the latest published.
+/// The rules in force: the latest published. Read on every member's page: the LIMIT is written
+/// in the text, as a bound one makes SQLite plan the statement again each time.
 pub fn latest_rules(conn: &mut DbConnection) -> QueryResult<Option<RulesRow>> {
-    one(load_on_backend!(
-        conn,
-        points_rules::table
-            .order((points_rules::created_at.desc(), points_rules::id.desc()))
-            .limit(1)
-            .select(RulesRow::as_select())
-    ))
+    one(Sql::new("SELECT * FROM points_rules ORDER BY created_at DESC, id DESC LIMIT 1").load(conn))
 }
 
 /// The published versions, newest first.
@@ -209,18 +244,17 @@ pub fn lots_with_points(conn: &mut DbConnection, user: &UserId) -> QueryResult<V
 
 /// Takes `points` from a lot; refused (0 rows) when it holds fewer.
 pub fn take_from_lot(conn: &mut DbConnection, id: &LotId, points: i64) -> QueryResult<usize> {
-    use crate::db::schema::points_lots::dsl::{id as lot_id, remaining};
-    diesel::update(points_lots::table.filter(lot_id.eq(id)).filter(remaining.ge(points)))
-        .set(remaining.eq(remaining - points))
-        .execute(conn)
+    let mut q = Sql::new("UPDATE points_lots SET remaining = remaining - ");
+    q.int(points).push(" WHERE id = ").text(id.as_str()).push(" AND remaining >= ").int(points);
+    q.execute(conn)
 }
 
 /// Gives `points` back to a lot; refused (0 rows) when that would pass what it was earned with.
 pub fn give_to_lot(conn: &mut DbConnection, id: &LotId, points: i64) -> QueryResult<usize> {
-    use crate::db::schema::points_lots::dsl::{id as lot_id, points as earned, remaining};
-    diesel::update(points_lots::table.filter(lot_id.eq(id)).filter((remaining + points).le(earned)))
-        .set(remaining.eq(remaining + points))
-        .execute(conn)
+    let mut q = Sql::new("UPDATE points_lots SET remaining = remaining + ");
+    q.int(points).push(" WHERE id = ").text(id.as_str()).push(" AND remaining + ").int(points);
+    q.push(" <= points");
+    q.execute(conn)
 }
 
 /// Lots past their expiry that still hold points, oldest first.
@@ -266,9 +300,14 @@ pub fn entries_of(conn: &mut DbConnection, user: &UserId, offset: i64, limit: i6
         .load(conn)
 }
 
+/// One row at a time: a redemption takes from one or two lots, and a single-row INSERT is
+/// prepared once where a batch's text changes with its length.
 pub fn insert_takes(conn: &mut DbConnection, takes: &[Take]) -> QueryResult<usize> {
-    // Diesel offers batch inserts on each backend's connection, not on the enum.
-    crate::db::on_backend!(conn, c => diesel::insert_into(points_takes::table).values(takes).execute(c))
+    let mut n = 0;
+    for take in takes {
+        n += diesel::insert_into(points_takes::table).values(take).execute(conn)?;
+    }
+    Ok(n)
 }
 
 pub fn takes_of(conn: &mut DbConnection, entry: &EntryId) -> QueryResult<Vec<Take>> {

@@ -596,7 +596,7 @@ mod randomized {
                         None => Ok(None),
                     },
                     Op::Redeem { member, points } => {
-                        let order = format!("order-{thread}-{n}");
+                        let order = format!("order-{thread}-{n}-{}", hex::encode(rand::random::<[u8; 4]>()));
                         collection::redeem_for_order(c, &self.members[*member].0, *points, &order, &order, now)?;
                         Ok(Some((&self.orders, order)))
                     }

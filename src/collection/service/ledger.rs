@@ -91,7 +91,22 @@ pub(super) fn take(
     note: &Note<'_>,
     at: NaiveDateTime,
 ) -> Result<Entry> {
-    let lots = lots_left(conn, user)?;
+    let (row, _) = take_lots(conn, user, points, first, note, at)?;
+    move_balance(conn, user, -points)?;
+    Ok(row)
+}
+
+/// `take` but for the cached balance, which the caller moves (with the member's figures, in one
+/// statement: `members::refresh_after_take`); returns the member's lots after the take.
+pub(super) fn take_lots(
+    conn: &mut DbConnection,
+    user: &UserId,
+    points: i64,
+    first: Option<&LotId>,
+    note: &Note<'_>,
+    at: NaiveDateTime,
+) -> Result<(Entry, Vec<LotLeft<LotId>>)> {
+    let mut lots = lots_left(conn, user)?;
     let Some(takes) = rules::take_from(&lots, points, at, first) else {
         return Err(Refusal::NotEnoughPoints { available: rules::available(&lots, at) }.into());
     };
@@ -102,13 +117,13 @@ pub(super) fn take(
         if repo::take_from_lot(conn, &lot, n)? != 1 {
             return Err(Refusal::NotEnoughPoints { available: rules::available(&lots, at) - n }.into());
         }
+        if let Some(left) = lots.iter_mut().find(|l| l.id == lot) {
+            left.remaining -= n;
+        }
         taken.push(Take { entry_id: row.id.clone(), lot_id: lot, points: n });
     }
-    if !taken.is_empty() {
-        repo::insert_takes(conn, &taken)?;
-    }
-    move_balance(conn, user, -points)?;
-    Ok(row)
+    repo::insert_takes(conn, &taken)?;
+    Ok((row, lots))
 }
 
 /// Gives what `taken` took back to its lots, once: a second call finds the first's entry. Lots

@@ -139,6 +139,34 @@ pub(super) fn refresh_points_figures(conn: &mut DbConnection, member: &Member, a
     Ok(figures)
 }
 
+/// After a redemption taken with `ledger::take_lots`: the figures from the lots as they are now,
+/// and the cached balance moved by `delta`, in one statement (a redemption is on every checkout
+/// that uses points). Computed anew where the kept figures do not hold.
+pub(super) fn refresh_after_take(
+    conn: &mut DbConnection,
+    member: &Member,
+    lots: &[rules::LotLeft<LotId>],
+    delta: i64,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let kept = &member.figures;
+    let figures = match (kept.from, kept.until) {
+        (Some(from), Some(until)) if from <= at && at < until => Figures {
+            available: rules::available(lots, at),
+            expiring: rules::expiring_within(lots, at, EXPIRING_DAYS),
+            from: Some(at),
+            until: Some(lot_moments(lots, at).fold(until, NaiveDateTime::min)),
+            ..kept.clone()
+        },
+        _ => compute_figures(conn, &member.user_id, at)?,
+    };
+    if repo::set_figures_moving_balance(conn, &member.user_id, delta, &figures)? != 1 {
+        // The lots said the points were there; the cached balance disagrees: give up the act.
+        return Err(crate::db::DbError::Query(diesel::result::Error::RollbackTransaction).into());
+    }
+    Ok(())
+}
+
 /// Computes the member's figures after a change and keeps them on their row, in the change's
 /// transaction. Every operation that changes points, records or purchases ends with it.
 pub(super) fn refresh_figures(conn: &mut DbConnection, user: &UserId, at: NaiveDateTime) -> Result<Figures> {

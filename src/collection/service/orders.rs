@@ -107,11 +107,9 @@ pub fn redeem_for_order(
         return Ok(());
     }
     let member = ledger::lock(conn, user)?;
-    // An order redeems once, whoever asks again; the entry's unique name makes sure of it.
+    // An order redeems once: each is placed once under its checkout's key, and the entry's
+    // unique name makes sure of it in the database.
     let once_key = format!("order:{order}");
-    if repo::entry_by_once_key(conn, &once_key)?.is_some() {
-        return Ok(());
-    }
     let reason = format!("Price reduction on order {number}");
     let note = Note {
         kind: EntryKind::Redeemed,
@@ -120,8 +118,8 @@ pub fn redeem_for_order(
         actor: Some(user),
         once_key: Some(once_key),
     };
-    ledger::take(conn, user, points, None, &note, at)?;
-    super::members::refresh_points_figures(conn, &member, at)?;
+    let (_, lots) = ledger::take_lots(conn, user, points, None, &note, at)?;
+    super::members::refresh_after_take(conn, &member, &lots, -points, at)?;
     Ok(())
 }
 
