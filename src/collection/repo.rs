@@ -154,6 +154,14 @@ pub fn correction_of(conn: &mut DbConnection, id: &RecordId) -> QueryResult<Opti
     one(collection_records::table.filter(collection_records::reverses_id.eq(id)).select(Record::as_select()).load(conn))
 }
 
+/// Which of these records have a correction.
+pub fn corrected_among(conn: &mut DbConnection, ids: &[RecordId]) -> QueryResult<Vec<RecordId>> {
+    collection_records::table
+        .filter(collection_records::reverses_id.eq_any(ids))
+        .select(collection_records::reverses_id.assume_not_null())
+        .load(conn)
+}
+
 /// A member's latest records, newest first.
 pub fn records_of(conn: &mut DbConnection, user: &UserId, limit: i64) -> QueryResult<Vec<Record>> {
     collection_records::table

@@ -86,6 +86,11 @@ impl MemberView {
         }
     }
 
+    /// The key of one reward's claim form: each form on the page has its own.
+    pub fn claim_key(&self, reward: &RewardId) -> String {
+        form_key(&self.key, reward.as_str())
+    }
+
     pub fn member(&self) -> Option<&MemberPage> {
         match &self.page {
             CollectionPage::Member(m) => Some(m),
@@ -111,6 +116,16 @@ impl DeskPage {
     pub fn is_model(&self, p: &Product) -> bool {
         self.form.cartridge == p.id.as_str()
     }
+
+    /// The key of one record's correction form: each form on the page has its own.
+    pub fn correction_key(&self, record: &RecordId) -> String {
+        form_key(&self.key, record.as_str())
+    }
+}
+
+/// A key for one of several forms on a page, derived from the page's key.
+fn form_key(page_key: &str, form: &str) -> String {
+    crate::web::idempotency::IdempotencyKey::parse(page_key).map(|k| k.part(form).to_string()).unwrap_or_default()
 }
 
 #[derive(Template)]

@@ -166,6 +166,10 @@ async fn a_member_returns_cartridges_at_the_desk_and_sees_rate_and_points_on_the
         .await;
     assert!(fixed.contains("Record reversed: 30 points taken back."), "{}", fixed.body);
     assert!(fixed.contains("corrected"));
+    let keys: Vec<&str> =
+        fixed.body.split("name=\"key\" value=\"").skip(1).filter_map(|p| p.split('"').next()).collect();
+    let distinct: std::collections::HashSet<&&str> = keys.iter().collect();
+    assert!(keys.len() >= 2 && distinct.len() == keys.len(), "each form on the desk has its own key: {keys:?}");
     let page = buyer.get("/consumables").await;
     assert_eq!((figure(&page, "collected"), figure(&page, "points")), ("3".to_owned(), "90".to_owned()));
     assert_balanced(&c.app);

@@ -59,9 +59,10 @@ pub fn desk_view(conn: &mut DbConnection, card: &str, at: NaiveDateTime) -> Resu
     let user = member.user_id.clone();
     let mut records: Vec<DeskRecord> =
         repo::records_of(conn, &user, 30)?.into_iter().map(|record| DeskRecord { record, corrected: false }).collect();
-    let corrected: Vec<RecordId> = records.iter().filter_map(|r| r.record.reverses_id.clone()).collect();
+    let ids: Vec<RecordId> = records.iter().map(|r| r.record.id.clone()).collect();
+    let corrected = repo::corrected_among(conn, &ids)?;
     for r in &mut records {
-        r.corrected = corrected.contains(&r.record.id) || repo::correction_of(conn, &r.record.id)?.is_some();
+        r.corrected = corrected.contains(&r.record.id);
     }
     let claims = super::rewards::waiting_claims(conn, &user)?;
     Ok(DeskView {

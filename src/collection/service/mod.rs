@@ -40,7 +40,7 @@ pub enum Refusal {
     CorrectedAlready,
     #[error("A correction cannot be corrected; record the cartridges again instead.")]
     CorrectionOfCorrection,
-    #[error("This claim is {0} already.")]
+    #[error("This claim was decided already: {0}.")]
     ClaimDecided(&'static str),
 }
 
