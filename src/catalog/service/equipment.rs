@@ -23,7 +23,7 @@ pub fn products_of_kinds(conn: &mut DbConnection, kinds: &[KindId], limit: i64) 
     Ok(repo::products_of_kinds(conn, kinds, limit)?)
 }
 
-/// One product with its kind, if it exists.
+/// One product, if it exists.
 pub fn product_of(conn: &mut DbConnection, id: &ProductId) -> Result<Option<Product>> {
     match repo::product(conn, id) {
         Ok(p) => Ok(Some(p)),
