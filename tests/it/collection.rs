@@ -244,7 +244,12 @@ async fn points_take_money_off_an_order_the_shop_pays_the_seller_and_a_cancellat
     let page = buyer.get("/checkout").await;
     assert!(page.contains("Use collection points") && page.contains("up to 500 here"), "{}", page.body);
     // More than there are, and nonsense, come back on the field with the form kept.
-    for (points, says) in [("600", "Only 500 points are available"), ("-3", "whole number"), ("many", "whole number")] {
+    for (points, says) in [
+        ("600", "Only 500 points are available"),
+        ("6000", "At most 500 points"),
+        ("-3", "whole number"),
+        ("many", "whole number"),
+    ] {
         let refused = buyer.check_out_from(&page, &[("points", points)]).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{points}: {}", refused.body);
         assert!(refused.field_error("points").expect("points error").contains(says), "{points}: {}", refused.body);

@@ -202,7 +202,7 @@ pub fn place_orders(
         return Err(Refusal::Changed.into());
     }
     let address = accounts::delivery_address_id(conn, buyer, &form.address, at)?;
-    let points = split_points(conn, &plan.groups, checked.points, currency)?;
+    let points = split_points(conn, buyer, &plan.groups, checked.points, currency)?;
     let mut placed = Vec::with_capacity(plan.groups.len());
     for (group, points) in plan.groups.iter().zip(points) {
         placed.push(place_one(conn, buyer, group, &checked, &address, &key, points, at)?);
@@ -217,6 +217,7 @@ pub fn place_orders(
 /// fit the orders, or when the platform could not pay the sellers the reduction.
 fn split_points(
     conn: &mut DbConnection,
+    buyer: &UserId,
     groups: &[OfficeGroup],
     points: i64,
     currency: &str,
@@ -227,7 +228,8 @@ fn split_points(
     let value = collection::point_value(conn, currency)?;
     let totals: Vec<i64> = groups.iter().map(OfficeGroup::total).collect();
     let Some(split) = collection::rules::split_points(points, &totals, value) else {
-        let most = collection::rules::most_redeemable(i64::MAX, &totals, value);
+        let available = collection::available_points(conn, buyer, crate::db::now())?;
+        let most = collection::rules::most_redeemable(available, &totals, value);
         return Err(invalid("points", format!("At most {most} points can be used on this order.")));
     };
     let platform = echeck::platform(conn)?;
