@@ -126,6 +126,8 @@ pub struct Entry {
     pub user_id: UserId,
     pub kind: EntryKind,
     pub points: i64,
+    /// The lot an earning made, the lot that expired, or the one lot a take took from (a take from
+    /// several lots lists them as `Take`s).
     pub lot_id: Option<LotId>,
     /// What the entry is about: a record, an order, a claim, a lot.
     pub reference: String,

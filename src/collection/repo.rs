@@ -113,6 +113,67 @@ pub fn first_record_since(
         .get_result(conn)
 }
 
+/// The member's row and what a point is worth under the rules in force (none before any were
+/// published), in one statement: the checkout asks for both on every page and every order. With
+/// `hold`, the row is held as `lock_member` holds it.
+pub fn member_and_point_value(
+    conn: &mut DbConnection,
+    user: &UserId,
+    hold: bool,
+) -> QueryResult<Option<(Member, Option<i64>)>> {
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    type Row = (
+        UserId,
+        String,
+        i64,
+        NaiveDateTime,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<i64>,
+    );
+    let mut q = Sql::new(
+        "SELECT m.user_id, m.card_number, m.points_balance, m.registered_at, m.figures_available, \
+         m.figures_expiring, m.figures_bought, m.figures_collected, m.figures_collected_ever, m.figures_from, \
+         m.figures_until, (SELECT r.point_value FROM points_rules r ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
+         FROM collection_members m WHERE m.user_id = ",
+    );
+    q.text(user.as_str());
+    if hold && matches!(conn, DbConnection::Postgresql(_)) {
+        q.push(" FOR UPDATE OF m");
+    }
+    let rows: Vec<Row> = q.load_as::<(
+        Text,
+        Text,
+        BigInt,
+        Timestamp,
+        BigInt,
+        BigInt,
+        BigInt,
+        BigInt,
+        BigInt,
+        Nullable<Timestamp>,
+        Nullable<Timestamp>,
+        Nullable<BigInt>,
+    ), _>(conn)?;
+    Ok(rows.into_iter().next().map(|r| {
+        let figures = Figures {
+            available: r.4,
+            expiring: r.5,
+            bought: r.6,
+            collected: r.7,
+            collected_ever: r.8,
+            from: r.9,
+            until: r.10,
+        };
+        (Member { user_id: r.0, card_number: r.1, points_balance: r.2, registered_at: r.3, figures }, r.11)
+    }))
+}
+
 /// Holds the member's row until the transaction ends: every change of a member's points takes
 /// it first, so two of them never interleave on PostgreSQL. SQLite has one writer already.
 pub fn lock_member(conn: &mut DbConnection, user: &UserId) -> QueryResult<Option<Member>> {

@@ -81,7 +81,8 @@ CREATE TABLE points_entries (
     user_id TEXT NOT NULL REFERENCES collection_members (user_id),
     kind TEXT NOT NULL,
     points BIGINT NOT NULL,
-    -- The lot an earning made, or the lot that expired.
+    -- The lot an earning made, the lot that expired, or the one lot a take took from (a take
+    -- from several lots lists them in points_takes).
     lot_id TEXT REFERENCES points_lots (id),
     reference TEXT NOT NULL,
     reason TEXT NOT NULL,
@@ -93,7 +94,7 @@ CREATE TABLE points_entries (
 CREATE INDEX points_entries_by_member ON points_entries (user_id, created_at);
 CREATE INDEX points_entries_by_reference ON points_entries (reference);
 
--- Which lots an entry that took points took them from.
+-- Which lots an entry that took points from more than one lot took them from.
 CREATE TABLE points_takes (
     entry_id TEXT NOT NULL REFERENCES points_entries (id),
     lot_id TEXT NOT NULL REFERENCES points_lots (id),

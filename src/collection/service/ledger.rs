@@ -110,7 +110,13 @@ pub(super) fn take_lots(
     let Some(takes) = rules::take_from(&lots, points, at, first) else {
         return Err(Refusal::NotEnoughPoints { available: rules::available(&lots, at) }.into());
     };
-    let row = entry(user, -points, None, note, at);
+    // The one lot a take usually takes from is written on its entry; several get rows of their
+    // own (`points_takes`).
+    let only = match takes.as_slice() {
+        [(lot, _)] => Some(lot.clone()),
+        _ => None,
+    };
+    let row = entry(user, -points, only.clone(), note, at);
     repo::insert_entry(conn, &row)?;
     let mut taken = Vec::with_capacity(takes.len());
     for (lot, n) in takes {
@@ -122,7 +128,9 @@ pub(super) fn take_lots(
         }
         taken.push(Take { entry_id: row.id.clone(), lot_id: lot, points: n });
     }
-    repo::insert_takes(conn, &taken)?;
+    if only.is_none() {
+        repo::insert_takes(conn, &taken)?;
+    }
     Ok((row, lots))
 }
 
@@ -140,7 +148,13 @@ pub(super) fn restore(
         return Ok(done);
     }
     let mut points = 0;
-    for t in repo::takes_of(conn, &taken.id)? {
+    let mut takes = repo::takes_of(conn, &taken.id)?;
+    if takes.is_empty()
+        && let Some(lot) = &taken.lot_id
+    {
+        takes.push(Take { entry_id: taken.id.clone(), lot_id: lot.clone(), points: -taken.points });
+    }
+    for t in takes {
         let lot = repo::lot(conn, &t.lot_id)?.ok_or(CollectionError::NotFound)?;
         if lot.expires_at > at && repo::give_to_lot(conn, &lot.id, t.points)? == 1 {
             points += t.points;

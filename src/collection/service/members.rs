@@ -194,7 +194,7 @@ pub(super) fn stale_figures(conn: &mut DbConnection, at: NaiveDateTime) -> Resul
 }
 
 /// The member's figures at `at`: as kept while they hold (one read of the row), else computed.
-fn figures_of(conn: &mut DbConnection, member: &Member, at: NaiveDateTime) -> Result<Figures> {
+pub(super) fn figures_of(conn: &mut DbConnection, member: &Member, at: NaiveDateTime) -> Result<Figures> {
     match (member.figures.from, member.figures.until) {
         (Some(from), Some(until)) if from <= at && at < until => Ok(member.figures.clone()),
         _ => compute_figures(conn, &member.user_id, at),

@@ -7,9 +7,10 @@ use chrono::NaiveDateTime;
 use super::super::model::*;
 use super::super::repo;
 use super::super::rules;
-use super::Result;
+use super::super::rules::PointsRules;
 use super::admin::current_rules;
 use super::ledger::{self, Note};
+use super::{Refusal, Result};
 use crate::accounts::UserId;
 use crate::catalog::{self, KindId};
 use crate::db::DbConnection;
@@ -71,7 +72,7 @@ impl PointsOffer {
 }
 
 /// The points a checkout of orders with these totals can use; none for a shopper who is not
-/// registered or has none.
+/// registered or has none. One read: the member's kept figures and the point's value.
 pub fn points_offer(
     conn: &mut DbConnection,
     user: &UserId,
@@ -79,18 +80,27 @@ pub fn points_offer(
     currency: &str,
     at: NaiveDateTime,
 ) -> Result<Option<PointsOffer>> {
-    let available = super::members::available_points(conn, user, at)?;
+    let Some((member, value)) = repo::member_and_point_value(conn, user, false)? else { return Ok(None) };
+    let available = super::members::figures_of(conn, &member, at)?.available;
     if available == 0 {
         return Ok(None);
     }
-    let rules = current_rules(conn, currency)?;
-    let most = rules::most_redeemable(available, order_totals, rules.point_value);
-    Ok(Some(PointsOffer { available, most, point_value: rules.point_value, currency: rules.currency }))
+    let point_value = value.unwrap_or_else(|| PointsRules::starting(currency).point_value);
+    let most = rules::most_redeemable(available, order_totals, point_value);
+    Ok(Some(PointsOffer { available, most, point_value, currency: currency.to_owned() }))
 }
 
-/// The value of one point now, in minor units.
-pub fn point_value(conn: &mut DbConnection, currency: &str) -> Result<i64> {
-    Ok(current_rules(conn, currency)?.point_value)
+/// A member held for a checkout that uses points (their row locked on PostgreSQL; SQLite has one
+/// writer), with what a point is worth now: read once for all the checkout's orders.
+pub struct HeldForPoints {
+    member: Member,
+    pub point_value: i64,
+}
+
+/// Holds the member for a checkout with points; refused for a shopper who is not registered.
+pub fn hold_for_points(conn: &mut DbConnection, user: &UserId, currency: &str) -> Result<HeldForPoints> {
+    let (member, value) = repo::member_and_point_value(conn, user, true)?.ok_or(Refusal::NotRegistered)?;
+    Ok(HeldForPoints { member, point_value: value.unwrap_or_else(|| PointsRules::starting(currency).point_value) })
 }
 
 /// Redeems `points` for an order (`order` its ID, `number` what the member reads); once per
@@ -106,7 +116,24 @@ pub fn redeem_for_order(
     if points <= 0 {
         return Ok(());
     }
-    let member = ledger::lock(conn, user)?;
+    // The value is not needed here: the rules' currency does not matter.
+    let held = hold_for_points(conn, user, "")?;
+    redeem_held(conn, &held, points, order, number, at)
+}
+
+/// `redeem_for_order` for a member held by `hold_for_points` in this transaction.
+pub fn redeem_held(
+    conn: &mut DbConnection,
+    held: &HeldForPoints,
+    points: i64,
+    order: &str,
+    number: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    if points <= 0 {
+        return Ok(());
+    }
+    let user = &held.member.user_id;
     // An order redeems once: each is placed once under its checkout's key, and the entry's
     // unique name makes sure of it in the database.
     let once_key = format!("order:{order}");
@@ -119,7 +146,7 @@ pub fn redeem_for_order(
         once_key: Some(once_key),
     };
     let (_, lots) = ledger::take_lots(conn, user, points, None, &note, at)?;
-    super::members::refresh_after_take(conn, &member, &lots, -points, at)?;
+    super::members::refresh_after_take(conn, &held.member, &lots, -points, at)?;
     Ok(())
 }
 

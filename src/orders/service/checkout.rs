@@ -202,10 +202,11 @@ pub fn place_orders(
         return Err(Refusal::Changed.into());
     }
     let address = accounts::delivery_address_id(conn, buyer, &form.address, at)?;
-    let points = split_points(conn, buyer, &plan.groups, checked.points, currency)?;
+    let (held, points) = split_points(conn, buyer, &plan.groups, checked.points, currency)?;
     let mut placed = Vec::with_capacity(plan.groups.len());
     for (group, points) in plan.groups.iter().zip(points) {
-        placed.push(place_one(conn, buyer, group, &checked, &address, &key, points, at)?);
+        let redeem = held.as_ref().map(|held| (held, points));
+        placed.push(place_one(conn, buyer, group, &checked, &address, &key, redeem, at)?);
     }
     repo::clear_cart(conn, buyer)?;
     let numbers: Vec<&str> = placed.iter().map(|o| o.number.as_str()).collect();
@@ -213,19 +214,21 @@ pub fn place_orders(
     Ok(placed)
 }
 
-/// The points each order of the checkout uses, and what one is worth: refused when they do not
-/// fit the orders, or when the platform could not pay the sellers the reduction.
+/// The points each order of the checkout uses, with the member held for redeeming them (and what
+/// a point is worth): refused when they do not fit the orders, or when the platform could not pay
+/// the sellers the reduction.
 fn split_points(
     conn: &mut DbConnection,
     buyer: &UserId,
     groups: &[OfficeGroup],
     points: i64,
     currency: &str,
-) -> Result<Vec<(i64, i64)>> {
+) -> Result<(Option<collection::HeldForPoints>, Vec<i64>)> {
     if points == 0 {
-        return Ok(vec![(0, 0); groups.len()]);
+        return Ok((None, vec![0; groups.len()]));
     }
-    let value = collection::point_value(conn, currency)?;
+    let held = collection::hold_for_points(conn, buyer, currency)?;
+    let value = held.point_value;
     let totals: Vec<i64> = groups.iter().map(OfficeGroup::total).collect();
     let Some(split) = collection::rules::split_points(points, &totals, value) else {
         let available = collection::available_points(conn, buyer, crate::db::now())?;
@@ -239,7 +242,7 @@ fn split_points(
             "Points cannot be used at the moment. Leave the field empty to order without them.",
         ));
     }
-    Ok(split.into_iter().map(|p| (p, value)).collect())
+    Ok((Some(held), split))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -250,7 +253,7 @@ fn place_one(
     form: &CheckedForm,
     address: &DeliveryAddressId,
     key: &IdempotencyKey,
-    (points, point_value): (i64, i64),
+    redeem: Option<(&collection::HeldForPoints, i64)>,
     at: NaiveDateTime,
 ) -> Result<Order> {
     let mut order = Order {
@@ -271,11 +274,13 @@ fn place_one(
         idempotency_key: key.to_string(),
         created_at: at,
         updated_at: at,
-        points_used: points,
-        discount: points * point_value,
+        points_used: redeem.map_or(0, |(_, points)| points),
+        discount: redeem.map_or(0, |(held, points)| points * held.point_value),
     };
     repo::insert_order(conn, &order)?;
-    collection::redeem_for_order(conn, buyer, points, order.id.as_str(), &order.number, at)?;
+    if let Some((held, points)) = redeem {
+        collection::redeem_held(conn, held, points, order.id.as_str(), &order.number, at)?;
+    }
     let mut items = Vec::with_capacity(group.rows.len());
     let mut lines = Vec::with_capacity(group.rows.len());
     for row in &group.rows {
