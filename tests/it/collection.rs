@@ -606,7 +606,8 @@ mod randomized {
                     },
                     Op::Redeem { member, points } => {
                         let order = format!("order-{thread}-{n}-{}", hex::encode(rand::random::<[u8; 4]>()));
-                        collection::redeem_for_order(c, &self.members[*member].0, *points, &order, &order, now)?;
+                        let held = collection::hold_for_points(c, &self.members[*member].0, "EUR")?;
+                        collection::redeem_held(c, &held, *points, &order, &order, now)?;
                         Ok(Some((&self.orders, order)))
                     }
                     Op::Restore { slot } => match pick(&self.orders, *slot) {

@@ -103,25 +103,9 @@ pub fn hold_for_points(conn: &mut DbConnection, user: &UserId, currency: &str) -
     Ok(HeldForPoints { member, point_value: value.unwrap_or_else(|| PointsRules::starting(currency).point_value) })
 }
 
-/// Redeems `points` for an order (`order` its ID, `number` what the member reads); once per
-/// order. Refused when the member has fewer points than that.
-pub fn redeem_for_order(
-    conn: &mut DbConnection,
-    user: &UserId,
-    points: i64,
-    order: &str,
-    number: &str,
-    at: NaiveDateTime,
-) -> Result<()> {
-    if points <= 0 {
-        return Ok(());
-    }
-    // The value is not needed here: the rules' currency does not matter.
-    let held = hold_for_points(conn, user, "")?;
-    redeem_held(conn, &held, points, order, number, at)
-}
-
-/// `redeem_for_order` for a member held by `hold_for_points` in this transaction.
+/// Redeems `points` for an order (`order` its ID, `number` what the member reads) of a member
+/// held by `hold_for_points` in this transaction; once per order. Refused when the member has
+/// fewer points than that.
 pub fn redeem_held(
     conn: &mut DbConnection,
     held: &HeldForPoints,
