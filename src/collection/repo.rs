@@ -113,65 +113,71 @@ pub fn first_record_since(
         .get_result(conn)
 }
 
-/// The member's row and what a point is worth under the rules in force (none before any were
-/// published), in one statement: the checkout asks for both on every page and every order. With
-/// `hold`, the row is held as `lock_member` holds it.
-pub fn member_and_point_value(
-    conn: &mut DbConnection,
-    user: &UserId,
-    hold: bool,
-) -> QueryResult<Option<(Member, Option<i64>)>> {
+/// What a checkout with points reads of a member in one statement: their row, what a point is
+/// worth under the rules in force (none before any were published) and, where asked, the lots
+/// that still hold points (soonest-expiring first).
+pub struct MemberForPoints {
+    pub member: Member,
+    pub point_value: Option<i64>,
+    /// (lot, points left, expiry)
+    pub lots: Vec<(LotId, i64, NaiveDateTime)>,
+}
+
+/// The checkout page asks for the member and the point's value on every draw; placing the
+/// orders asks with `hold` and the lots too, the member's row then held as `lock_member` holds it.
+pub fn member_for_points(conn: &mut DbConnection, user: &UserId, hold: bool) -> QueryResult<Option<MemberForPoints>> {
     use diesel::sql_types::{Nullable, Text, Timestamp};
     type Row = (
-        UserId,
-        String,
-        i64,
-        NaiveDateTime,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
+        (UserId, String, i64, NaiveDateTime),
+        (i64, i64, i64, i64, i64, Option<NaiveDateTime>, Option<NaiveDateTime>),
         Option<i64>,
+        (Option<LotId>, Option<i64>, Option<NaiveDateTime>),
+    );
+    type Types = (
+        (Text, Text, BigInt, Timestamp),
+        (BigInt, BigInt, BigInt, BigInt, BigInt, Nullable<Timestamp>, Nullable<Timestamp>),
+        Nullable<BigInt>,
+        (Nullable<Text>, Nullable<BigInt>, Nullable<Timestamp>),
     );
     let mut q = Sql::new(
         "SELECT m.user_id, m.card_number, m.points_balance, m.registered_at, m.figures_available, \
          m.figures_expiring, m.figures_bought, m.figures_collected, m.figures_collected_ever, m.figures_from, \
-         m.figures_until, (SELECT r.point_value FROM points_rules r ORDER BY r.created_at DESC, r.id DESC LIMIT 1) \
-         FROM collection_members m WHERE m.user_id = ",
+         m.figures_until, (SELECT r.point_value FROM points_rules r ORDER BY r.created_at DESC, r.id DESC LIMIT 1), ",
     );
-    q.text(user.as_str());
-    if hold && matches!(conn, DbConnection::Postgresql(_)) {
-        q.push(" FOR UPDATE OF m");
+    if hold {
+        q.push(
+            "l.id, l.remaining, l.expires_at FROM collection_members m LEFT JOIN points_lots l \
+             ON l.user_id = m.user_id AND l.remaining > 0 WHERE m.user_id = ",
+        );
+    } else {
+        q.push("NULL, NULL, NULL FROM collection_members m WHERE m.user_id = ");
     }
-    let rows: Vec<Row> = q.load_as::<(
-        Text,
-        Text,
-        BigInt,
-        Timestamp,
-        BigInt,
-        BigInt,
-        BigInt,
-        BigInt,
-        BigInt,
-        Nullable<Timestamp>,
-        Nullable<Timestamp>,
-        Nullable<BigInt>,
-    ), _>(conn)?;
-    Ok(rows.into_iter().next().map(|r| {
-        let figures = Figures {
-            available: r.4,
-            expiring: r.5,
-            bought: r.6,
-            collected: r.7,
-            collected_ever: r.8,
-            from: r.9,
-            until: r.10,
-        };
-        (Member { user_id: r.0, card_number: r.1, points_balance: r.2, registered_at: r.3, figures }, r.11)
-    }))
+    q.text(user.as_str());
+    if hold {
+        q.push(" ORDER BY l.expires_at");
+        if matches!(conn, DbConnection::Postgresql(_)) {
+            q.push(" FOR UPDATE OF m");
+        }
+    }
+    let rows: Vec<Row> = q.load_as::<Types, _>(conn)?;
+    let mut rows = rows.into_iter();
+    let Some((member, f, point_value, lot)) = rows.next() else { return Ok(None) };
+    let figures = Figures {
+        available: f.0,
+        expiring: f.1,
+        bought: f.2,
+        collected: f.3,
+        collected_ever: f.4,
+        from: f.5,
+        until: f.6,
+    };
+    let member =
+        Member { user_id: member.0, card_number: member.1, points_balance: member.2, registered_at: member.3, figures };
+    let lots = std::iter::once(lot)
+        .chain(rows.map(|r| r.3))
+        .filter_map(|(id, remaining, expires_at)| Some((id?, remaining?, expires_at?)))
+        .collect();
+    Ok(Some(MemberForPoints { member, point_value, lots }))
 }
 
 /// Holds the member's row until the transaction ends: every change of a member's points takes
@@ -345,11 +351,12 @@ pub fn entry_by_once_key(conn: &mut DbConnection, key: &str) -> QueryResult<Opti
     one(points_entries::table.filter(points_entries::once_key.eq(key)).select(Entry::as_select()).load(conn))
 }
 
-/// The entry of this kind about `reference` (a record's earning, an order's redemption).
-pub fn entry_about(conn: &mut DbConnection, kind: EntryKind, reference: &str) -> QueryResult<Option<Entry>> {
+/// The earning a desk record made. The kind is written out, not bound: the index over earnings
+/// serves only a query that names it.
+pub fn earning_of(conn: &mut DbConnection, record: &str) -> QueryResult<Option<Entry>> {
     one(points_entries::table
-        .filter(points_entries::reference.eq(reference))
-        .filter(points_entries::kind.eq(kind))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("kind = 'earned'"))
+        .filter(points_entries::reference.eq(record))
         .select(Entry::as_select())
         .load(conn))
 }

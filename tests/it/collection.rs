@@ -606,8 +606,8 @@ mod randomized {
                     },
                     Op::Redeem { member, points } => {
                         let order = format!("order-{thread}-{n}-{}", hex::encode(rand::random::<[u8; 4]>()));
-                        let held = collection::hold_for_points(c, &self.members[*member].0, "EUR")?;
-                        collection::redeem_held(c, &held, *points, &order, &order, now)?;
+                        let mut held = collection::hold_for_points(c, &self.members[*member].0, "EUR")?;
+                        collection::redeem_held(c, &mut held, *points, &order, &order, now)?;
                         Ok(Some((&self.orders, order)))
                     }
                     Op::Restore { slot } => match pick(&self.orders, *slot) {

@@ -250,5 +250,5 @@ pub fn correct(
 
 /// The lot a record's points went into.
 fn earned_lot(conn: &mut DbConnection, record: &Record) -> Result<Option<LotId>> {
-    Ok(repo::entry_about(conn, EntryKind::Earned, record.id.as_str())?.and_then(|e| e.lot_id))
+    Ok(repo::earning_of(conn, record.id.as_str())?.and_then(|e| e.lot_id))
 }

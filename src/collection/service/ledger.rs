@@ -106,7 +106,20 @@ pub(super) fn take_lots(
     note: &Note<'_>,
     at: NaiveDateTime,
 ) -> Result<(Entry, Vec<LotLeft<LotId>>)> {
-    let mut lots = lots_left(conn, user)?;
+    let lots = lots_left(conn, user)?;
+    take_from_lots(conn, user, lots, points, first, note, at)
+}
+
+/// `take_lots` from lots the caller read with the member's row.
+pub(super) fn take_from_lots(
+    conn: &mut DbConnection,
+    user: &UserId,
+    mut lots: Vec<LotLeft<LotId>>,
+    points: i64,
+    first: Option<&LotId>,
+    note: &Note<'_>,
+    at: NaiveDateTime,
+) -> Result<(Entry, Vec<LotLeft<LotId>>)> {
     let Some(takes) = rules::take_from(&lots, points, at, first) else {
         return Err(Refusal::NotEnoughPoints { available: rules::available(&lots, at) }.into());
     };

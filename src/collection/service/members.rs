@@ -148,7 +148,7 @@ pub(super) fn refresh_after_take(
     lots: &[rules::LotLeft<LotId>],
     delta: i64,
     at: NaiveDateTime,
-) -> Result<()> {
+) -> Result<Figures> {
     let kept = &member.figures;
     let figures = match (kept.from, kept.until) {
         (Some(from), Some(until)) if from <= at && at < until => Figures {
@@ -164,7 +164,7 @@ pub(super) fn refresh_after_take(
         // The lots said the points were there; the cached balance disagrees: give up the act.
         return Err(crate::db::DbError::Query(diesel::result::Error::RollbackTransaction).into());
     }
-    Ok(())
+    Ok(figures)
 }
 
 /// Computes the member's figures after a change and keeps them on their row, in the change's

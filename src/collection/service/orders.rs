@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use super::super::model::*;
 use super::super::repo;
 use super::super::rules;
-use super::super::rules::PointsRules;
+use super::super::rules::{LotLeft, PointsRules};
 use super::admin::current_rules;
 use super::ledger::{self, Note};
 use super::{Refusal, Result};
@@ -80,27 +80,41 @@ pub fn points_offer(
     currency: &str,
     at: NaiveDateTime,
 ) -> Result<Option<PointsOffer>> {
-    let Some((member, value)) = repo::member_and_point_value(conn, user, false)? else { return Ok(None) };
-    let available = super::members::figures_of(conn, &member, at)?.available;
+    let Some(found) = repo::member_for_points(conn, user, false)? else { return Ok(None) };
+    let available = super::members::figures_of(conn, &found.member, at)?.available;
     if available == 0 {
         return Ok(None);
     }
-    let point_value = value.unwrap_or_else(|| PointsRules::starting(currency).point_value);
+    let point_value = found.point_value.unwrap_or_else(|| PointsRules::starting(currency).point_value);
     let most = rules::most_redeemable(available, order_totals, point_value);
     Ok(Some(PointsOffer { available, most, point_value, currency: currency.to_owned() }))
 }
 
 /// A member held for a checkout that uses points (their row locked on PostgreSQL; SQLite has one
-/// writer), with what a point is worth now: read once for all the checkout's orders.
+/// writer), with what a point is worth now and their lots: read once, in one statement, for all
+/// the checkout's orders, and kept up to date as each order redeems.
 pub struct HeldForPoints {
     member: Member,
+    lots: Vec<LotLeft<LotId>>,
     pub point_value: i64,
+}
+
+impl HeldForPoints {
+    /// The points that count at `at`.
+    pub fn available(&self, at: NaiveDateTime) -> i64 {
+        rules::available(&self.lots, at)
+    }
 }
 
 /// Holds the member for a checkout with points; refused for a shopper who is not registered.
 pub fn hold_for_points(conn: &mut DbConnection, user: &UserId, currency: &str) -> Result<HeldForPoints> {
-    let (member, value) = repo::member_and_point_value(conn, user, true)?.ok_or(Refusal::NotRegistered)?;
-    Ok(HeldForPoints { member, point_value: value.unwrap_or_else(|| PointsRules::starting(currency).point_value) })
+    let found = repo::member_for_points(conn, user, true)?.ok_or(Refusal::NotRegistered)?;
+    let lots = found.lots.into_iter().map(|(id, remaining, expires_at)| LotLeft { id, remaining, expires_at });
+    Ok(HeldForPoints {
+        member: found.member,
+        lots: lots.collect(),
+        point_value: found.point_value.unwrap_or_else(|| PointsRules::starting(currency).point_value),
+    })
 }
 
 /// Redeems `points` for an order (`order` its ID, `number` what the member reads) of a member
@@ -108,7 +122,7 @@ pub fn hold_for_points(conn: &mut DbConnection, user: &UserId, currency: &str) -
 /// fewer points than that.
 pub fn redeem_held(
     conn: &mut DbConnection,
-    held: &HeldForPoints,
+    held: &mut HeldForPoints,
     points: i64,
     order: &str,
     number: &str,
@@ -117,27 +131,34 @@ pub fn redeem_held(
     if points <= 0 {
         return Ok(());
     }
-    let user = &held.member.user_id;
+    let user = held.member.user_id.clone();
     // An order redeems once: each is placed once under its checkout's key, and the entry's
     // unique name makes sure of it in the database.
-    let once_key = format!("order:{order}");
+    let once_key = redemption_key(order);
     let reason = format!("Price reduction on order {number}");
     let note = Note {
         kind: EntryKind::Redeemed,
         reference: order,
         reason: &reason,
-        actor: Some(user),
+        actor: Some(&user),
         once_key: Some(once_key),
     };
-    let (_, lots) = ledger::take_lots(conn, user, points, None, &note, at)?;
-    super::members::refresh_after_take(conn, &held.member, &lots, -points, at)?;
+    let lots = std::mem::take(&mut held.lots);
+    let (_, lots) = ledger::take_from_lots(conn, &user, lots, points, None, &note, at)?;
+    held.member.figures = super::members::refresh_after_take(conn, &held.member, &lots, -points, at)?;
+    held.lots = lots;
     Ok(())
+}
+
+/// The once-only name of an order's redemption.
+fn redemption_key(order: &str) -> String {
+    format!("order:{order}")
 }
 
 /// Gives the points redeemed for an order back to their lots (expired lots stay expired), once;
 /// nothing when none were redeemed for it.
 pub fn restore_for_order(conn: &mut DbConnection, order: &str, number: &str, at: NaiveDateTime) -> Result<i64> {
-    let Some(taken) = repo::entry_about(conn, EntryKind::Redeemed, order)? else { return Ok(0) };
+    let Some(taken) = repo::entry_by_once_key(conn, &redemption_key(order))? else { return Ok(0) };
     let member = ledger::lock(conn, &taken.user_id)?;
     let reason = format!("Order {number} cancelled");
     let restored = ledger::restore(conn, &taken, &reason, None, at)?;

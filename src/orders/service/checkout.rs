@@ -202,10 +202,10 @@ pub fn place_orders(
         return Err(Refusal::Changed.into());
     }
     let address = accounts::delivery_address_id(conn, buyer, &form.address, at)?;
-    let (held, points) = split_points(conn, buyer, &plan.groups, checked.points, currency)?;
+    let (mut held, points) = split_points(conn, buyer, &plan.groups, checked.points, currency)?;
     let mut placed = Vec::with_capacity(plan.groups.len());
     for (group, points) in plan.groups.iter().zip(points) {
-        let redeem = held.as_ref().map(|held| (held, points));
+        let redeem = held.as_mut().map(|held| (held, points));
         placed.push(place_one(conn, buyer, group, &checked, &address, &key, redeem, at)?);
     }
     repo::clear_cart(conn, buyer)?;
@@ -231,7 +231,7 @@ fn split_points(
     let value = held.point_value;
     let totals: Vec<i64> = groups.iter().map(OfficeGroup::total).collect();
     let Some(split) = collection::rules::split_points(points, &totals, value) else {
-        let available = collection::available_points(conn, buyer, crate::db::now())?;
+        let available = held.available(crate::db::now());
         let most = collection::rules::most_redeemable(available, &totals, value);
         return Err(invalid("points", format!("At most {most} points can be used on this order.")));
     };
@@ -253,7 +253,7 @@ fn place_one(
     form: &CheckedForm,
     address: &DeliveryAddressId,
     key: &IdempotencyKey,
-    redeem: Option<(&collection::HeldForPoints, i64)>,
+    redeem: Option<(&mut collection::HeldForPoints, i64)>,
     at: NaiveDateTime,
 ) -> Result<Order> {
     let mut order = Order {
@@ -274,8 +274,8 @@ fn place_one(
         idempotency_key: key.to_string(),
         created_at: at,
         updated_at: at,
-        points_used: redeem.map_or(0, |(_, points)| points),
-        discount: redeem.map_or(0, |(held, points)| points * held.point_value),
+        points_used: redeem.as_ref().map_or(0, |(_, points)| *points),
+        discount: redeem.as_ref().map_or(0, |(held, points)| points * held.point_value),
     };
     repo::insert_order(conn, &order)?;
     if let Some((held, points)) = redeem {
