@@ -38,6 +38,18 @@ fn grouped(raw: &str, per_group: usize) -> String {
     chunks.join("-")
 }
 
+/// A hex SHA-256 over the shop's secret key, a label and parts, each separated: secrets derived
+/// from a form's key (a double submit finds the same private link) and hashes of secrets.
+pub fn keyed_hash(secret: &[u8], label: &str, parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new().chain_update(secret).chain_update([0]).chain_update(label);
+    for p in parts {
+        h.update([0]);
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod anonymity;
+pub mod buyback;
 pub mod catalog;
 pub mod codes;
 pub mod collection;

@@ -150,6 +150,74 @@ pub fn same_person(registered: &PersonalData, given: &PersonalData) -> bool {
         && digits(&registered.phone) == phone
 }
 
+/// What someone gives to show they bought an order (buy-back, seed 000 claim 3): the full name
+/// with the phone or with the postal code of the address registered; both may be given.
+#[derive(Clone, Default)]
+pub struct BuyerProof {
+    pub full_name: String,
+    pub phone: String,
+    pub postal_code: String,
+}
+
+impl std::fmt::Debug for BuyerProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BuyerProof([redacted])")
+    }
+}
+
+/// A postal code as typed, compared without case, spaces or dashes: "sw1a 1aa" is "SW1A1AA".
+fn postal_key(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// Whether the address holds this postal code: a whole run of adjacent words with digits in
+/// them ("10115" in "10115 Berlin", "SW1A 1AA" in "London SW1A 1AA", never half of it), or such a
+/// run with the word after it ("1234 AB Amsterdam"). A code has at least 3 characters and a digit.
+pub fn address_has_postal_code(address: &str, code: &str) -> bool {
+    let code = postal_key(code);
+    if code.len() < 3 || !code.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    // A numeric code is one word ("Hauptstr. 5 10115 Berlin"); others are looked for in runs
+    // within each line or comma-separated part.
+    if code.chars().all(|c| c.is_ascii_digit()) {
+        return address.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == code);
+    }
+    address.split([',', ';', '\n']).any(|part| part_has_postal_code(part, &code))
+}
+
+fn part_has_postal_code(part: &str, code: &str) -> bool {
+    let words: Vec<String> =
+        part.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(postal_key).collect();
+    let has_digit = |w: &String| w.chars().any(|c| c.is_ascii_digit());
+    let mut start = 0;
+    while start < words.len() {
+        if !has_digit(&words[start]) {
+            start += 1;
+            continue;
+        }
+        let end = (start..words.len()).find(|&i| !has_digit(&words[i])).unwrap_or(words.len());
+        let run = words[start..end].concat();
+        if run == code || words.get(end).is_some_and(|next| format!("{run}{next}") == code) {
+            return true;
+        }
+        start = end;
+    }
+    false
+}
+
+/// Whether a proof names the person registered: the full name, and the phone or the postal code
+/// (each one given must match; at least one must be given).
+pub fn proves_buyer(registered: &PersonalData, proof: &BuyerProof) -> bool {
+    let phone = digits(&proof.phone);
+    let postal = proof.postal_code.trim();
+    let phone_ok = phone.is_empty() || digits(&registered.phone) == phone;
+    let postal_ok = postal.is_empty() || address_has_postal_code(&registered.postal_address, postal);
+    let named = !loose(&proof.full_name).is_empty();
+    let with_contact = !phone.is_empty() || !postal.is_empty();
+    named && with_contact && loose(&registered.full_name) == loose(&proof.full_name) && phone_ok && postal_ok
+}
+
 /// Personal data as stored: surrounding spaces dropped, line ends unified.
 pub fn tidy_personal(personal: &PersonalData) -> PersonalData {
     PersonalData {
@@ -306,5 +374,30 @@ mod person_tests {
         assert!(!same_person(&registered, &person("Ann Lee", "2 Test Street\nTestville", "+1 555 0100")));
         assert!(!same_person(&registered, &person("Ann Lee", "1 Test Street\nTestville", "+1 555 0101")));
         assert!(!same_person(&person("", "", ""), &person("", "", "")));
+    }
+
+    #[test]
+    fn a_buyer_is_known_by_name_with_phone_or_postal_code() {
+        let registered = PersonalData {
+            full_name: "Sam Shopper".into(),
+            postal_address: "1 Test Street\nLondon SW1A 1AA".into(),
+            phone: "+44 20 7946 0000".into(),
+        };
+        let proof = |name: &str, phone: &str, postal: &str| BuyerProof {
+            full_name: name.into(),
+            phone: phone.into(),
+            postal_code: postal.into(),
+        };
+        assert!(proves_buyer(&registered, &proof(" sam  SHOPPER", "+44 (20) 7946-0000", "")));
+        assert!(proves_buyer(&registered, &proof("Sam Shopper", "", "sw1a1aa")));
+        assert!(proves_buyer(&registered, &proof("Sam Shopper", "", "SW1A 1AA")));
+        assert!(!proves_buyer(&registered, &proof("Sam Shopper", "", "")), "a name alone proves nothing");
+        assert!(!proves_buyer(&registered, &proof("Sam Shopper", "", "1AA")), "half a code is not the code");
+        assert!(!proves_buyer(&registered, &proof("Sam Shopper", "", "1")), "the house number is not a code");
+        assert!(!proves_buyer(&registered, &proof("Sam Shopper", "+44 20 7946 0001", "SW1A 1AA")), "both must match");
+        assert!(!proves_buyer(&registered, &proof("Sam Shoppers", "+44 20 7946 0000", "")));
+        assert!(address_has_postal_code("Hauptstr. 5, 10115 Berlin", "10115"));
+        assert!(!address_has_postal_code("Hauptstr. 5, 10115 Berlin", "Berlin"), "a code has a digit");
+        assert!(address_has_postal_code("Damrak 1, 1012 LG Amsterdam", "1012lg"));
     }
 }

@@ -140,9 +140,9 @@ pub fn delivery_addresses(
     Ok(repo::delivery_addresses(conn, ids)?.into_iter().collect())
 }
 
-/// Whether `given` is the personal data this user registered (see `rules::same_person`).
-pub fn is_same_person(conn: &mut DbConnection, id: &UserId, given: &PersonalData) -> Result<bool> {
-    Ok(find_user(conn, id)?.is_some_and(|u| rules::same_person(&u.personal, given)))
+/// Whether `proof` names the registered user `id` (buy-back's check of who bought).
+pub fn proves_buyer(conn: &mut DbConnection, id: &UserId, proof: &rules::BuyerProof) -> Result<bool> {
+    Ok(find_user(conn, id)?.is_some_and(|u| rules::proves_buyer(&u.personal, proof)))
 }
 
 /// The user with their roles, or None.

@@ -95,16 +95,7 @@ impl Step {
 
 // ---- secrets ----
 
-/// A hash keyed with the shop's secret key: without the key, a copy of the database cannot find
-/// the secrets (a PIN has only 10^8 values, a plain hash of it would be read back at once).
-pub fn keyed_hash(secret: &[u8], label: &str, parts: &[&str]) -> String {
-    let mut h = Sha256::new().chain_update(secret).chain_update([0]).chain_update(label);
-    for p in parts {
-        h.update([0]);
-        h.update(p.as_bytes());
-    }
-    hex::encode(h.finalize())
-}
+pub use crate::codes::keyed_hash;
 
 /// The private link's secret for the pick made under this form key: 160 bits, derived with the
 /// shop's key, so a double submit of the pick finds the same order and the same link.

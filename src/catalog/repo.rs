@@ -281,6 +281,15 @@ pub fn offers_of_product(conn: &mut DbConnection, product: &ProductId) -> QueryR
     )
 }
 
+/// Offers by code with their products, withdrawn ones too.
+pub fn offers_by_codes(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<(Offer, Product)>> {
+    offers::table
+        .inner_join(products::table)
+        .filter(offers::code.eq_any(codes))
+        .select((Offer::as_select(), Product::as_select()))
+        .load(conn)
+}
+
 pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> QueryResult<Vec<(Offer, Product)>> {
     offers::table
         .inner_join(products::table)

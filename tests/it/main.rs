@@ -9,6 +9,7 @@ mod admin;
 mod anonymity;
 mod architecture;
 mod browser;
+mod buyback;
 mod catalog;
 mod cli;
 mod collection;

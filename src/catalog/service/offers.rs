@@ -308,6 +308,11 @@ pub fn offers_page(
     Ok(OffersPage { offers: pager.split(rows), matching, kinds: kinds(conn)? })
 }
 
+/// Offers with their products by code, withdrawn ones too (what was bought stays known).
+pub fn offers_by_codes(conn: &mut DbConnection, codes: &[String]) -> Result<Vec<(Offer, Product)>> {
+    Ok(repo::offers_by_codes(conn, codes)?)
+}
+
 pub fn offers_of_seller(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<(Offer, Product)>> {
     Ok(repo::offers_of_seller(conn, seller)?)
 }

@@ -190,3 +190,36 @@ pub fn adjust(
     super::members::refresh_points_figures(conn, &member, at)?;
     Ok(entry)
 }
+
+/// Points another module gives a shopper (buy-back's benefit), registering them for the
+/// collection if they were not: an `adjusted` entry with `reason`, once per `once_key` (a second
+/// call answers with the first's entry). Part of the caller's transaction.
+pub fn grant(
+    conn: &mut DbConnection,
+    user: &UserId,
+    points: i64,
+    reason: &str,
+    once_key: &str,
+    currency: &str,
+    at: NaiveDateTime,
+) -> Result<Entry> {
+    if let Some(done) = repo::entry_by_once_key(conn, once_key)? {
+        return Ok(done);
+    }
+    if points <= 0 || points > rules::MAX_POINTS {
+        return Err(CollectionError::field("points", "Points granted are a positive whole number."));
+    }
+    super::members::register(conn, user, at)?;
+    let member = ledger::lock(conn, user)?;
+    let note = Note {
+        kind: EntryKind::Adjusted,
+        reference: once_key,
+        reason,
+        actor: None,
+        once_key: Some(once_key.to_owned()),
+    };
+    let months = current_rules(conn, currency)?.expiry_months;
+    let entry = ledger::add(conn, user, points, months, &note, at)?;
+    super::members::refresh_points_figures(conn, &member, at)?;
+    Ok(entry)
+}

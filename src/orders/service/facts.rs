@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use super::super::repo;
 use super::super::rules::{self, OrderState};
 use super::Result;
-use crate::accounts::{self, PersonalData, UserId};
+use crate::accounts::rules::BuyerProof;
+use crate::accounts::{self, UserId};
 use crate::db::DbConnection;
 
 // ---- for buy-back ----
@@ -30,17 +31,17 @@ pub struct PurchasedGood {
     pub unit_price: i64,
 }
 
-/// The goods of a delivered order and its buyer, only when `personal` is what the buyer
-/// registered. Every failure is the same `None`: it must not tell which part was wrong.
+/// The goods of a delivered order and its buyer, only when `proof` names the buyer as
+/// registered (full name with phone or postal code). Every failure is the same `None`: it must not tell which part was wrong.
 pub fn purchase_facts(
     conn: &mut DbConnection,
     order_number: &str,
-    personal: &PersonalData,
+    proof: &BuyerProof,
 ) -> Result<Option<PurchaseFacts>> {
     let Some(number) = rules::normalize_order_number(order_number) else { return Ok(None) };
     let Some(order) = repo::order_by_number(conn, &number)? else { return Ok(None) };
     let buyer = order.buyer_id.clone();
-    if order.state != OrderState::Delivered || !accounts::is_same_person(conn, &buyer, personal)? {
+    if order.state != OrderState::Delivered || !accounts::proves_buyer(conn, &buyer, proof)? {
         return Ok(None);
     }
     let delivered_at = repo::events_of(conn, &order.id)?
