@@ -95,6 +95,10 @@ pub struct Settings {
     /// Days a parcel waits at a pickup point before it goes back and the card is refunded.
     #[arg(long = "pickup-keep-days", env = "SHOP_PICKUP_KEEP_DAYS", default_value_t = 7)]
     pub pickup_keep_days: u64,
+    /// Days the personal data typed on a buy-back application is kept after it ends (its result,
+    /// without personal data, stays).
+    #[arg(long = "buyback-keep-days", env = "SHOP_BUYBACK_KEEP_DAYS", default_value_t = 90)]
+    pub buyback_keep_days: u64,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -130,6 +134,7 @@ impl Settings {
             order_confirm_hours: 48,
             anon_pay_minutes: 60,
             pickup_keep_days: 7,
+            buyback_keep_days: 90,
             card_attempts_per_address: 10,
             log: "warn".into(),
         }
@@ -163,6 +168,7 @@ pub struct Config {
     pub order_confirm: Duration,
     pub anon_pay_minutes: u64,
     pub pickup_keep_days: u64,
+    pub buyback_keep_days: u64,
     pub card_attempts_per_address: u32,
 }
 
@@ -218,6 +224,7 @@ impl Config {
             order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
             anon_pay_minutes: s.anon_pay_minutes.max(1),
             pickup_keep_days: s.pickup_keep_days.max(1),
+            buyback_keep_days: s.buyback_keep_days.max(1),
             card_attempts_per_address: s.card_attempts_per_address.max(1),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),

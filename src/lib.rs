@@ -120,7 +120,8 @@ pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
             .with(accounts::PASSWORD_RESET, accounts::reset_policy())
             .with(echeck::CHECK_ID, echeck::check_id_policy())
             .with(anonymity::PICKUP_PIN, anonymity::pickup_pin_policy())
-            .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy(config.card_attempts_per_address)),
+            .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy(config.card_attempts_per_address))
+            .with(buyback::ORDER_NUMBER, buyback::order_number_policy()),
     )
 }
 
@@ -257,6 +258,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             notify::SECTIONS,
             anonymity::SECTIONS,
             collection::SECTIONS,
+            buyback::SECTIONS,
         ])
         .with_panels([orders::PANELS, catalog::PANELS, accounts::PANELS, echeck::PANELS, notify::PANELS]),
     );
@@ -293,7 +295,9 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
                     .custom_request_replace("method", |req| req.method().to_string())
-                    .custom_request_replace("path", |req| anonymity::redacted_path(req.path())),
+                    .custom_request_replace("path", |req| {
+                        buyback::redacted_path(req.path()).unwrap_or_else(|| anonymity::redacted_path(req.path()))
+                    }),
             )
             .wrap(metrics.clone())
             .configure(web::assets::configure)
@@ -308,6 +312,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(notify::configure)
             .configure(orders::configure)
             .configure(collection::configure)
+            .configure(buyback::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)
@@ -325,6 +330,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),
         anonymity::jobs(anon_terms(&config)),
+        buyback::jobs(buyback::KeepDays(i64::try_from(config.buyback_keep_days).unwrap_or(90))),
     ]
     .concat();
     let jobs = Jobs::start(db.clone(), jobs);

@@ -117,6 +117,29 @@ pub fn order_mails(
     mails
 }
 
+#[derive(Template)]
+#[template(path = "orders/mail_delivered.txt")]
+struct DeliveredMail<'a> {
+    buyer_name: &'a str,
+    order: &'a Order,
+    items: &'a [OrderItem],
+    /// Where to trade in a used item, when the order allows it.
+    trade_in: Option<String>,
+}
+
+/// The buyer's e-mail when the order was delivered; `site` (the shop's public address) when
+/// goods of a trade-in eligible offer were among it.
+pub fn delivered_mail(order: &Order, items: &[OrderItem], buyer: &User, site: Option<&str>) -> NewMail {
+    let trade_in = site.map(|s| format!("{}/buyback?order={}", s.trim_end_matches('/'), order.number));
+    let body = render(&DeliveredMail { buyer_name: &buyer.personal.full_name, order, items, trade_in });
+    NewMail {
+        to: buyer.email.clone(),
+        subject: format!("Order {} delivered", order.number),
+        body,
+        topic: format!("order {} delivered", order.number),
+    }
+}
+
 /// The delivery instruction to each person working for the carrier.
 pub fn delivery_instruction(
     order: &Order,

@@ -619,8 +619,9 @@ async fn delivered(
 ) -> Result<HttpResponse, AppError> {
     let (number, form) = (number.into_inner(), form.into_inner());
     let (id, n, cash, report) = (carrier.user.id.clone(), number.clone(), form.cash.clone(), form.report.clone());
+    let site = state.config.public_url.to_string();
     ending(
-        state.db.write(move |c| orders::deliver(c, &n, &id, &cash, &report, now())).await,
+        state.db.write(move |c| orders::deliver(c, &n, &id, &cash, &report, &site, now())).await,
         async |order| {
             flash::ok(&session, &format!("Delivery of order {} recorded.", order.number));
             Ok(see_other("/carrier/shipments"))

@@ -1,6 +1,9 @@
-//! Buy-back: the service's whole path on both databases (the pages come with the next step).
+//! Buy-back on both databases: the whole path through the pages, the service's guarantees (once,
+//! both or neither), and the attempt limit per order number across instances.
 
 use diesel::prelude::*;
+use reqwest::StatusCode;
+use shop::accounts::Role;
 use shop::buyback::{self, ApplyForm, CenterForm, GradeForm, PriceForm, RuleForm};
 use shop::db::schema::offers;
 use shop::echeck;
@@ -145,4 +148,146 @@ async fn an_application_is_verified_estimated_offered_and_paid_once() {
 fn balance_of(app: &TestApp, user: &shop::accounts::UserId) -> i64 {
     let user = user.clone();
     app.db.read_blocking(move |c| echeck::shopper_account(c, &user)).expect("account").map_or(0, |a| a.balance)
+}
+
+/// The admin registers a center (default, funded, with a price for Zeta items in good condition)
+/// and assigns the clerk; the salesperson adds a rule for their Acme goods. All through the pages.
+async fn center_through_pages(app: &TestApp, w: &OrderWorld, clerk: &Person) {
+    let admin = app.logged_in(&app.admin().await).await;
+    let page = admin
+        .submit(
+            "/admin/buyback/centers",
+            "/admin/buyback/centers",
+            &[
+                ("code", "bb-1"),
+                ("name", "North buy-back"),
+                ("address", "1 Return Road"),
+                ("phone", "555 0101"),
+                ("grades", "like new, good, fair, broken"),
+                ("active", "yes"),
+                ("is_default", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(page.path(), "/admin/buyback/centers/BB-1", "{}", page.body);
+    let center = "/admin/buyback/centers/BB-1";
+    let prices = format!("{center}/prices");
+    let bad = admin.submit(center, &prices, &[("maker", "Zeta"), ("grade", "good"), ("price", "lots")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.field_error("price").is_some() && bad.input_value("maker").as_deref() == Some("Zeta"), "kept");
+    admin.submit(center, &prices, &[("maker", "Zeta"), ("grade", "good"), ("price", "40.00")]).await;
+    let key = admin.get(center).await.input_value("key").expect("fund key");
+    let funded = admin.submit(center, &format!("{center}/fund"), &[("amount", "100.00"), ("key", &key)]).await;
+    assert!(funded.contains("100.00"), "{}", funded.body);
+    admin
+        .submit("/admin/buyback/centers", "/admin/buyback/clerks", &[("email", &clerk.email), ("center", "BB-1")])
+        .await;
+
+    let seller = app.logged_in(&w.seller).await;
+    let rule = [("bought_maker", "Acme"), ("used_maker", "Zeta"), ("kind", "percent"), ("amount", "10")];
+    let saved = seller.submit("/sell/buyback", "/sell/buyback/rules", &rule).await;
+    assert!(saved.contains("Rule 1 saved"), "{}", saved.body);
+    let twin = admin.submit("/admin/buyback", "/admin/buyback/rules", &rule).await;
+    assert!(twin.contains("Overlaps rule 1"), "{}", twin.body);
+    assert_eq!(twin.input_value("bought_maker").as_deref(), Some("Acme"), "the form comes back as typed");
+}
+
+fn item_fields<'a>(number: &'a str, phone: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("order", number),
+        ("full_name", "Sam Shopper"),
+        ("phone", phone),
+        ("maker", "Zeta"),
+        ("model", "Z9"),
+        ("grade", "good"),
+    ]
+}
+
+#[tokio::test]
+async fn a_buyer_trades_in_through_the_pages_and_the_salesperson_sees_the_result() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let clerk_person = app.create_user("Cleo Clerk", &[Role::Clerk]).await;
+    center_through_pages(&app, &w, &clerk_person).await;
+    let number = delivered_eligible_order(&app, &w).await;
+
+    // The order's page and its delivery e-mail invite the buyer.
+    let buyer = app.logged_in(&w.buyer).await;
+    let order_page = buyer.get(&format!("/orders/{number}")).await;
+    assert!(order_page.contains(&format!("/buyback?order={number}")), "{}", order_page.body);
+    assert!(app.outbox().iter().any(|m| m.subject == format!("Order {number} delivered")
+        && m.body.contains(&format!("http://shop.test/buyback?order={number}"))));
+    let start = buyer.get(&format!("/buyback?order={number}")).await;
+    assert!(start.contains("North buy-back") && start.contains("1 Return Road"), "the designated center is shown");
+
+    // Someone without an account applies; wrong details get the one plain answer, form kept.
+    let visitor = app.browser();
+    let form = format!("/buyback?order={number}");
+    let wrong = visitor.submit(&form, "/buyback/estimate", &item_fields(&number, "+1 555 9999")).await;
+    assert_eq!(wrong.status, StatusCode::CONFLICT);
+    assert!(wrong.contains("do not match a delivered purchase"));
+    assert_eq!(wrong.input_value("model").as_deref(), Some("Z9"));
+    let estimate = visitor.submit(&form, "/buyback/estimate", &item_fields(&number, "+1 (555) 01-00")).await;
+    assert_eq!(estimate.status, StatusCode::OK, "{}", estimate.body);
+    assert!(estimate.contains("40.00") && estimate.contains("10% of the price"), "{}", estimate.body);
+    let key = estimate.input_value("key").expect("key");
+    let mut fields = item_fields(&number, "+1 (555) 01-00");
+    fields.push(("key", &key));
+    let token = estimate.input_value("csrf_token").expect("token");
+    fields.push(("csrf_token", &token));
+    let status = visitor.post_raw("/buyback/apply", &fields).await;
+    assert!(status.path().starts_with("/buyback/status/") && status.contains("Keep this page"), "{}", status.body);
+    let link = status.path().trim_end_matches("?new").to_owned();
+    let again = visitor.post_raw("/buyback/apply", &fields).await;
+    assert_eq!(again.path(), status.path(), "a double submit finds the same application");
+    let app_number =
+        status.body.split("id=\"number\">").nth(1).and_then(|s| s.split('<').next()).expect("number").to_owned();
+
+    // The clerk receives, grades below the estimate with a reason; the buyer accepts on the link.
+    let clerk = app.logged_in(&clerk_person).await;
+    assert!(clerk.get("/clerk/buyback").await.contains(&app_number));
+    let desk = format!("/clerk/buyback/{app_number}");
+    clerk.submit(&desk, &format!("{desk}/receive"), &[]).await;
+    let no_reason = clerk.submit(&desk, &format!("{desk}/offer"), &[("grade", "fair"), ("price", "30.00")]).await;
+    assert!(no_reason.field_error("reason").is_some(), "a price off the table needs a reason");
+    assert_eq!(no_reason.input_value("price").as_deref(), Some("30.00"));
+    let offered = clerk
+        .submit(&desk, &format!("{desk}/offer"), &[("grade", "good"), ("price", "30.00"), ("reason", "scratched")])
+        .await;
+    assert!(offered.contains("waits for the applicant"), "{}", offered.body);
+    let accepted = visitor.submit(&link, &format!("{link}/accept"), &[]).await;
+    assert!(accepted.contains("Offer accepted"), "{}", accepted.body);
+
+    let before = balance_of(&app, &w.buyer.id);
+    let paid = clerk.submit(&desk, &format!("{desk}/pay"), &[]).await;
+    assert!(paid.contains("Paid"), "{}", paid.body);
+    assert_eq!(balance_of(&app, &w.buyer.id) - before, 3_300, "30.00 and 10% of it");
+    assert!(visitor.get(&link).await.contains("33.00") || visitor.get(&link).await.contains("3.00 extra"));
+    assert!(app.outbox().iter().any(|m| m.subject == format!("Buy-back {app_number}: paid")));
+
+    // The salesperson sees the result, without the applicant's personal data.
+    let seller = app.logged_in(&w.seller).await;
+    let results = seller.get("/sell/buyback").await;
+    assert!(results.contains("Zeta Z9") && results.contains("30.00"), "{}", results.body);
+    assert!(!results.contains("Sam Shopper") && !results.contains("01-00"));
+}
+
+#[tokio::test]
+async fn five_wrong_tries_lock_an_order_number_on_every_instance() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let clerk = app.create_user("Cleo Clerk", &[Role::Clerk]).await;
+    center_through_pages(&app, &w, &clerk).await;
+    let number = delivered_eligible_order(&app, &w).await;
+    let visitor = app.browser();
+    for _ in 0..5 {
+        let wrong = visitor.submit("/buyback", "/buyback/estimate", &item_fields(&number, "+1 555 9999")).await;
+        assert!(wrong.contains("do not match"), "{}", wrong.body);
+    }
+    let other = app.another_instance(|_| {}).await;
+    let right = other.browser().submit("/buyback", "/buyback/estimate", &item_fields(&number, "+1 (555) 01-00")).await;
+    assert!(right.contains("Too many tries with this order number"), "{}", right.body);
+    // Another order number is not affected.
+    let fresh = app.browser().submit("/buyback", "/buyback/estimate", &item_fields("ZZZZZ-ZZZZZ", "+1 555 0100")).await;
+    assert!(fresh.contains("do not match"), "{}", fresh.body);
 }

@@ -293,3 +293,24 @@ pub fn application_of_link(conn: &mut DbConnection, secret: &[u8], link: &str) -
 pub fn applications_of(conn: &mut DbConnection, user: &UserId) -> Result<Vec<Application>> {
     Ok(repo::applications_of_user(conn, user, 100)?)
 }
+
+/// What the trade-in page shows a logged-in buyer who came from their delivered order: each
+/// trade-in eligible line with the center that serves it and that center's price table.
+pub fn serving_centers_of_order(
+    conn: &mut DbConnection,
+    order_number: &str,
+    buyer: &UserId,
+) -> Result<Vec<(String, Center, Vec<PriceRow>)>> {
+    let Some(goods) = orders::own_delivered_goods(conn, order_number, buyer)? else { return Ok(Vec::new()) };
+    let codes: Vec<String> = goods.iter().map(|g| g.offer_code.clone()).collect();
+    let offers = catalog::offers_by_codes(conn, &codes)?;
+    let mut out = Vec::new();
+    for good in &goods {
+        let Some((offer, _)) = offers.iter().find(|(o, _)| o.code == good.offer_code) else { continue };
+        if let Some(center) = serving_center(conn, offer)? {
+            let prices = repo::prices_of(conn, &center.id)?;
+            out.push((format!("{} {}", good.maker, good.model), center, prices));
+        }
+    }
+    Ok(out)
+}

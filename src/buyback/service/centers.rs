@@ -16,6 +16,11 @@ use crate::web::forms::FieldErrors;
 /// The grade scale a new center starts with.
 pub const STARTING_GRADES: &str = "like new, good, fair, broken";
 
+/// The starting scale as a list.
+pub fn starting_grades() -> Vec<String> {
+    rules::parse_grades(STARTING_GRADES).unwrap_or_default()
+}
+
 /// A center as an admin types it.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]

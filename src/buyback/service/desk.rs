@@ -249,7 +249,7 @@ pub fn reject(
     check_mover(&app, Mover::Clerk(clerk, center))?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 300 {
-        return Err(BuybackError::field("reason", "Say why, in up to 300 characters: the applicant reads it."));
+        return Err(BuybackError::field("why", "Say why, in up to 300 characters: the applicant reads it."));
     }
     moved(conn, &app, AppState::Rejected, at)?;
     event(conn, &app.id, AppState::Rejected, Some(clerk), reason, at)?;

@@ -22,6 +22,7 @@ use crate::db::jobs::Job;
 use crate::echeck::EcheckError;
 use crate::error::AppError;
 use crate::orders::OrderError;
+use crate::web::attempts::AttemptError;
 use crate::web::forms::{FieldErrors, FormError, Rejection};
 
 pub type Result<T> = std::result::Result<T, BuybackError>;
@@ -60,6 +61,9 @@ pub enum BuybackError {
     NotYours,
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Too many wrong tries at this order number (or from this address): wait this long.
+    #[error("too many attempts")]
+    TooMany(std::time::Duration),
     /// A module below failed in a way the pages cannot mend (an internal error).
     #[error("{0}")]
     Below(String),
@@ -68,6 +72,23 @@ pub enum BuybackError {
 impl BuybackError {
     pub fn field(name: &str, message: impl Into<String>) -> BuybackError {
         BuybackError::Invalid(FieldErrors::with(name, message))
+    }
+}
+
+impl BuybackError {
+    /// A wrong try at an order number and its details: counted by the attempt limiter.
+    pub fn is_no_match(&self) -> bool {
+        matches!(self, BuybackError::Refused(Refusal::NoMatch))
+    }
+}
+
+impl From<AttemptError> for BuybackError {
+    fn from(e: AttemptError) -> Self {
+        match e {
+            AttemptError::TooMany(wait) => BuybackError::TooMany(wait.0),
+            AttemptError::Db(e) => e.into(),
+            unknown => BuybackError::Below(unknown.to_string()),
+        }
     }
 }
 
@@ -125,6 +146,7 @@ impl From<BuybackError> for AppError {
             BuybackError::NotYours => AppError::Forbidden,
             BuybackError::Db(e) => e.into(),
             BuybackError::Below(e) => AppError::Internal(anyhow::anyhow!(e)),
+            BuybackError::TooMany(wait) => AppError::TooManyRequests(wait),
             other => AppError::BadRequest(other.to_string()),
         }
     }
@@ -135,6 +157,10 @@ impl FormError for BuybackError {
         match self {
             BuybackError::Invalid(errors) => Ok(Rejection::fields(errors)),
             BuybackError::Refused(refusal) => Ok(Rejection::refused(refusal.to_string())),
+            BuybackError::TooMany(wait) => Ok(Rejection::refused(format!(
+                "Too many tries with this order number. {}",
+                crate::error::wait_message(wait)
+            ))),
             other => Err(other.into()),
         }
     }

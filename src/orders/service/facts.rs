@@ -31,6 +31,35 @@ pub struct PurchasedGood {
     pub unit_price: i64,
 }
 
+/// The goods of a delivered order of this buyer (the logged-in buyer opening the trade-in page
+/// from their order); none for anyone else's order or one not delivered.
+pub fn own_delivered_goods(
+    conn: &mut DbConnection,
+    order_number: &str,
+    buyer: &UserId,
+) -> Result<Option<Vec<PurchasedGood>>> {
+    let Some(number) = rules::normalize_order_number(order_number) else { return Ok(None) };
+    let Some(order) = repo::order_by_number(conn, &number)? else { return Ok(None) };
+    if order.state != OrderState::Delivered || order.buyer_id != *buyer {
+        return Ok(None);
+    }
+    Ok(Some(goods_of(conn, &order)?))
+}
+
+fn goods_of(conn: &mut DbConnection, order: &super::super::model::Order) -> Result<Vec<PurchasedGood>> {
+    Ok(repo::items_of(conn, &order.id)?
+        .into_iter()
+        .map(|i| PurchasedGood {
+            kind: i.kind,
+            maker: i.maker,
+            model: i.model,
+            offer_code: i.offer_code,
+            quantity: i.quantity,
+            unit_price: i.unit_price,
+        })
+        .collect())
+}
+
 /// The goods of a delivered order and its buyer, only when `proof` names the buyer as
 /// registered (full name with phone or postal code). Every failure is the same `None`: it must not tell which part was wrong.
 pub fn purchase_facts(
@@ -49,16 +78,13 @@ pub fn purchase_facts(
         .rev()
         .find(|e| e.state == OrderState::Delivered)
         .map_or(order.updated_at, |e| e.at);
-    let goods = repo::items_of(conn, &order.id)?
-        .into_iter()
-        .map(|i| PurchasedGood {
-            kind: i.kind,
-            maker: i.maker,
-            model: i.model,
-            offer_code: i.offer_code,
-            quantity: i.quantity,
-            unit_price: i.unit_price,
-        })
-        .collect();
+    let goods = goods_of(conn, &order)?;
     Ok(Some(PurchaseFacts { order_number: order.number, buyer, bought_at: order.created_at, delivered_at, goods }))
+}
+
+/// Whether any of these goods was bought from a trade-in eligible offer (the catalog says which):
+/// the order's page and its delivery e-mail then invite the buyer to trade in a used item.
+pub fn trade_in_eligible(conn: &mut DbConnection, items: &[super::super::model::OrderItem]) -> Result<bool> {
+    let codes: Vec<String> = items.iter().map(|i| i.offer_code.clone()).collect();
+    Ok(crate::catalog::offers_by_codes(conn, &codes)?.iter().any(|(offer, _)| offer.trade_in))
 }

@@ -345,6 +345,7 @@ pub fn deliver(
     user: &UserId,
     cash: &str,
     report: &str,
+    site: &str,
     at: NaiveDateTime,
 ) -> Result<Order> {
     let order = order_for(conn, number, Who::Carrier(user))?;
@@ -372,7 +373,19 @@ pub fn deliver(
     }
     let order = advance(conn, &order, Step::Deliver, Who::Carrier(user), &note, at)?;
     record_sales(conn, &order, at)?;
+    tell_delivered(conn, &order, site, at)?;
     Ok(order)
+}
+
+/// The buyer learns the order was delivered, with an invitation to trade in a used item when
+/// goods of a trade-in eligible offer were among it (`site`: the shop's public address).
+fn tell_delivered(conn: &mut DbConnection, order: &Order, site: &str, at: NaiveDateTime) -> Result<()> {
+    let items = repo::items_of(conn, &order.id)?;
+    let trade_in = super::trade_in_eligible(conn, &items)?;
+    let buyer = find(conn, &order.buyer_id)?;
+    let mail = mail::delivered_mail(order, &items, &buyer, trade_in.then_some(site));
+    notify::enqueue(conn, &[mail], at)?;
+    Ok(())
 }
 
 /// A delivered order's lines go to the sales history, without the buyer or the order.

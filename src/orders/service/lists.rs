@@ -25,6 +25,8 @@ pub struct OrderDetails {
     pub carrier: String,
     pub address: Option<String>,
     pub buyer_name: Option<String>,
+    /// Delivered with goods of a trade-in eligible offer: the buyer may trade in a used item.
+    pub trade_in: bool,
 }
 
 /// Its personal data never reaches a log line.
@@ -57,7 +59,8 @@ pub fn details(conn: &mut DbConnection, number: &str, who: Who<'_>) -> Result<Or
             Some(find(conn, &order.buyer_id)?.personal.full_name),
         ),
     };
-    Ok(OrderDetails { order, items, events, approvals, office, carrier, address, buyer_name })
+    let trade_in = order.state == OrderState::Delivered && super::trade_in_eligible(conn, &items)?;
+    Ok(OrderDetails { order, items, events, approvals, office, carrier, address, buyer_name, trade_in })
 }
 
 /// An order's page: its details, and for its seller the carriers it may be handed to.
