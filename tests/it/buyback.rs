@@ -12,7 +12,12 @@ use crate::helpers::*;
 
 /// A delivered order of a trade-in eligible offer (maker Acme, model P100): its number.
 async fn delivered_eligible_order(app: &TestApp, w: &OrderWorld) -> String {
-    let code = app.stocked_offer(&w.seller, "Acme", "P100", "100.00", 5).await;
+    delivered_order_of(app, w, "P100").await
+}
+
+/// A delivered order of a new trade-in eligible offer of an Acme `model`: its number.
+async fn delivered_order_of(app: &TestApp, w: &OrderWorld, model: &str) -> String {
+    let code = app.stocked_offer(&w.seller, "Acme", model, "100.00", 5).await;
     let c = code.clone();
     app.db
         .write_blocking(move |conn| {
@@ -290,4 +295,174 @@ async fn five_wrong_tries_lock_an_order_number_on_every_instance() {
     // Another order number is not affected.
     let fresh = app.browser().submit("/buyback", "/buyback/estimate", &item_fields("ZZZZZ-ZZZZZ", "+1 555 0100")).await;
     assert!(fresh.contains("do not match"), "{}", fresh.body);
+}
+
+/// A center (default, active) with a price for Zeta items in good condition, funded with `funds`.
+fn service_center(app: &TestApp, admin: &shop::accounts::UserId, funds: &str) -> shop::buyback::Center {
+    let (admin, funds) = (admin.clone(), funds.to_owned());
+    let now = shop::db::now();
+    app.db
+        .write_blocking(move |c| {
+            let form = CenterForm {
+                code: "BB-1".into(),
+                name: "North buy-back".into(),
+                address: "1 Return Road".into(),
+                phone: "555 0101".into(),
+                active: "yes".into(),
+                is_default: "yes".into(),
+                ..Default::default()
+            };
+            let center = buyback::save_center(c, None, &form, now)?;
+            let price =
+                PriceForm { maker: "Zeta".into(), grade: "good".into(), price: "40.00".into(), ..Default::default() };
+            buyback::set_price(c, &center.id, &price, "EUR", now)?;
+            if !funds.is_empty() {
+                let key = shop::web::idempotency::IdempotencyKey::new().to_string();
+                buyback::fund_center(c, &center.id, &funds, &key, &admin, now)?;
+            }
+            Ok::<_, buyback::BuybackError>(center)
+        })
+        .expect("center")
+}
+
+/// Applies for `number` and has a clerk of the center receive it and offer `price` (empty: the
+/// table's) at grade good.
+fn applied_and_offered(
+    app: &TestApp,
+    center: &shop::buyback::Center,
+    number: &str,
+    price: &str,
+) -> shop::buyback::Application {
+    let (f, cid, price) = (form(number, "+1 (555) 01-00"), center.id.clone(), price.to_owned());
+    let now = shop::db::now();
+    app.db
+        .write_blocking(move |c| {
+            let clerk = shop::accounts::UserId::new();
+            let applied = buyback::apply(c, &f, None, b"secret", now)?;
+            let n = applied.application.number.clone();
+            buyback::receive(c, &clerk, &cid, &n, now)?;
+            let reason = if price.is_empty() { String::new() } else { "as found".into() };
+            let grade = GradeForm { grade: "good".into(), price, reason };
+            buyback::grade_and_offer(c, &clerk, &cid, &n, &grade, "EUR", now)
+        })
+        .expect("offered")
+}
+
+#[tokio::test]
+async fn undelivered_and_ineligible_purchases_answer_like_wrong_details() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    service_center(&app, &w.seller.id, "");
+    // Placed, not delivered.
+    let code = app.stocked_offer(&w.seller, "Acme", "P200", "10.00", 5).await;
+    let c = code.clone();
+    app.db
+        .write_blocking(move |conn| {
+            diesel::update(offers::table.filter(offers::code.eq(&c)))
+                .set(offers::trade_in.eq(true))
+                .execute(conn)
+                .map_err(shop::db::DbError::Query)
+        })
+        .expect("eligible");
+    let shopper = app.logged_in(&w.buyer).await;
+    shopper.add_to_cart(&code, "1").await;
+    let placed = order_number(&shopper.check_out(&[]).await);
+    // Delivered, but not trade-in eligible.
+    let delivered = delivered_eligible_order(&app, &w).await;
+    app.db
+        .write_blocking(|conn| {
+            diesel::update(offers::table.filter(offers::code.ne(&code)))
+                .set(offers::trade_in.eq(false))
+                .execute(conn)
+                .map_err(shop::db::DbError::Query)
+        })
+        .expect("ineligible");
+    for number in [placed, delivered] {
+        let f = form(&number, "+1 (555) 01-00");
+        let err = app
+            .db
+            .write_blocking(move |c| buyback::apply(c, &f, None, b"secret", shop::db::now()))
+            .expect_err("refused");
+        assert_eq!(err.to_string(), buyback::NO_MATCH);
+    }
+}
+
+#[tokio::test]
+async fn a_declined_offer_returns_the_item_and_a_poor_center_pays_nothing() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let center = service_center(&app, &w.seller.id, "10.00");
+    let number = delivered_eligible_order(&app, &w).await;
+    let offered = applied_and_offered(&app, &center, &number, "30.00");
+    assert_eq!(offered.state, buyback::AppState::Offered);
+    let a = offered.clone();
+    app.db.write_blocking(move |c| buyback::respond(c, &a, false, None, shop::db::now())).expect("declined");
+    let (cid, n) = (center.id.clone(), offered.number.clone());
+    let err = app
+        .db
+        .write_blocking(move |c| buyback::pay(c, &shop::accounts::UserId::new(), &cid, &n, "EUR", shop::db::now()))
+        .expect_err("a returned item is not paid");
+    assert!(err.to_string().contains("Item returned"), "{err}");
+
+    // The same buyer's next order: the table's price stands, but the center holds 10.00.
+    let number = delivered_order_of(&app, &w, "P101").await;
+    let offered = applied_and_offered(&app, &center, &number, "");
+    assert_eq!((offered.state, offered.price), (buyback::AppState::Accepted, Some(4_000)), "the table's price stands");
+    let before = balance_of(&app, &w.buyer.id);
+    let (cid, n) = (center.id.clone(), offered.number.clone());
+    let err = app
+        .db
+        .write_blocking(move |c| buyback::pay(c, &shop::accounts::UserId::new(), &cid, &n, "EUR", shop::db::now()))
+        .expect_err("too little money");
+    assert!(err.to_string().starts_with("The center's account cannot pay this now"), "{err}");
+    assert_eq!(balance_of(&app, &w.buyer.id), before, "nothing moved");
+    let n = offered.number.clone();
+    let cid = center.id.clone();
+    let still = app.db.read_blocking(move |c| buyback::desk_application(c, &cid, &n)).expect("read").0;
+    assert_eq!(still.state, buyback::AppState::Accepted, "both or neither: the state did not move either");
+    app.assert_books_balance();
+}
+
+#[tokio::test]
+async fn a_points_benefit_reaches_the_collection_and_personal_data_is_erased_later() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let center = service_center(&app, &w.seller.id, "100.00");
+    let admin = w.seller.id.clone();
+    app.db
+        .write_blocking(move |c| {
+            let rule = RuleForm {
+                used_model: "Z9".into(),
+                used_maker: "Zeta".into(),
+                kind: "points".into(),
+                amount: "250".into(),
+                ..Default::default()
+            };
+            buyback::add_rule(c, &rule, None, &admin, "EUR", shop::db::now())
+        })
+        .expect("rule");
+    let number = delivered_eligible_order(&app, &w).await;
+    let offered = applied_and_offered(&app, &center, &number, "");
+    assert_eq!((offered.benefit_points, offered.benefit_cash), (250, 0));
+    let (cid, n) = (center.id.clone(), offered.number.clone());
+    app.db
+        .write_blocking(move |c| buyback::pay(c, &shop::accounts::UserId::new(), &cid, &n, "EUR", shop::db::now()))
+        .expect("paid");
+    let buyer = w.buyer.id.clone();
+    let points =
+        app.db.read_blocking(move |c| shop::collection::available_points(c, &buyer, shop::db::now())).expect("points");
+    assert_eq!(points, 250, "the buyer became a member with the points");
+
+    let erased = app
+        .db
+        .write_blocking(|c| {
+            buyback::erase_ended(c, buyback::KeepDays(0), shop::db::now() + chrono::Duration::seconds(1), 100)
+        })
+        .expect("erase");
+    assert_eq!(erased, 1);
+    let (cid, n) = (center.id.clone(), offered.number.clone());
+    let after = app.db.read_blocking(move |c| buyback::desk_application(c, &cid, &n)).expect("read").0;
+    assert_eq!((after.applicant_name.as_str(), after.applicant_contact.as_str()), ("", ""));
+    let results = app.db.read_blocking(|c| buyback::results(c, None)).expect("results");
+    assert_eq!(results.len(), 1, "the result stays");
 }
