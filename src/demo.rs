@@ -376,6 +376,98 @@ pub async fn seed_collection(accounts: &Accounts, currency: &str) -> anyhow::Res
         .map_err(|e| anyhow::anyhow!("demo collection data: {e}"))
 }
 
+/// A buy-back center served by the demo clerk (funded, with a price table), two benefit rules of
+/// different specificity, and a delivered demo order of a trade-in eligible offer, ready to trade in.
+pub async fn seed_buyback(accounts: &Accounts, currency: &str, site: &str) -> anyhow::Result<()> {
+    use crate::buyback::{self, CenterForm, PriceForm, RuleForm};
+    use crate::orders::{self, CartEdit, CheckoutForm};
+    let shopper = user_id(accounts, Role::Shopper).await?;
+    let seller = user_id(accounts, Role::Salesperson).await?;
+    let clerk = user_id(accounts, Role::Clerk).await?;
+    let carrier = user_id(accounts, Role::Carrier).await?;
+    let admin = user_id(accounts, Role::Admin).await?;
+    let (Some(shopper), Some(seller), Some(clerk), Some(carrier), Some(admin)) =
+        (shopper, seller, clerk, carrier, admin)
+    else {
+        return Ok(());
+    };
+    let (currency, site) = (currency.to_owned(), site.to_owned());
+    accounts
+        .db()
+        .write(move |c| {
+            let now = crate::db::now();
+            if !buyback::centers(c)?.is_empty() {
+                return Ok(());
+            }
+            let form = CenterForm {
+                code: "BB-NORTH".into(),
+                name: "North Buy-back Centre".into(),
+                address: "5 Depot Square, 10115 Sampletown".into(),
+                phone: "+1 555 0700".into(),
+                grades: buyback::STARTING_GRADES.into(),
+                active: "yes".into(),
+                is_default: "yes".into(),
+            };
+            let center = buyback::save_center(c, None, &form, now)?;
+            let clerk_email = crate::accounts::find_user(c, &clerk)?.map(|u| u.email).unwrap_or_default();
+            buyback::assign_clerk(c, &clerk_email, Some(&center.id), now)?;
+            let key = IdempotencyKey::named("demo-buyback-fund").to_string();
+            buyback::fund_center(c, &center.id, "2000.00", &key, &admin, now)?;
+            // The item a shopper would bring: one of the demo catalog's makers.
+            let offer = crate::catalog::offers_of_seller(c, &seller)?
+                .into_iter()
+                .find(|(o, p)| o.trade_in && o.stock > 0 && o.withdrawn_at.is_none() && p.maker != "Kawase");
+            let Some((offer, product)) = offer else { return Ok(()) };
+            for (grade, price) in [("like new", "80.00"), ("good", "50.00"), ("fair", "25.00"), ("broken", "5.00")] {
+                let line = PriceForm {
+                    maker: product.maker.clone(),
+                    grade: grade.into(),
+                    price: price.into(),
+                    ..Default::default()
+                };
+                buyback::set_price(c, &center.id, &line, &currency, now)?;
+            }
+            let every = RuleForm { kind: "cash".into(), amount: "5.00".into(), ..Default::default() };
+            buyback::add_rule(c, &every, None, &admin, &currency, now)?;
+            let own = RuleForm {
+                bought_maker: product.maker.clone(),
+                used_maker: product.maker.clone(),
+                kind: "percent".into(),
+                amount: "10".into(),
+                ..Default::default()
+            };
+            buyback::add_rule(c, &own, Some(&seller), &seller, &currency, now)?;
+            // The demo shopper buys the offer (cash on delivery) and it is delivered.
+            orders::edit_saved_cart(
+                c,
+                &shopper,
+                &CartEdit::Add { code: offer.code.clone(), quantity: "1".into() },
+                now,
+            )?;
+            let plan = orders::checkout_plan(c, &shopper, &currency)?;
+            let address =
+                crate::accounts::find_user(c, &shopper)?.map(|u| u.personal.postal_address).unwrap_or_default();
+            let checkout = CheckoutForm {
+                address,
+                payment: "cash".into(),
+                carrier: "SWIFT".into(),
+                quote: plan.cart.quote(),
+                key: IdempotencyKey::named("demo-trade-in-order").to_string(),
+                ..Default::default()
+            };
+            let placed = orders::place_orders(c, &shopper, &checkout, &currency, now)?;
+            for order in placed {
+                orders::confirm(c, &order.number, &seller, now)?;
+                orders::ship(c, &order.number, &seller, "SWIFT", now)?;
+                let cash = crate::money::to_input(order.amount_due(), &currency);
+                orders::deliver(c, &order.number, &carrier, &cash, "Handed over (demo)", &site, now)?;
+            }
+            Ok::<_, anyhow::Error>(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("demo buy-back data: {e}"))
+}
+
 /// Keeps the logins where the operator can find them again.
 pub fn save(data_dir: &Path, logins: &[DemoLogin], cards: &[DemoCard]) -> std::io::Result<()> {
     let mut fresh: Vec<String> = logins.iter().filter(|l| l.password.is_some()).map(ToString::to_string).collect();

@@ -227,6 +227,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         demo::seed_echeck(&accounts).await?;
         demo::seed_orders(&accounts).await?;
         demo::seed_collection(&accounts, &config.currency).await?;
+        demo::seed_buyback(&accounts, &config.currency, config.public_url.as_str()).await?;
         let cards = demo::seed_anonymity(&accounts, anon_terms(&config)).await?;
         (logins, cards)
     } else {

@@ -75,6 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("added {p} products with {o} offers in {:.1} s", started.elapsed().as_secs_f64());
             }
             shop::demo::seed_collection(&accounts, &config.currency).await?;
+            shop::demo::seed_buyback(&accounts, &config.currency, config.public_url.as_str()).await?;
             Ok(())
         }
 

@@ -173,8 +173,10 @@ pub fn withdraw_rule(conn: &mut DbConnection, id: &RuleId, at: NaiveDateTime) ->
 
 // ---- applications ----
 
+/// Inserts the application unless one with its key or for its order line is there already
+/// (0 rows): a twin submit or a second applicant racing, told apart by the caller.
 pub fn insert_application(conn: &mut DbConnection, a: &Application) -> QueryResult<usize> {
-    diesel::insert_into(apps::table).values(a).execute(conn)
+    crate::db::on_backend!(conn, c => diesel::insert_into(apps::table).values(a).on_conflict_do_nothing().execute(c))
 }
 
 pub fn application(conn: &mut DbConnection, id: &ApplicationId) -> QueryResult<Option<Application>> {

@@ -466,3 +466,21 @@ async fn a_points_benefit_reaches_the_collection_and_personal_data_is_erased_lat
     let results = app.db.read_blocking(|c| buyback::results(c, None)).expect("results");
     assert_eq!(results.len(), 1, "the result stays");
 }
+
+#[tokio::test]
+async fn two_applications_for_one_line_at_once_make_one() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    service_center(&app, &w.seller.id, "");
+    let number = delivered_eligible_order(&app, &w).await;
+    let now = shop::db::now();
+    let one = || {
+        let f = form(&number, "+1 (555) 01-00");
+        app.db.write(move |c| buyback::apply(c, &f, None, b"secret", now))
+    };
+    let (a, b) = tokio::join!(one(), one());
+    let (made, refused): (Vec<_>, Vec<_>) = [a, b].into_iter().partition(Result::is_ok);
+    assert_eq!(made.len(), 1, "one application per purchased line");
+    let err = refused.into_iter().next().and_then(Result::err).expect("the other refused");
+    assert!(err.to_string().starts_with("This purchase has an application already"), "{err}");
+}

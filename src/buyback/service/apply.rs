@@ -138,9 +138,14 @@ pub fn verify(conn: &mut DbConnection, form: &ApplyForm, at: NaiveDateTime) -> R
     let codes: Vec<String> = facts.goods.iter().map(|g| g.offer_code.clone()).collect();
     let offers = catalog::offers_by_codes(conn, &codes)?;
     let mut lines = Vec::new();
+    let mut applied = None;
     for good in &facts.goods {
         let Some((offer, _)) = offers.iter().find(|(o, _)| o.code == good.offer_code) else { continue };
         let Some(center) = serving_center(conn, offer)? else { continue };
+        if let Some(other) = repo::application_for_line(conn, &facts.order_number, &good.offer_code)? {
+            applied = Some(other.number);
+            continue;
+        }
         let grade = center
             .grade_list()
             .into_iter()
@@ -169,7 +174,8 @@ pub fn verify(conn: &mut DbConnection, form: &ApplyForm, at: NaiveDateTime) -> R
         });
     }
     if lines.is_empty() {
-        return Err(Refusal::NoMatch.into());
+        // Told only to someone who proved the purchase.
+        return Err(applied.map_or(Refusal::NoMatch, Refusal::AppliedAlready).into());
     }
     Ok(Verified { order_number: facts.order_number, buyer: facts.buyer, lines })
 }
@@ -212,8 +218,11 @@ pub fn apply(
     let verified = verify(conn, form, at)?;
     let line = match verified.lines.iter().find(|l| l.offer_code == form.line) {
         Some(line) => line,
-        None if verified.lines.len() == 1 => &verified.lines[0],
+        None if form.line.is_empty() && verified.lines.len() == 1 => &verified.lines[0],
         None => {
+            if let Some(other) = repo::application_for_line(conn, &verified.order_number, &form.line)? {
+                return Err(Refusal::AppliedAlready(other.number).into());
+            }
             return Err(BuybackError::field(
                 "line",
                 "Choose which of the goods you bought the item is traded in against.",
@@ -267,7 +276,13 @@ pub fn apply(
         updated_at: at,
         ended_at: None,
     };
-    repo::insert_application(conn, &app)?;
+    if repo::insert_application(conn, &app)? == 0 {
+        if let Some(twin) = repo::application_by_key(conn, key.as_str())? {
+            return Ok(Applied { application: twin, link });
+        }
+        let other = repo::application_for_line(conn, &app.order_number, &app.offer_code)?;
+        return Err(Refusal::AppliedAlready(other.map_or_else(String::new, |o| o.number)).into());
+    }
     super::desk::event(conn, &app.id, AppState::Applied, applicant, "Applied", at)?;
     Ok(Applied { application: app, link })
 }
