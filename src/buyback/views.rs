@@ -26,13 +26,14 @@ impl Money<'_> {
         minor.map_or_else(|| "—".to_owned(), |m| self.of(m))
     }
 
-    /// What an application's benefit comes to, as its applicant reads it.
+    /// What an application's benefit comes to, as its applicant reads it (the rule is named
+    /// beside it, `rule_of`).
     pub fn benefit(&self, a: &Application) -> String {
         match (a.benefit_cash, a.benefit_points) {
             (0, 0) => "none".to_owned(),
-            (cash, 0) => format!("{} extra{}", self.of(cash), rule(a)),
-            (0, points) => format!("{points} collection points{}", rule(a)),
-            (cash, points) => format!("{} and {points} points{}", self.of(cash), rule(a)),
+            (cash, 0) => self.of(cash),
+            (0, points) => format!("{points} points"),
+            (cash, points) => format!("{} + {points} points", self.of(cash)),
         }
     }
 
@@ -45,8 +46,9 @@ impl Money<'_> {
     }
 }
 
-fn rule(a: &Application) -> String {
-    a.rule_number.map_or_else(String::new, |n| format!(" (rule {n})"))
+/// Which benefit rule an application's benefit comes from, as a phrase for after the item.
+pub fn rule_of(a: &Application) -> String {
+    a.rule_number.map_or_else(String::new, |n| format!(" · benefit by rule {n}"))
 }
 
 /// What a rule's side names: "any", "Acme (any model)", "Acme X1".
