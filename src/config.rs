@@ -99,6 +99,10 @@ pub struct Settings {
     /// without personal data, stays).
     #[arg(long = "buyback-keep-days", env = "SHOP_BUYBACK_KEEP_DAYS", default_value_t = 90)]
     pub buyback_keep_days: u64,
+    /// Buy-back applications (order number and details) one client address may try in a burst
+    /// (then one per 60/N seconds); behind a proxy every applicant shares the proxy's address.
+    #[arg(long = "buyback-attempts-per-address", env = "SHOP_BUYBACK_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
+    pub buyback_attempts_per_address: u32,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -135,6 +139,7 @@ impl Settings {
             anon_pay_minutes: 60,
             pickup_keep_days: 7,
             buyback_keep_days: 90,
+            buyback_attempts_per_address: 20,
             card_attempts_per_address: 10,
             log: "warn".into(),
         }
@@ -169,6 +174,7 @@ pub struct Config {
     pub anon_pay_minutes: u64,
     pub pickup_keep_days: u64,
     pub buyback_keep_days: u64,
+    pub buyback_attempts_per_address: u32,
     pub card_attempts_per_address: u32,
 }
 
@@ -225,6 +231,7 @@ impl Config {
             anon_pay_minutes: s.anon_pay_minutes.max(1),
             pickup_keep_days: s.pickup_keep_days.max(1),
             buyback_keep_days: s.buyback_keep_days.max(1),
+            buyback_attempts_per_address: s.buyback_attempts_per_address.max(1),
             card_attempts_per_address: s.card_attempts_per_address.max(1),
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),

@@ -121,7 +121,7 @@ pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
             .with(echeck::CHECK_ID, echeck::check_id_policy())
             .with(anonymity::PICKUP_PIN, anonymity::pickup_pin_policy())
             .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy(config.card_attempts_per_address))
-            .with(buyback::ORDER_NUMBER, buyback::order_number_policy()),
+            .with(buyback::ORDER_NUMBER, buyback::order_number_policy(config.buyback_attempts_per_address)),
     )
 }
 

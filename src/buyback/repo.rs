@@ -145,12 +145,16 @@ pub fn rules_like(conn: &mut DbConnection, r: &Rule) -> QueryResult<Vec<Rule>> {
         .load(conn)
 }
 
-/// The rules in force that may apply to goods of this maker and a used item of that one: those
-/// naming either maker or none (four probes of the makers' index).
-pub fn rules_for_makers(conn: &mut DbConnection, bought_maker: &str, used_maker: &str) -> QueryResult<Vec<Rule>> {
+/// The rules in force that may apply to goods bought (maker, model) and a used item (maker,
+/// model), as keys: those naming each or leaving it empty (at most sixteen probes of the
+/// conditions' index, however many rules there are).
+pub fn rules_for(conn: &mut DbConnection, bought: (&str, &str), used: (&str, &str)) -> QueryResult<Vec<Rule>> {
+    let either = |key: &str| [String::new(), key.to_owned()];
     rules::table
-        .filter(rules::bought_maker_key.eq_any([String::new(), bought_maker.to_owned()]))
-        .filter(rules::used_maker_key.eq_any([String::new(), used_maker.to_owned()]))
+        .filter(rules::bought_maker_key.eq_any(either(bought.0)))
+        .filter(rules::bought_model_key.eq_any(either(bought.1)))
+        .filter(rules::used_maker_key.eq_any(either(used.0)))
+        .filter(rules::used_model_key.eq_any(either(used.1)))
         .filter(rules::withdrawn_at.is_null())
         .select(Rule::as_select())
         .load(conn)

@@ -66,7 +66,7 @@ CREATE TABLE buyback_rules (
     created_at TIMESTAMP NOT NULL,
     withdrawn_at TIMESTAMP
 );
-CREATE INDEX buyback_rules_by_makers ON buyback_rules (bought_maker_key, used_maker_key);
+CREATE INDEX buyback_rules_by_conditions ON buyback_rules (bought_maker_key, bought_model_key, used_maker_key, used_model_key);
 
 CREATE TABLE buyback_applications (
     id TEXT PRIMARY KEY NOT NULL,

@@ -20,13 +20,13 @@ use crate::web::forms::FieldErrors;
 /// What the attempt limiter counts wrong tries of, per order number.
 pub const ORDER_NUMBER: &str = "buy-back order number";
 
-/// 5 wrong tries per order number, then none for an hour; 20 tries per client address at once,
-/// then one a minute.
-pub fn order_number_policy() -> crate::web::attempts::Policy {
+/// 5 wrong tries per order number, then none for an hour; `per_address` tries per client
+/// address at once (20 by default), then one every 60/`per_address` seconds.
+pub fn order_number_policy(per_address: u32) -> crate::web::attempts::Policy {
     let hour = std::time::Duration::from_secs(3600);
     crate::web::attempts::Policy {
-        address_burst: 20,
-        address_refill: std::time::Duration::from_secs(60),
+        address_burst: per_address.max(1),
+        address_refill: std::time::Duration::from_secs(60) / per_address.max(1),
         free: 5,
         first_wait: hour,
         longest_wait: hour,

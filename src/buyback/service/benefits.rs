@@ -187,7 +187,7 @@ pub fn benefit_for(
     price: i64,
     at: NaiveDateTime,
 ) -> Result<Option<AppliedBenefit>> {
-    let found = repo::rules_for_makers(conn, &key(bought.0), &key(used.0))?;
+    let found = repo::rules_for(conn, (&key(bought.0), &key(bought.1)), (&key(used.0), &key(used.1)))?;
     let terms: Vec<_> = found.iter().map(Rule::terms).collect();
     let Some(won) = rules::winning_rule(&terms, seller.as_str(), bought, used, at) else { return Ok(None) };
     let Some(rule) = found.iter().find(|r| r.id == won.id) else { return Ok(None) };
