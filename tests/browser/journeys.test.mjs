@@ -302,3 +302,93 @@ for (const [width, viewport] of Object.entries(WIDTHS)) {
     await adminCtx.close();
   });
 }
+
+// The demo shopper's delivered order is of a trade-in offer: it is traded in once, at a phone's
+// width; at a desktop's width the same pages are looked at again as each role sees them.
+test("a shopper trades in a used item, the clerk grades and pays, the salesperson sees the result (phone)", async () => {
+  const viewport = WIDTHS.phone;
+  const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+  const page = await ctx.newPage();
+  await logIn(page, ...logins.shopper);
+  await page.goto(`${BASE}/orders`);
+  const order = await page.evaluate(() => {
+    for (const row of document.querySelectorAll("table tbody tr")) {
+      const link = row.querySelector("a[href^='/orders/']");
+      if (link && row.innerText.toLowerCase().includes("delivered")) return link.getAttribute("href");
+    }
+    return null;
+  });
+  assert.ok(order, "the demo shopper has a delivered order");
+  await page.goto(`${BASE}${order}`);
+  await checkPage(page, "phone");
+  await go(page, "phone", () => page.locator("#trade-in a").click());
+  assert.ok(await page.locator(".serving").first().isVisible(), "the designated center is shown");
+  await page.fill("#full_name", "Sam Shopper");
+  await page.fill("#postal_code", "10115");
+  await page.fill("#maker", "Zeta");
+  await page.fill("#model", "Z9");
+  await page.selectOption("#grade", "good");
+  await go(page, "phone", () => page.getByRole("button", { name: "See the estimate" }).click());
+  await go(page, "phone", () => page.getByRole("button", { name: "Apply" }).click());
+  assert.ok(await page.locator("#keep").isVisible(), "the applicant is told to keep the link");
+  const number = (await page.locator("#number").innerText()).trim();
+  const status = page.url().replace(/\?new$/, "");
+
+  const deskCtx = await chromium.newContext({ viewport, bypassCSP: true });
+  const desk = await deskCtx.newPage();
+  await logIn(desk, ...logins.clerk);
+  await desk.goto(`${BASE}/clerk/buyback`);
+  await checkPage(desk, "phone");
+  await desk.goto(`${BASE}/clerk/buyback/${number}`);
+  await checkPage(desk, "phone");
+  await go(desk, "phone", () => desk.getByRole("button", { name: "The item is here: receive it" }).click());
+  await desk.fill("#price", "1.00");
+  await desk.fill("#reason", "the case is cracked");
+  await go(desk, "phone", () => desk.getByRole("button", { name: "Offer", exact: true }).click());
+
+  await page.goto(status);
+  await checkPage(page, "phone");
+  await go(page, "phone", () => page.getByRole("button", { name: /^Accept/ }).click());
+  await desk.reload();
+  await go(desk, "phone", () => desk.getByRole("button", { name: "Pay", exact: true }).click());
+  assert.equal((await desk.locator("#state").innerText()).trim(), "Paid");
+  await deskCtx.close();
+  await ctx.close();
+
+  const sellCtx = await chromium.newContext({ viewport, bypassCSP: true });
+  const sell = await sellCtx.newPage();
+  await logIn(sell, ...logins.salesperson);
+  await sell.goto(`${BASE}/sell/buyback`);
+  await checkPage(sell, "phone");
+  assert.ok((await sell.locator("#results").innerText()).includes("Zeta Z9"), "the result reaches the salesperson");
+  await sellCtx.close();
+});
+
+test("the buy-back pages of every role (desktop)", async () => {
+  const viewport = WIDTHS.desktop;
+  for (const [role, paths] of [
+    ["shopper", ["/buyback"]],
+    ["clerk", ["/clerk/buyback"]],
+    ["salesperson", ["/sell/buyback"]],
+    ["admin", ["/admin/buyback", "/admin/buyback/centers", "/admin/buyback/centers/BB-NORTH"]],
+  ]) {
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+    await logIn(page, ...logins[role]);
+    for (const path of paths) {
+      await page.goto(`${BASE}${path}`);
+      await checkPage(page, "desktop");
+    }
+    if (role === "shopper") {
+      await page.locator("#mine a").first().click();
+      await page.waitForLoadState();
+      await checkPage(page, "desktop");
+    }
+    if (role === "clerk") {
+      await page.locator("#ended a").first().click();
+      await page.waitForLoadState();
+      await checkPage(page, "desktop");
+    }
+    await ctx.close();
+  }
+});
