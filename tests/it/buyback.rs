@@ -296,6 +296,17 @@ async fn five_wrong_tries_lock_an_order_number_on_every_instance() {
     // Another order number is not affected.
     let fresh = app.browser().submit("/buyback", "/buyback/estimate", &item_fields("ZZZZZ-ZZZZZ", "+1 555 0100")).await;
     assert!(fresh.contains("do not match"), "{}", fresh.body);
+    // A salesperson withdraws their rule; then the admins' rule with its conditions is no overlap.
+    let seller = app.logged_in(&w.seller).await;
+    let page = seller.get("/sell/buyback").await;
+    let action =
+        page.body.split("action=\"/sell/buyback/rules/").nth(1).and_then(|s| s.split('"').next()).expect("a rule");
+    let withdrawn = seller.submit("/sell/buyback", &format!("/sell/buyback/rules/{action}"), &[]).await;
+    assert!(withdrawn.contains("Rule withdrawn") && !withdrawn.contains("id=\"rule-1\""), "{}", withdrawn.body);
+    let admin = app.logged_in(&app.admin().await).await;
+    let rule = [("bought_maker", "Acme"), ("used_maker", "Zeta"), ("kind", "percent"), ("amount", "10")];
+    let saved = admin.submit("/admin/buyback", "/admin/buyback/rules", &rule).await;
+    assert!(saved.contains("Rule 2 saved"), "{}", saved.body);
 }
 
 /// A center (default, active) with a price for Zeta items in good condition, funded with `funds`.

@@ -1,0 +1,40 @@
+//! Handlers of buy-back: the center's application page `/buyback` (logged in or not) with the
+//! estimate and the private status link, the clerk's `/clerk/buyback`, the salespeople's
+//! `/sell/buyback` and the admins' `/admin/buyback`.
+
+use actix_web::{HttpRequest, web};
+
+mod applicant;
+mod desk;
+mod manage;
+
+use crate::web::attempts::AttemptLimiter;
+use crate::web::auth::{Authorized, roles};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    applicant::configure(cfg);
+    desk::configure(cfg);
+    manage::configure(cfg);
+}
+
+type Clerk = Authorized<roles::Clerk>;
+type Seller = Authorized<roles::Salesperson>;
+type Admin = Authorized<roles::Admin>;
+type Limiter = web::Data<AttemptLimiter>;
+
+fn now() -> chrono::NaiveDateTime {
+    crate::db::now()
+}
+
+fn client(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
+/// The path as the request log writes it: a status link without its secret.
+pub fn redacted_path(path: &str) -> Option<String> {
+    let rest = path.strip_prefix("/buyback/status/")?;
+    Some(match rest.split_once('/') {
+        Some((_, action)) => format!("/buyback/status/…/{action}"),
+        None => "/buyback/status/…".to_owned(),
+    })
+}
