@@ -38,3 +38,15 @@ pub fn redacted_path(path: &str) -> Option<String> {
         None => "/buyback/status/…".to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_path;
+
+    #[test]
+    fn the_log_never_shows_a_status_links_secret() {
+        assert_eq!(redacted_path("/buyback/status/0123456789abcdef").as_deref(), Some("/buyback/status/…"));
+        assert_eq!(redacted_path("/buyback/status/0123/accept").as_deref(), Some("/buyback/status/…/accept"));
+        assert_eq!(redacted_path("/buyback"), None);
+    }
+}
