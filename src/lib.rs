@@ -2,6 +2,7 @@
 //! `shop serve` runs it, so the tests start the very same thing.
 
 pub mod accounts;
+pub mod analytics;
 pub mod anonymity;
 pub mod buyback;
 pub mod catalog;

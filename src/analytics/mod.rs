@@ -1,0 +1,6 @@
+//! Paid analytics for salespeople (seeds 001, 004): analyses of the sales history and the
+//! preference store (`history`), bought through the ledger, stored frozen, with privacy by
+//! suppression, exact discrete noise and a monthly budget. This first step holds the pure rules;
+//! the analyses, their pages and payment come next.
+
+pub mod rules;
