@@ -169,7 +169,7 @@ async fn login(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = crate::web::attempts::client_of(&req);
     let (status, error) = match accounts.log_in(&form.email, form.password, client).await {
         Ok(id) => {
             start_session(&session, hooks.as_ref(), &id).await?;
@@ -218,7 +218,7 @@ async fn forgot(
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.into_inner().email;
-    let client = req.peer_addr().map(|a| a.ip());
+    let client = crate::web::attempts::client_of(&req);
     let (status, errors, sent) = match accounts.request_reset(&email, client, mail.get_ref().clone()).await {
         Ok(()) => (StatusCode::OK, FieldErrors::new(), true),
         Err(AccountError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),

@@ -13,6 +13,7 @@ use super::views::*;
 use crate::accounts::UserId;
 use crate::error::AppError;
 use crate::web::attempts::AttemptLimiter;
+use crate::web::attempts::client_of as client;
 use crate::web::auth::{Authorized, roles};
 use crate::web::forms::{FieldErrors, Rejection, ending};
 use crate::web::idempotency::IdempotencyKey;
@@ -88,11 +89,6 @@ async fn sell_payments(
 ) -> Result<HttpResponse, AppError> {
     let pager = number.of(echeck::CHECKS_PAGE);
     payments_page(&state, &seller, page.l, pager, ValidateForm::default(), Rejection::default(), None).await
-}
-
-/// The client's address, as the attempt limiter counts it.
-fn client(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
 }
 
 /// Runs a step on a check typed by the seller: the attempt is counted against the seller's office

@@ -26,6 +26,11 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::attempts;
 use crate::db::{Db, DbConnection, DbError};
 
+/// The client's address, as the limiter counts it (the peer: behind a proxy, the proxy's).
+pub fn client_of(req: &actix_web::HttpRequest) -> Option<IpAddr> {
+    req.peer_addr().map(|a| a.ip())
+}
+
 /// How attempts at one kind of secret are limited.
 #[derive(Clone, Copy, Debug)]
 pub struct Policy {

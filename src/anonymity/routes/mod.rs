@@ -10,6 +10,7 @@ use actix_web::web;
 
 use super::service::Terms;
 use crate::web::attempts::AttemptLimiter;
+use crate::web::attempts::client_of as client;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     buyer::configure(cfg);
@@ -22,11 +23,6 @@ type Limiter = web::Data<AttemptLimiter>;
 
 fn now() -> chrono::NaiveDateTime {
     crate::db::now()
-}
-
-/// The client's address, as the attempt limiter counts it.
-fn client(req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
 }
 
 /// The path as the request log writes it: a private order link without its secret.

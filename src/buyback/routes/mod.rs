@@ -2,13 +2,14 @@
 //! estimate and the private status link, the clerk's `/clerk/buyback`, the salespeople's
 //! `/sell/buyback` and the admins' `/admin/buyback`.
 
-use actix_web::{HttpRequest, web};
+use actix_web::web;
 
 mod applicant;
 mod desk;
 mod manage;
 
 use crate::web::attempts::AttemptLimiter;
+use crate::web::attempts::client_of as client;
 use crate::web::auth::{Authorized, roles};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,10 +25,6 @@ type Limiter = web::Data<AttemptLimiter>;
 
 fn now() -> chrono::NaiveDateTime {
     crate::db::now()
-}
-
-fn client(req: &HttpRequest) -> Option<std::net::IpAddr> {
-    req.peer_addr().map(|a| a.ip())
 }
 
 /// The path as the request log writes it: a status link without its secret.
