@@ -139,12 +139,17 @@ pub fn member_for_points(conn: &mut DbConnection, user: &UserId, hold: bool) -> 
         Nullable<BigInt>,
         (Nullable<Text>, Nullable<BigInt>, Nullable<Timestamp>),
     );
+    // On PostgreSQL a row locked by `FOR UPDATE` is read again once its holder commits, but rows
+    // joined to it are not: lots changed meanwhile would be read stale. There the lots are read
+    // after the lock, in a statement of their own; SQLite has one writer, so one statement does.
+    let postgres = matches!(conn, DbConnection::Postgresql(_));
+    let joined = hold && !postgres;
     let mut q = Sql::new(
         "SELECT m.user_id, m.card_number, m.points_balance, m.registered_at, m.figures_available, \
          m.figures_expiring, m.figures_bought, m.figures_collected, m.figures_collected_ever, m.figures_from, \
          m.figures_until, (SELECT r.point_value FROM points_rules r ORDER BY r.created_at DESC, r.id DESC LIMIT 1), ",
     );
-    if hold {
+    if joined {
         q.push(
             "l.id, l.remaining, l.expires_at FROM collection_members m LEFT JOIN points_lots l \
              ON l.user_id = m.user_id AND l.remaining > 0 WHERE m.user_id = ",
@@ -153,11 +158,11 @@ pub fn member_for_points(conn: &mut DbConnection, user: &UserId, hold: bool) -> 
         q.push("NULL, NULL, NULL FROM collection_members m WHERE m.user_id = ");
     }
     q.text(user.as_str());
-    if hold {
+    if joined {
         q.push(" ORDER BY l.expires_at");
-        if matches!(conn, DbConnection::Postgresql(_)) {
-            q.push(" FOR UPDATE OF m");
-        }
+    }
+    if hold && postgres {
+        q.push(" FOR UPDATE OF m");
     }
     let rows: Vec<Row> = q.load_as::<Types, _>(conn)?;
     let mut rows = rows.into_iter();
@@ -173,10 +178,14 @@ pub fn member_for_points(conn: &mut DbConnection, user: &UserId, hold: bool) -> 
     };
     let member =
         Member { user_id: member.0, card_number: member.1, points_balance: member.2, registered_at: member.3, figures };
-    let lots = std::iter::once(lot)
-        .chain(rows.map(|r| r.3))
-        .filter_map(|(id, remaining, expires_at)| Some((id?, remaining?, expires_at?)))
-        .collect();
+    let lots = if hold && postgres {
+        lots_with_points(conn, user)?.into_iter().map(|l| (l.id, l.remaining, l.expires_at)).collect()
+    } else {
+        std::iter::once(lot)
+            .chain(rows.map(|r| r.3))
+            .filter_map(|(id, remaining, expires_at)| Some((id?, remaining?, expires_at?)))
+            .collect()
+    };
     Ok(Some(MemberForPoints { member, point_value, lots }))
 }
 
