@@ -110,3 +110,46 @@ pub struct ConstraintRow {
     pub max_value: Option<f64>,
     pub word: Option<String>,
 }
+
+/// What part of the stores a reading covers: days (sales) or hours (requests) from `from` until
+/// `until` (not included), of one kind or all, of one selling office or all (sales only).
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub from: NaiveDateTime,
+    pub until: NaiveDateTime,
+    pub kind: Option<KindId>,
+    pub office: Option<OfficeId>,
+}
+
+/// Sales of one day, kind, product and unit price: the units sold and the number of sales (a
+/// sale taken back counts minus one).
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct SalesGroup {
+    pub day: NaiveDateTime,
+    pub kind: KindId,
+    pub product: ProductId,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub sales: i64,
+}
+
+/// Requests of one kind (none: any kind) that matched something or nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Queryable)]
+pub struct RequestGroup {
+    pub kind: Option<KindId>,
+    pub matched: bool,
+    pub requests: i64,
+}
+
+/// Requests of one kind that asked one characteristic the same way (a word, or a range), and
+/// whether they matched something.
+#[derive(Clone, Debug, PartialEq, Queryable)]
+pub struct ConstraintGroup {
+    pub kind: Option<KindId>,
+    pub matched: bool,
+    pub characteristic: String,
+    pub word: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub requests: i64,
+}

@@ -76,3 +76,20 @@ pub fn record_request(conn: &mut DbConnection, request: &PurchaseRequest, at: Na
     }
     Ok(id)
 }
+
+// ---- reading: what `analytics` asks of the stores ----
+
+/// Sales in the scope by day, kind, product and unit price.
+pub fn sales_groups(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<SalesGroup>> {
+    Ok(repo::sales_groups(conn, scope)?)
+}
+
+/// Requests in the scope by kind and whether they matched anything.
+pub fn request_groups(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<RequestGroup>> {
+    Ok(repo::request_groups(conn, scope)?)
+}
+
+/// Requests in the scope by kind, matched or not, and each characteristic as it was asked.
+pub fn constraint_groups(conn: &mut DbConnection, scope: &Scope) -> Result<Vec<ConstraintGroup>> {
+    Ok(repo::constraint_groups(conn, scope)?)
+}

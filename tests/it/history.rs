@@ -99,3 +99,96 @@ async fn a_purchase_request_is_kept_by_the_hour_with_its_constraints() {
         ]
     );
 }
+
+/// The stores read back as `analytics` asks them: grouped, narrowed to a scope, a sale taken back
+/// counting minus one, requests counted once per group however many constraints they had.
+#[tokio::test]
+async fn the_stores_read_back_in_groups_within_a_scope() {
+    use shop::catalog::{KindId, OfferId, ProductId};
+    use shop::echeck::OfficeId;
+    use shop::history::{ConstraintGroup, RequestGroup, Sale, Scope};
+    let app = spawn_app().await;
+    let (kind, other_kind) = (KindId::new(), KindId::new());
+    let (product, office, other_office) = (ProductId::new(), OfficeId::new(), OfficeId::new());
+    let sale = |kind: &KindId, office: &OfficeId, quantity: i64| Sale {
+        channel: Channel::Order,
+        kind: kind.clone(),
+        product: product.clone(),
+        offer: OfferId::new(),
+        office: office.clone(),
+        quantity,
+        unit_price: 1_990,
+        currency: "EUR".into(),
+    };
+    let day =
+        |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).and_then(|d| d.and_hms_opt(15, 30, 0)).expect("day");
+    let sales = vec![
+        (sale(&kind, &office, 2), day(2)),
+        (sale(&kind, &office, 1), day(2)),
+        (sale(&kind, &office, -1), day(2)),
+        (sale(&kind, &other_office, 5), day(2)),
+        (sale(&other_kind, &office, 1), day(3)),
+        (sale(&kind, &office, 7), day(9)),
+    ];
+    let requests: Vec<(PurchaseRequest, chrono::NaiveDateTime)> = vec![
+        (request(&kind, 0, &["black", "silver"]), day(2)),
+        (request(&kind, 0, &["black"]), day(2)),
+        (request(&kind, 3, &["black"]), day(2)),
+        (request(&other_kind, 1, &[]), day(3)),
+    ];
+    app.db
+        .write(move |c| {
+            for (s, at) in &sales {
+                shop::history::record_sales(c, std::slice::from_ref(s), *at)?;
+            }
+            for (r, at) in &requests {
+                shop::history::record_request(c, r, *at)?;
+            }
+            Ok::<_, shop::db::DbError>(())
+        })
+        .await
+        .expect("stored");
+
+    let scope = Scope { from: day(1), until: day(8), kind: Some(kind.clone()), office: Some(office.clone()) };
+    let s = scope.clone();
+    let groups = app.db.read(move |c| shop::history::sales_groups(c, &s)).await.expect("sales");
+    assert_eq!(groups.len(), 1, "one kind, one office, one week: {groups:?}");
+    assert_eq!((groups[0].quantity, groups[0].sales), (2, 1), "2 + 1 − 1 units; three rows, one taken back");
+    let all = Scope { office: None, kind: None, ..scope.clone() };
+    let a = all.clone();
+    let groups = app.db.read(move |c| shop::history::sales_groups(c, &a)).await.expect("sales");
+    assert_eq!(groups.iter().map(|g| g.sales).sum::<i64>(), 3, "market-wide: the other office's and kind's too");
+
+    let a = all.clone();
+    let asked = app.db.read(move |c| shop::history::request_groups(c, &a)).await.expect("requests");
+    assert!(asked.contains(&RequestGroup { kind: Some(kind.clone()), matched: false, requests: 2 }), "{asked:?}");
+    assert!(asked.contains(&RequestGroup { kind: Some(kind.clone()), matched: true, requests: 1 }));
+    assert!(asked.contains(&RequestGroup { kind: Some(other_kind.clone()), matched: true, requests: 1 }));
+    let s = scope.clone();
+    let words = app.db.read(move |c| shop::history::constraint_groups(c, &s)).await.expect("constraints");
+    let black_unmet = ConstraintGroup {
+        kind: Some(kind.clone()),
+        matched: false,
+        characteristic: "color".into(),
+        word: Some("black".into()),
+        min: None,
+        max: None,
+        requests: 2,
+    };
+    assert!(words.contains(&black_unmet), "{words:?}");
+    assert_eq!(words.len(), 3, "black unmet, silver unmet, black met: {words:?}");
+}
+
+fn request(kind: &shop::catalog::KindId, matches: i64, words: &[&str]) -> PurchaseRequest {
+    PurchaseRequest {
+        kind: Some(kind.clone()),
+        maker: None,
+        price_max: None,
+        currency: "EUR".into(),
+        constraints: words
+            .iter()
+            .map(|w| Constraint::Word { characteristic: "color".into(), word: (*w).into() })
+            .collect(),
+        matches,
+    }
+}
