@@ -3,4 +3,5 @@
 //! suppression, exact discrete noise and a monthly budget. This first step holds the pure rules;
 //! the analyses, their pages and payment come next.
 
+pub mod analyses;
 pub mod rules;

@@ -62,6 +62,67 @@ pub fn suppress<K>(cells: Vec<Cell<K>>, k: i64) -> Suppressed<K> {
     Suppressed { cells, shown_total, suppressed }
 }
 
+// ---- tables of results ----
+
+/// A row of a result before suppression: its labels and, per value column, the value and the
+/// number of distinct sales or requests it is built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawRow {
+    pub labels: Vec<String>,
+    pub values: Vec<(i64, i64)>,
+}
+
+/// A result's table as stored and shown: each value shown or "fewer than k"; per value column the
+/// total of the shown cells; how many cells were suppressed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Table {
+    pub title: String,
+    pub label_columns: Vec<String>,
+    pub value_columns: Vec<String>,
+    pub rows: Vec<(Vec<String>, Vec<Option<i64>>)>,
+    pub totals: Vec<i64>,
+    pub suppressed: usize,
+    pub k: i64,
+}
+
+/// Suppresses each value built from fewer than `k` distinct sales or requests (`k` never below 2).
+pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k: i64) -> Table {
+    let k = k.max(MIN_K);
+    let mut totals = vec![0i64; values.len()];
+    let mut suppressed = 0;
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let shown = r
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, &(value, basis))| {
+                    if basis >= k {
+                        if let Some(t) = totals.get_mut(i) {
+                            *t += value;
+                        }
+                        Some(value)
+                    } else {
+                        suppressed += 1;
+                        None
+                    }
+                })
+                .collect();
+            (r.labels, shown)
+        })
+        .collect();
+    Table {
+        title: title.to_owned(),
+        label_columns: labels.iter().map(|s| (*s).to_owned()).collect(),
+        value_columns: values.iter().map(|s| (*s).to_owned()).collect(),
+        rows,
+        totals,
+        suppressed,
+        k,
+    }
+}
+
 // ---- noise and the budget ----
 
 /// ε in thousandths, as admins type it ("0.5" is 500): from 0.001 to 10.
@@ -231,6 +292,20 @@ mod tests {
         let narrow = suppress(cells(&[40, 30]), 5);
         assert_eq!(wide.shown_total - narrow.shown_total, 0, "the small cell adds nothing to the shown total");
         assert_eq!(wide.suppressed, 1);
+    }
+
+    #[test]
+    fn a_table_hides_each_value_by_its_own_basis_and_totals_the_shown() {
+        let rows = vec![
+            RawRow { labels: vec!["a".into()], values: vec![(12, 6), (6, 6)] },
+            RawRow { labels: vec!["b".into()], values: vec![(40, 4), (4, 4)] },
+            RawRow { labels: vec!["c".into()], values: vec![(9, 9), (2, 2)] },
+        ];
+        let t = table("t", &["kind"], &["units", "sales"], rows, 5);
+        assert_eq!(t.rows[0].1, vec![Some(12), Some(6)]);
+        assert_eq!(t.rows[1].1, vec![None, None], "40 units from 4 sales stay hidden");
+        assert_eq!(t.rows[2].1, vec![Some(9), None]);
+        assert_eq!((t.totals.clone(), t.suppressed), (vec![21, 6], 3));
     }
 
     #[test]

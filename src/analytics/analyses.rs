@@ -1,0 +1,286 @@
+//! The prepared analyses (seed 004, FIG. 5; issue 16's list), each assembled from the stores'
+//! groups into tables whose small cells are suppressed (`rules::table`). Pure: the service reads
+//! the groups and the names and hands them here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use super::rules::{self, Granularity, RawRow, Table};
+use crate::catalog::{KindId, ProductId};
+use crate::history::{ConstraintGroup, RequestGroup, SalesGroup};
+
+crate::db::text_enum! {
+    /// What a salesperson can buy.
+    pub enum Analysis {
+        Sales = "sales",
+        Preferences = "preferences",
+        Volume = "volume",
+        Words = "words",
+        PriceBands = "price-bands",
+        UnmetDemand = "unmet-demand",
+        Conversion = "conversion",
+    }
+}
+
+impl Analysis {
+    pub fn title(self) -> &'static str {
+        match self {
+            Analysis::Sales => "Sales history extract",
+            Analysis::Preferences => "Purchaser preferences extract",
+            Analysis::Volume => "Sales volume per kind and period",
+            Analysis::Words => "Preferred colors and other words per kind",
+            Analysis::PriceBands => "Price bands",
+            Analysis::UnmetDemand => "Unmet demand",
+            Analysis::Conversion => "Conversion: requests against sales",
+        }
+    }
+
+    pub fn about(self) -> &'static str {
+        match self {
+            Analysis::Sales => "Per day, product and unit price: units sold and the number of sales.",
+            Analysis::Preferences => "Per kind: each characteristic as purchasers asked for it, and how often.",
+            Analysis::Volume => "Per kind and week or month: units sold and the number of sales.",
+            Analysis::Words => "Per kind: the colors (and other word characteristics) purchasers asked for.",
+            Analysis::PriceBands => "Per kind: how many sold in each price band.",
+            Analysis::UnmetDemand => "Requests that matched nothing, by kind and by what they asked.",
+            Analysis::Conversion => "Per kind: purchase requests against sales.",
+        }
+    }
+
+    /// Whether it reads the sales history (otherwise only the preference store).
+    pub fn reads_sales(self) -> bool {
+        matches!(self, Analysis::Sales | Analysis::Volume | Analysis::PriceBands | Analysis::Conversion)
+    }
+
+    /// Whether it reads the preference store.
+    pub fn reads_requests(self) -> bool {
+        !matches!(self, Analysis::Sales | Analysis::Volume | Analysis::PriceBands)
+    }
+}
+
+/// What the tables name things by.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub kinds: HashMap<KindId, String>,
+    pub products: HashMap<ProductId, String>,
+    pub currency: String,
+}
+
+impl Names {
+    fn kind(&self, kind: Option<&KindId>) -> String {
+        match kind {
+            Some(k) => self.kinds.get(k).cloned().unwrap_or_else(|| "(a kind no longer offered)".to_owned()),
+            None => "(any kind)".to_owned(),
+        }
+    }
+
+    fn product(&self, p: &ProductId) -> String {
+        self.products.get(p).cloned().unwrap_or_else(|| "(a product no longer offered)".to_owned())
+    }
+
+    fn money(&self, minor: i64) -> String {
+        crate::money::format(minor, &self.currency)
+    }
+}
+
+/// What the stores gave for a design.
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    pub sales: Vec<SalesGroup>,
+    pub requests: Vec<RequestGroup>,
+    pub constraints: Vec<ConstraintGroup>,
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// A constraint as it was asked, in words: "silver", "at least 2000", "1000 to 3000".
+fn asked(c: &ConstraintGroup) -> String {
+    let n = |v: f64| if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v}") };
+    match (&c.word, c.min, c.max) {
+        (Some(w), _, _) => w.clone(),
+        (None, Some(lo), Some(hi)) => format!("{} to {}", n(lo), n(hi)),
+        (None, Some(lo), None) => format!("at least {}", n(lo)),
+        (None, None, Some(hi)) => format!("at most {}", n(hi)),
+        (None, None, None) => "anything".to_owned(),
+    }
+}
+
+/// Sums rows with the same labels (a sale taken back on another day nets out in its period).
+fn summed(rows: impl IntoIterator<Item = (Vec<String>, Vec<(i64, i64)>)>) -> Vec<RawRow> {
+    let mut by: BTreeMap<Vec<String>, Vec<(i64, i64)>> = BTreeMap::new();
+    for (labels, values) in rows {
+        let entry = by.entry(labels).or_insert_with(|| vec![(0, 0); values.len()]);
+        for (e, v) in entry.iter_mut().zip(values) {
+            e.0 += v.0;
+            e.1 += v.1;
+        }
+    }
+    by.into_iter().map(|(labels, values)| RawRow { labels, values }).collect()
+}
+
+/// The analysis's tables for these groups, with cells below `k` suppressed.
+pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity: Granularity, k: i64) -> Vec<Table> {
+    let units_and_sales = |g: &SalesGroup| vec![(g.quantity, g.sales), (g.sales, g.sales)];
+    match analysis {
+        Analysis::Sales => {
+            let rows = summed(groups.sales.iter().map(|g| {
+                let labels = vec![day_text(g.day.date()), names.product(&g.product), names.money(g.unit_price)];
+                (labels, units_and_sales(g))
+            }));
+            vec![rules::table(analysis.title(), &["Day", "Product", "Unit price"], &["Units", "Sales"], rows, k)]
+        }
+        Analysis::Volume => {
+            let rows = summed(groups.sales.iter().map(|g| {
+                let period = rules::period_start(g.day.date(), granularity);
+                (vec![names.kind(Some(&g.kind)), day_text(period)], units_and_sales(g))
+            }));
+            let period = match granularity {
+                Granularity::Week => "Week from",
+                Granularity::Month => "Month from",
+            };
+            vec![rules::table(analysis.title(), &["Kind", period], &["Units", "Sales"], rows, k)]
+        }
+        Analysis::PriceBands => {
+            let mut tables = Vec::new();
+            let mut kinds: BTreeMap<String, Vec<&SalesGroup>> = BTreeMap::new();
+            for g in &groups.sales {
+                kinds.entry(names.kind(Some(&g.kind))).or_default().push(g);
+            }
+            for (kind, sales) in kinds {
+                let low = sales.iter().map(|g| g.unit_price).min().unwrap_or(0);
+                let high = sales.iter().map(|g| g.unit_price).max().unwrap_or(0);
+                let width = rules::band_width(low, high);
+                let rows = summed(sales.iter().map(|g| {
+                    let band = rules::price_band(g.unit_price, width);
+                    // Sorted by the band's lower bound: a zero-padded key ahead of the text.
+                    let label = format!("{} to {}", names.money(band), names.money(band + width - 1));
+                    (vec![format!("{band:020}"), label], units_and_sales(g))
+                }))
+                .into_iter()
+                .map(|mut r| {
+                    r.labels.remove(0);
+                    r
+                })
+                .collect();
+                tables.push(rules::table(
+                    &format!("Price bands: {kind}"),
+                    &["Price band"],
+                    &["Units", "Sales"],
+                    rows,
+                    k,
+                ));
+            }
+            tables
+        }
+        Analysis::Preferences | Analysis::Words => {
+            let rows = summed(
+                groups.constraints.iter().filter(|c| analysis == Analysis::Preferences || c.word.is_some()).map(|c| {
+                    (
+                        vec![names.kind(c.kind.as_ref()), c.characteristic.clone(), asked(c)],
+                        vec![(c.requests, c.requests)],
+                    )
+                }),
+            );
+            vec![rules::table(analysis.title(), &["Kind", "Characteristic", "Asked for"], &["Requests"], rows, k)]
+        }
+        Analysis::UnmetDemand => {
+            let by_kind = summed(
+                groups
+                    .requests
+                    .iter()
+                    .filter(|r| !r.matched)
+                    .map(|r| (vec![names.kind(r.kind.as_ref())], vec![(r.requests, r.requests)])),
+            );
+            let by_constraint = summed(groups.constraints.iter().filter(|c| !c.matched).map(|c| {
+                (vec![names.kind(c.kind.as_ref()), c.characteristic.clone(), asked(c)], vec![(c.requests, c.requests)])
+            }));
+            vec![
+                rules::table("Requests that matched nothing, per kind", &["Kind"], &["Requests"], by_kind, k),
+                rules::table(
+                    "What the unmatched requests asked for",
+                    &["Kind", "Characteristic", "Asked for"],
+                    &["Requests"],
+                    by_constraint,
+                    k,
+                ),
+            ]
+        }
+        Analysis::Conversion => {
+            let requests = groups
+                .requests
+                .iter()
+                .map(|r| (vec![names.kind(r.kind.as_ref())], vec![(r.requests, r.requests), (0, 0)]));
+            let sales =
+                groups.sales.iter().map(|g| (vec![names.kind(Some(&g.kind))], vec![(0, 0), (g.sales, g.sales)]));
+            let rows = summed(requests.chain(sales));
+            vec![rules::table(analysis.title(), &["Kind"], &["Requests", "Sales"], rows, k)]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> chrono::NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, d).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("day")
+    }
+
+    fn world() -> (Groups, Names, KindId) {
+        let (kind, product) = (KindId::new(), ProductId::new());
+        let sale = |d: u32, price: i64, quantity: i64, sales: i64| SalesGroup {
+            day: day(d),
+            kind: kind.clone(),
+            product: product.clone(),
+            unit_price: price,
+            quantity,
+            sales,
+        };
+        let groups = Groups {
+            // Nov 2 and 3 are a Monday and a Tuesday: one week; Nov 9 the next.
+            sales: vec![sale(2, 1_990, 7, 6), sale(3, 2_490, 3, 3), sale(9, 9_990, 1, 1)],
+            requests: vec![RequestGroup { kind: Some(kind.clone()), matched: false, requests: 8 }],
+            constraints: vec![ConstraintGroup {
+                kind: Some(kind.clone()),
+                matched: false,
+                characteristic: "color".into(),
+                word: Some("silver".into()),
+                min: None,
+                max: None,
+                requests: 5,
+            }],
+        };
+        let names = Names {
+            kinds: HashMap::from([(kind.clone(), "Printer".to_owned())]),
+            products: HashMap::from([(product, "Acme P100".to_owned())]),
+            currency: "EUR".into(),
+        };
+        (groups, names, kind)
+    }
+
+    #[test]
+    fn volume_rolls_days_up_into_weeks_before_suppressing() {
+        let (groups, names, _) = world();
+        let t = &assemble(Analysis::Volume, &groups, &names, Granularity::Week, 5)[0];
+        assert_eq!(t.rows[0], (vec!["Printer".to_owned(), "2026-11-02".to_owned()], vec![Some(10), Some(9)]));
+        assert_eq!(t.rows[1].1, vec![None, None], "one sale in the second week");
+        assert_eq!((t.totals.clone(), t.suppressed), (vec![10, 9], 2));
+    }
+
+    #[test]
+    fn price_bands_and_conversion_and_unmet_demand() {
+        let (groups, names, _) = world();
+        let bands = &assemble(Analysis::PriceBands, &groups, &names, Granularity::Month, 2)[0];
+        assert_eq!(bands.rows.len(), 3, "{bands:?}");
+        assert_eq!(bands.rows[0], (vec!["10.00 EUR to 19.99 EUR".to_owned()], vec![Some(7), Some(6)]));
+        assert_eq!(bands.rows[2].0, vec!["90.00 EUR to 99.99 EUR".to_owned()]);
+        let conversion = &assemble(Analysis::Conversion, &groups, &names, Granularity::Month, 5)[0];
+        assert_eq!(conversion.rows[0].1, vec![Some(8), Some(10)]);
+        let unmet = assemble(Analysis::UnmetDemand, &groups, &names, Granularity::Month, 5);
+        assert_eq!(unmet[0].rows[0].1, vec![Some(8)]);
+        assert_eq!(unmet[1].rows[0].0, vec!["Printer".to_owned(), "color".to_owned(), "silver".to_owned()]);
+    }
+}
