@@ -5,3 +5,6 @@
 
 pub mod analyses;
 pub mod rules;
+mod service;
+
+pub use service::*;

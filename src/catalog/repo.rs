@@ -227,6 +227,17 @@ struct ShownRow {
 }
 
 /// Products of these kinds by maker and model, at most `limit`.
+/// The names of these products (maker, model and name), by ID.
+pub fn product_names(
+    conn: &mut DbConnection,
+    ids: &[ProductId],
+) -> QueryResult<Vec<(ProductId, String, String, String)>> {
+    products::table
+        .filter(products::id.eq_any(ids))
+        .select((products::id, products::maker, products::model, products::name))
+        .load(conn)
+}
+
 pub fn products_of_kinds(conn: &mut DbConnection, kinds: &[KindId], limit: i64) -> QueryResult<Vec<Product>> {
     products::table
         .filter(products::kind_id.eq_any(kinds))

@@ -6,6 +6,7 @@ mod history;
 
 mod accounts;
 mod admin;
+mod analytics;
 mod anonymity;
 mod architecture;
 mod browser;

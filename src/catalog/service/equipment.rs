@@ -19,6 +19,21 @@ pub type ConsumablesPart =
 pub struct ConsumablesParts(pub Vec<ConsumablesPart>);
 
 /// Products of these kinds (cartridge models, for the collection desk), by maker and model.
+/// What these products are called ("Acme P100"), by ID, for lists that know only the IDs
+/// (analytics reads the sales history by product).
+pub fn product_names(
+    conn: &mut DbConnection,
+    ids: &[ProductId],
+) -> Result<std::collections::HashMap<ProductId, String>> {
+    let mut names = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for (id, maker, model, _) in repo::product_names(conn, chunk)? {
+            names.insert(id, format!("{maker} {model}"));
+        }
+    }
+    Ok(names)
+}
+
 pub fn products_of_kinds(conn: &mut DbConnection, kinds: &[KindId], limit: i64) -> Result<Vec<Product>> {
     Ok(repo::products_of_kinds(conn, kinds, limit)?)
 }
