@@ -121,16 +121,56 @@ fn summed(rows: impl IntoIterator<Item = (Vec<String>, Vec<(i64, i64)>)>) -> Vec
     by.into_iter().map(|(labels, values)| RawRow { labels, values }).collect()
 }
 
-/// The analysis's tables for these groups, with cells below `k` suppressed.
-pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity: Granularity, k: i64) -> Vec<Table> {
-    let units_and_sales = |g: &SalesGroup| vec![(g.quantity, g.sales), (g.sales, g.sales)];
+/// Exact discrete noise for the counts of a result: ε per count (thousandths) and the generator.
+pub struct Noise<'r, R: rand::Rng> {
+    pub epsilon_milli: i64,
+    pub rng: &'r mut R,
+}
+
+/// The analysis's tables for these groups, with cells below `k` suppressed. With noise, only
+/// counts of sales or requests are shown (units sold have no bound on what one sale adds), each
+/// with noise added before the threshold.
+pub fn assemble<R: rand::Rng>(
+    analysis: Analysis,
+    groups: &Groups,
+    names: &Names,
+    granularity: Granularity,
+    k: i64,
+    mut noise: Option<Noise<'_, R>>,
+) -> Vec<Table> {
+    let counts_only = noise.is_some();
+    let mut finish = |title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k: i64| {
+        let rows = match noise.as_mut() {
+            Some(n) => rules::noise_rows(rows, n.epsilon_milli, n.rng),
+            None => rows,
+        };
+        rules::table(title, labels, values, rows, k)
+    };
+    assemble_exact(analysis, groups, names, granularity, k, counts_only, &mut finish)
+}
+
+type Finish<'f> = dyn FnMut(&str, &[&str], &[&str], Vec<RawRow>, i64) -> Table + 'f;
+
+fn assemble_exact(
+    analysis: Analysis,
+    groups: &Groups,
+    names: &Names,
+    granularity: Granularity,
+    k: i64,
+    counts_only: bool,
+    finish: &mut Finish<'_>,
+) -> Vec<Table> {
+    let units_and_sales = |g: &SalesGroup| {
+        if counts_only { vec![(g.sales, g.sales)] } else { vec![(g.quantity, g.sales), (g.sales, g.sales)] }
+    };
+    let sold: &[&str] = if counts_only { &["Sales"] } else { &["Units", "Sales"] };
     match analysis {
         Analysis::Sales => {
             let rows = summed(groups.sales.iter().map(|g| {
                 let labels = vec![day_text(g.day.date()), names.product(&g.product), names.money(g.unit_price)];
                 (labels, units_and_sales(g))
             }));
-            vec![rules::table(analysis.title(), &["Day", "Product", "Unit price"], &["Units", "Sales"], rows, k)]
+            vec![finish(analysis.title(), &["Day", "Product", "Unit price"], sold, rows, k)]
         }
         Analysis::Volume => {
             let rows = summed(groups.sales.iter().map(|g| {
@@ -141,7 +181,7 @@ pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity:
                 Granularity::Week => "Week from",
                 Granularity::Month => "Month from",
             };
-            vec![rules::table(analysis.title(), &["Kind", period], &["Units", "Sales"], rows, k)]
+            vec![finish(analysis.title(), &["Kind", period], sold, rows, k)]
         }
         Analysis::PriceBands => {
             let mut tables = Vec::new();
@@ -165,13 +205,7 @@ pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity:
                     r
                 })
                 .collect();
-                tables.push(rules::table(
-                    &format!("Price bands: {kind}"),
-                    &["Price band"],
-                    &["Units", "Sales"],
-                    rows,
-                    k,
-                ));
+                tables.push(finish(&format!("Price bands: {kind}"), &["Price band"], &["Units", "Sales"], rows, k));
             }
             tables
         }
@@ -184,7 +218,7 @@ pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity:
                     )
                 }),
             );
-            vec![rules::table(analysis.title(), &["Kind", "Characteristic", "Asked for"], &["Requests"], rows, k)]
+            vec![finish(analysis.title(), &["Kind", "Characteristic", "Asked for"], &["Requests"], rows, k)]
         }
         Analysis::UnmetDemand => {
             let by_kind = summed(
@@ -198,8 +232,8 @@ pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity:
                 (vec![names.kind(c.kind.as_ref()), c.characteristic.clone(), asked(c)], vec![(c.requests, c.requests)])
             }));
             vec![
-                rules::table("Requests that matched nothing, per kind", &["Kind"], &["Requests"], by_kind, k),
-                rules::table(
+                finish("Requests that matched nothing, per kind", &["Kind"], &["Requests"], by_kind, k),
+                finish(
                     "What the unmatched requests asked for",
                     &["Kind", "Characteristic", "Asked for"],
                     &["Requests"],
@@ -216,7 +250,7 @@ pub fn assemble(analysis: Analysis, groups: &Groups, names: &Names, granularity:
             let sales =
                 groups.sales.iter().map(|g| (vec![names.kind(Some(&g.kind))], vec![(0, 0), (g.sales, g.sales)]));
             let rows = summed(requests.chain(sales));
-            vec![rules::table(analysis.title(), &["Kind"], &["Requests", "Sales"], rows, k)]
+            vec![finish(analysis.title(), &["Kind"], &["Requests", "Sales"], rows, k)]
         }
     }
 }
@@ -264,7 +298,7 @@ mod tests {
     #[test]
     fn volume_rolls_days_up_into_weeks_before_suppressing() {
         let (groups, names, _) = world();
-        let t = &assemble(Analysis::Volume, &groups, &names, Granularity::Week, 5)[0];
+        let t = &assemble_exact(Analysis::Volume, &groups, &names, Granularity::Week, 5, false, &mut rules::table)[0];
         assert_eq!(t.rows[0], (vec!["Printer".to_owned(), "2026-11-02".to_owned()], vec![Some(10), Some(9)]));
         assert_eq!(t.rows[1].1, vec![None, None], "one sale in the second week");
         assert_eq!((t.totals.clone(), t.suppressed), (vec![10, 9], 2));
@@ -273,13 +307,16 @@ mod tests {
     #[test]
     fn price_bands_and_conversion_and_unmet_demand() {
         let (groups, names, _) = world();
-        let bands = &assemble(Analysis::PriceBands, &groups, &names, Granularity::Month, 2)[0];
+        let bands =
+            &assemble_exact(Analysis::PriceBands, &groups, &names, Granularity::Month, 2, false, &mut rules::table)[0];
         assert_eq!(bands.rows.len(), 3, "{bands:?}");
         assert_eq!(bands.rows[0], (vec!["10.00 EUR to 19.99 EUR".to_owned()], vec![Some(7), Some(6)]));
         assert_eq!(bands.rows[2].0, vec!["90.00 EUR to 99.99 EUR".to_owned()]);
-        let conversion = &assemble(Analysis::Conversion, &groups, &names, Granularity::Month, 5)[0];
+        let conversion =
+            &assemble_exact(Analysis::Conversion, &groups, &names, Granularity::Month, 5, false, &mut rules::table)[0];
         assert_eq!(conversion.rows[0].1, vec![Some(8), Some(10)]);
-        let unmet = assemble(Analysis::UnmetDemand, &groups, &names, Granularity::Month, 5);
+        let unmet =
+            assemble_exact(Analysis::UnmetDemand, &groups, &names, Granularity::Month, 5, false, &mut rules::table);
         assert_eq!(unmet[0].rows[0].1, vec![Some(8)]);
         assert_eq!(unmet[1].rows[0].0, vec!["Printer".to_owned(), "color".to_owned(), "silver".to_owned()]);
     }

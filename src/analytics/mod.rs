@@ -4,7 +4,10 @@
 //! the analyses, their pages and payment come next.
 
 pub mod analyses;
+mod model;
+mod repo;
 pub mod rules;
 mod service;
 
+pub use model::*;
 pub use service::*;

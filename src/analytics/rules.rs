@@ -125,20 +125,27 @@ pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k
 
 // ---- noise and the budget ----
 
-/// ε in thousandths, as admins type it ("0.5" is 500): from 0.001 to 10.
-pub fn parse_epsilon(text: &str) -> Result<i64, String> {
+/// A decimal with up to three places as thousandths, within `range`.
+fn parse_milli(text: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
     let text = text.trim();
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let ok = !whole.is_empty() && whole.len() <= 2 && frac.len() <= 3;
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    if ok && digits(whole) && digits(frac) {
-        let frac = format!("{frac:0<3}");
-        let milli = whole.parse::<i64>().unwrap_or(0) * 1000 + frac.parse::<i64>().unwrap_or(0);
-        if (1..=10_000).contains(&milli) {
-            return Ok(milli);
-        }
+    if whole.is_empty() || whole.len() > 7 || frac.len() > 3 || !digits(whole) || !digits(frac) {
+        return None;
     }
-    Err("A number from 0.001 to 10, e.g. 0.5.".to_owned())
+    let milli = whole.parse::<i64>().ok()? * 1000 + format!("{frac:0<3}").parse::<i64>().ok()?;
+    range.contains(&milli).then_some(milli)
+}
+
+/// ε in thousandths, as admins type it ("0.5" is 500): from 0.001 to 10.
+pub fn parse_epsilon(text: &str) -> Result<i64, String> {
+    parse_milli(text, 1..=10_000).ok_or_else(|| "A number from 0.001 to 10, e.g. 0.5.".to_owned())
+}
+
+/// A monthly budget of ε as admins type it (thousandths): from 0.001 to 1000.
+pub fn parse_budget(text: &str) -> Result<i64, String> {
+    parse_milli(text, 1..=1_000_000)
+        .ok_or_else(|| "The ε each salesperson may spend in a month: a number from 0.001 to 1000, e.g. 5.".to_owned())
 }
 
 /// ε in thousandths as people read it: 500 is "0.5".
@@ -200,6 +207,24 @@ pub fn discrete_laplace(rng: &mut impl Rng, epsilon_milli: i64) -> i64 {
         }
         return if negative { -y } else { y };
     }
+}
+
+/// Adds noise to each count of each row (never below zero), before suppression: a value and its
+/// basis move together (with noise, results show counts only, where the two are one).
+pub fn noise_rows(rows: Vec<RawRow>, epsilon_milli: i64, rng: &mut impl Rng) -> Vec<RawRow> {
+    rows.into_iter()
+        .map(|r| RawRow {
+            labels: r.labels,
+            values: r
+                .values
+                .into_iter()
+                .map(|(v, b)| {
+                    let n = discrete_laplace(rng, epsilon_milli);
+                    ((v + n).max(0), (b + n).max(0))
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// Adds noise to each cell's count (never below zero), before suppression.

@@ -4,10 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::analyses::{self, Analysis, Groups, Names};
+use super::model::*;
+use super::repo;
 use super::rules::{Granularity, Table};
+use crate::accounts::UserId;
 use crate::catalog::{self, KindId, ProductId};
 use crate::db::{DbConnection, DbError};
 use crate::echeck::OfficeId;
@@ -28,6 +31,13 @@ pub struct Design {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
+    /// Why a purchase was not made, as the salesperson reads it above the form.
+    #[error("{0}")]
+    Refused(String),
+    #[error("the form has mistakes")]
+    Invalid(crate::web::forms::FieldErrors),
+    #[error("not found")]
+    NotFound,
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("{0}")]
@@ -43,11 +53,34 @@ impl From<catalog::CatalogError> for AnalyticsError {
     }
 }
 
+impl From<crate::echeck::EcheckError> for AnalyticsError {
+    fn from(e: crate::echeck::EcheckError) -> Self {
+        match e {
+            crate::echeck::EcheckError::Db(e) => AnalyticsError::Db(e),
+            crate::echeck::EcheckError::Refused(r) => AnalyticsError::Refused(format!("Not bought: {r}")),
+            other => AnalyticsError::Below(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AnalyticsError {
+    fn from(e: diesel::result::Error) -> Self {
+        AnalyticsError::Db(DbError::Query(e))
+    }
+}
+
 pub type Result<T> = std::result::Result<T, AnalyticsError>;
 
 /// Computes the analysis: reads what it needs from the stores and assembles its tables with the
-/// cells below `k` suppressed.
-pub fn compute(conn: &mut DbConnection, design: &Design, k: i64, currency: &str) -> Result<Vec<Table>> {
+/// cells below `k` suppressed; with `noise` (ε in thousandths), counts get exact discrete noise
+/// from the thread's cryptographic generator before the threshold.
+pub fn compute(
+    conn: &mut DbConnection,
+    design: &Design,
+    k: i64,
+    noise: Option<i64>,
+    currency: &str,
+) -> Result<Vec<Table>> {
     let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let scope = Scope {
         from: start(design.from),
@@ -75,5 +108,174 @@ pub fn compute(conn: &mut DbConnection, design: &Design, k: i64, currency: &str)
         products: if a == Analysis::Sales { catalog::product_names(conn, &products)? } else { Default::default() },
         currency: currency.to_owned(),
     };
-    Ok(analyses::assemble(a, &groups, &names, design.granularity, k))
+    let mut rng = rand::rng();
+    let noise = noise.map(|epsilon_milli| analyses::Noise { epsilon_milli, rng: &mut rng });
+    Ok(analyses::assemble(a, &groups, &names, design.granularity, k, noise))
+}
+
+// ---- buying ----
+
+/// What an analysis costs before an admin sets its price: 10.00.
+pub const STARTING_PRICE: i64 = 1_000;
+
+/// The admins' settings (the starting ones before any were saved).
+pub fn settings(conn: &mut DbConnection) -> Result<Settings> {
+    Ok(repo::settings(conn)?.unwrap_or_else(|| Settings::starting(crate::db::now())))
+}
+
+/// What an analysis costs now.
+pub fn price_of(conn: &mut DbConnection, analysis: Analysis) -> Result<i64> {
+    Ok(repo::prices(conn)?.into_iter().find(|p| p.analysis == analysis.as_str()).map_or(STARTING_PRICE, |p| p.price))
+}
+
+/// The calendar month a budget is spent in: "2026-12".
+fn month_of(at: NaiveDateTime) -> String {
+    at.format("%Y-%m").to_string()
+}
+
+/// A salesperson buys an analysis (steps C1–C4): the price moves from their office's account to
+/// the platform's under the form's key, the privacy budget is spent when noise is on, and the
+/// result is computed now and kept frozen. All or nothing, once per key (a twin submit finds the
+/// report the first made).
+pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str, at: NaiveDateTime) -> Result<Report> {
+    let key = crate::web::idempotency::IdempotencyKey::parse(key)
+        .ok_or_else(|| AnalyticsError::Refused("The form is out of date. Reload the page.".to_owned()))?;
+    // The key is claimed first: a twin submit waits here for the first to commit, then finds its
+    // report (and spends no budget and pays nothing).
+    use crate::web::idempotency::{self, Claim, ClaimError};
+    match idempotency::claim(conn, "analytics", &key, seller.as_str(), at) {
+        Ok(Claim::First) => {}
+        Ok(Claim::Repeat(_)) => return repo::report_by_key(conn, key.as_str())?.ok_or(AnalyticsError::NotFound),
+        Err(ClaimError::Reused) => {
+            return Err(AnalyticsError::Refused("The form is out of date. Reload the page.".to_owned()));
+        }
+        Err(ClaimError::Db(e)) => return Err(e.into()),
+    }
+    let office = crate::echeck::office_for(conn, seller)?;
+    let settings = settings(conn)?;
+    let price = price_of(conn, design.analysis)?;
+    let noise = settings.noise.then_some(settings.epsilon_milli);
+    if let Some(cost) = noise
+        && repo::spend(conn, seller, &month_of(at), cost, settings.budget_milli)? == 0
+    {
+        return Err(AnalyticsError::Refused(
+            "This month's privacy budget is used up: no more reports with noise until next month.".to_owned(),
+        ));
+    }
+    let from = crate::echeck::open_account(conn, crate::echeck::AccountKind::Office, office.id.as_str(), at)?;
+    let to = crate::echeck::platform(conn)?;
+    let currency = to.currency.clone();
+    if price > 0 {
+        let m = crate::echeck::Move {
+            from: from.id,
+            to: to.id,
+            amount: price,
+            reason: format!("Analysis: {}", design.analysis.title()),
+            key: key.clone(),
+            actor: Some(seller.clone()),
+        };
+        crate::echeck::transfer(conn, &m, at)?;
+    }
+    let tables = compute(conn, design, settings.k, noise, &currency)?;
+    let design_json = serde_json::json!({
+        "analysis": design.analysis.as_str(),
+        "kind": design.kind.as_ref().map(|k| k.to_string()),
+        "from": design.from,
+        "last": design.last,
+        "granularity": design.granularity.as_str(),
+        "own_office": design.office.is_some(),
+    });
+    let report = Report {
+        id: ReportId::new(),
+        seller_id: seller.clone(),
+        office_id: office.id.clone(),
+        analysis: design.analysis.as_str().to_owned(),
+        design: design_json.to_string(),
+        tables: serde_json::to_string(&tables).map_err(|e| AnalyticsError::Below(e.to_string()))?,
+        k: settings.k,
+        epsilon_milli: noise,
+        price,
+        idempotency_key: key.to_string(),
+        created_at: at,
+    };
+    repo::insert_report(conn, &report)?;
+    idempotency::record(conn, "analytics", &key, report.id.as_str())?;
+    Ok(report)
+}
+
+/// A report of this salesperson, as bought (viewing it again costs nothing).
+pub fn report_of(conn: &mut DbConnection, seller: &UserId, id: &ReportId) -> Result<(Report, Vec<Table>)> {
+    let report = repo::report(conn, id)?.filter(|r| &r.seller_id == seller).ok_or(AnalyticsError::NotFound)?;
+    let tables = serde_json::from_str(&report.tables).map_err(|e| AnalyticsError::Below(e.to_string()))?;
+    Ok((report, tables))
+}
+
+/// A salesperson's reports, newest first.
+pub fn reports_of(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<Report>> {
+    Ok(repo::reports_of(conn, seller, 200)?)
+}
+
+/// What a salesperson has spent of this month's privacy budget.
+pub fn spent_this_month(conn: &mut DbConnection, seller: &UserId, at: NaiveDateTime) -> Result<i64> {
+    Ok(repo::spending(conn, seller, &month_of(at))?)
+}
+
+// ---- the admins' settings ----
+
+/// The settings as an admin types them.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub k: String,
+    /// "yes" to add noise.
+    pub noise: String,
+    pub epsilon: String,
+    pub budget: String,
+}
+
+/// Saves the settings; each field's mistake is said next to it.
+pub fn save_settings(conn: &mut DbConnection, form: &SettingsForm, at: NaiveDateTime) -> Result<Settings> {
+    let mut errors = crate::web::forms::FieldErrors::new();
+    let k = super::rules::parse_k(&form.k).unwrap_or_else(|e| {
+        errors.add("k", e);
+        0
+    });
+    let epsilon_milli = super::rules::parse_epsilon(&form.epsilon).unwrap_or_else(|e| {
+        errors.add("epsilon", e);
+        0
+    });
+    let budget_milli = super::rules::parse_budget(&form.budget).unwrap_or_else(|e| {
+        errors.add("budget", e);
+        0
+    });
+    if !errors.is_empty() {
+        return Err(AnalyticsError::Invalid(errors));
+    }
+    let settings = Settings {
+        id: SETTINGS.to_owned(),
+        k,
+        noise: form.noise == "yes",
+        epsilon_milli,
+        budget_milli,
+        updated_at: at,
+    };
+    repo::save_settings(conn, &settings)?;
+    Ok(settings)
+}
+
+/// Sets what an analysis costs.
+pub fn set_price(
+    conn: &mut DbConnection,
+    analysis: Analysis,
+    price: &str,
+    currency: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let price = crate::money::parse(price, currency)
+        .map_err(|e| AnalyticsError::Invalid(crate::web::forms::FieldErrors::with("price", e)))?;
+    if price < 0 {
+        return Err(AnalyticsError::Invalid(crate::web::forms::FieldErrors::with("price", "A price of zero or more.")));
+    }
+    repo::set_price(conn, &Price { analysis: analysis.as_str().to_owned(), price, updated_at: at })?;
+    Ok(())
 }

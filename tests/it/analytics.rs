@@ -56,14 +56,85 @@ async fn an_analysis_reads_the_stores_and_suppresses_small_cells() {
         office,
     };
     let own = design(Some(office.clone()));
-    let tables = app.db.read(move |c| analytics::compute(c, &own, 5, "EUR")).await.expect("computed");
+    let tables = app.db.read(move |c| analytics::compute(c, &own, 5, None, "EUR")).await.expect("computed");
     let t = &tables[0];
     assert_eq!(t.rows.len(), 2, "{t:?}");
     assert_eq!(t.rows[0].1, vec![Some(6), Some(6)], "six sales in the first week");
     assert_eq!(t.rows[1].1, vec![None, None], "four in the third: fewer than 5");
     assert_eq!((t.totals.clone(), t.suppressed), (vec![6, 6], 2));
     let market = design(None);
-    let tables = app.db.read(move |c| analytics::compute(c, &market, 5, "EUR")).await.expect("computed");
+    let tables = app.db.read(move |c| analytics::compute(c, &market, 5, None, "EUR")).await.expect("computed");
     assert_eq!(tables[0].rows[1].1, vec![Some(5), Some(5)], "market-wide the third week has five");
     assert_eq!(tables[0].rows[0].0[0], "Kind printer", "kinds by their names");
+}
+
+fn office_account(app: &TestApp, office: &shop::echeck::Office) -> shop::echeck::LedgerAccount {
+    let id = office.id.clone();
+    app.echeck(move |c| {
+        shop::echeck::open_account(c, shop::echeck::AccountKind::Office, id.as_str(), shop::echeck::now())
+    })
+    .expect("account")
+}
+
+#[tokio::test]
+async fn buying_pays_once_keeps_the_report_and_spends_the_privacy_budget() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let design = Design {
+        analysis: Analysis::Conversion,
+        kind: None,
+        from: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("day"),
+        last: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("day"),
+        granularity: Granularity::Month,
+        office: None,
+    };
+    let buy = |key: String| {
+        let (seller, d) = (w.seller.id.clone(), design.clone());
+        app.db.write(move |c| analytics::buy(c, &seller, &d, &key, shop::db::now()))
+    };
+    // Too little money: refused, nothing moved, nothing kept.
+    let err = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect_err("no money");
+    assert!(err.to_string().starts_with("Not bought"), "{err}");
+    let account = office_account(&app, &w.office);
+    let m = shop::echeck::Movement {
+        account: account.id.clone(),
+        amount: 5_000,
+        reason: "test deposit".into(),
+        key: shop::web::idempotency::IdempotencyKey::new(),
+    };
+    app.echeck(move |c| shop::echeck::deposit(c, &m, None, shop::echeck::now())).expect("deposit");
+
+    let key = shop::web::idempotency::IdempotencyKey::new().to_string();
+    let (first, twin) = tokio::join!(buy(key.clone()), buy(key.clone()));
+    let (first, twin) = (first.expect("bought"), twin.expect("the twin finds it"));
+    assert_eq!(first.id, twin.id, "a double click buys once");
+    assert_eq!(office_account(&app, &w.office).balance, 5_000 - analytics::STARTING_PRICE, "paid once");
+    let (seller, id) = (w.seller.id.clone(), first.id.clone());
+    let (again, tables) = app.db.read(move |c| analytics::report_of(c, &seller, &id)).await.expect("kept");
+    assert_eq!((again.id, tables[0].title.as_str()), (first.id.clone(), "Conversion: requests against sales"));
+
+    // With noise, each report spends ε from the month's budget; beyond it, refused before paying.
+    app.db
+        .write(|c| {
+            let form = analytics::SettingsForm {
+                k: "5".into(),
+                noise: "yes".into(),
+                epsilon: "0.5".into(),
+                budget: "1".into(),
+            };
+            analytics::save_settings(c, &form, shop::db::now())
+        })
+        .await
+        .expect("settings");
+    // A twin submit spends the budget once: after it, one more report fits.
+    let key = shop::web::idempotency::IdempotencyKey::new().to_string();
+    let (a, b) = tokio::join!(buy(key.clone()), buy(key));
+    assert_eq!(a.expect("within the budget").id, b.expect("the twin").id);
+    let r = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect("within the budget");
+    assert_eq!(r.epsilon_milli, Some(500));
+    let before = office_account(&app, &w.office).balance;
+    let err = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect_err("budget used up");
+    assert!(err.to_string().contains("privacy budget is used up"), "{err}");
+    assert_eq!(office_account(&app, &w.office).balance, before, "nothing paid for a refused report");
+    app.assert_books_balance();
 }

@@ -2,6 +2,8 @@
 //! table belongs to the module named above it; only that module's `repo.rs` queries it. Kept by
 //! hand: portable types only (see DESIGN.md).
 
+#[path = "analytics.rs"]
+mod analytics_tables;
 #[path = "anonymity.rs"]
 mod anonymity_tables;
 #[path = "buyback.rs"]
@@ -21,6 +23,7 @@ mod notify_tables;
 #[path = "orders.rs"]
 mod orders_tables;
 
+pub use analytics_tables::*;
 pub use anonymity_tables::*;
 pub use buyback_tables::*;
 pub use catalog_tables::*;
