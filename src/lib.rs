@@ -261,6 +261,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             anonymity::SECTIONS,
             collection::SECTIONS,
             buyback::SECTIONS,
+            analytics::SECTIONS,
         ])
         .with_panels([orders::PANELS, catalog::PANELS, accounts::PANELS, echeck::PANELS, notify::PANELS]),
     );
@@ -315,6 +316,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .configure(orders::configure)
             .configure(collection::configure)
             .configure(buyback::configure)
+            .configure(analytics::configure)
             .default_service(aw::to(not_found))
     })
     .workers(config.workers)

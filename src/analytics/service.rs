@@ -279,3 +279,49 @@ pub fn set_price(
     repo::set_price(conn, &Price { analysis: analysis.as_str().to_owned(), price, updated_at: at })?;
     Ok(())
 }
+
+/// A design as the salesperson typed it, checked: each mistake next to its field.
+pub fn read_design(conn: &mut DbConnection, seller: &UserId, form: &super::views::DesignForm) -> Result<Design> {
+    let mut errors = crate::web::forms::FieldErrors::new();
+    let analysis = Analysis::parse(&form.analysis);
+    if analysis.is_none() {
+        errors.add("analysis", "Choose an analysis from the list.");
+    }
+    let day = |errors: &mut crate::web::forms::FieldErrors, field: &str, text: &str| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| errors.add(field, "A day as YYYY-MM-DD.")).ok()
+    };
+    let from = day(&mut errors, "from", &form.from);
+    let last = day(&mut errors, "last", &form.last);
+    if let (Some(f), Some(l)) = (from, last) {
+        if l < f {
+            errors.add("last", "The last day comes on or after the first.");
+        } else if (l - f).num_days() > 3 * 366 {
+            errors.add("last", "At most three years at once.");
+        }
+    }
+    let kind = match form.kind.trim() {
+        "" => None,
+        text => match text
+            .parse::<KindId>()
+            .ok()
+            .filter(|k| catalog::kinds(conn).is_ok_and(|all| all.iter().any(|x| &x.id == k)))
+        {
+            Some(k) => Some(k),
+            None => {
+                errors.add("kind", "Choose a kind from the list.");
+                None
+            }
+        },
+    };
+    let granularity = if form.granularity == "week" { Granularity::Week } else { Granularity::Month };
+    let office = match form.scope.as_str() {
+        "own" => Some(crate::echeck::office_for(conn, seller)?.id),
+        _ => None,
+    };
+    match (analysis, from, last) {
+        (Some(analysis), Some(from), Some(last)) if errors.is_empty() => {
+            Ok(Design { analysis, kind, from, last, granularity, office })
+        }
+        _ => Err(AnalyticsError::Invalid(errors)),
+    }
+}

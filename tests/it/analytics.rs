@@ -138,3 +138,58 @@ async fn buying_pays_once_keeps_the_report_and_spends_the_privacy_budget() {
     assert_eq!(office_account(&app, &w.office).balance, before, "nothing paid for a refused report");
     app.assert_books_balance();
 }
+
+#[tokio::test]
+async fn a_salesperson_buys_views_again_and_downloads_through_the_pages() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let admin = app.logged_in(&app.admin().await).await;
+    let bad = admin
+        .submit("/admin/analytics", "/admin/analytics/settings", &[("k", "1"), ("epsilon", "0.5"), ("budget", "5")])
+        .await;
+    assert!(bad.field_error("k").is_some() && bad.input_value("k").as_deref() == Some("1"), "kept with the mistake");
+    admin.submit("/admin/analytics", "/admin/analytics/prices", &[("analysis", "conversion"), ("price", "2.50")]).await;
+
+    let account = office_account(&app, &w.office);
+    let m = shop::echeck::Movement {
+        account: account.id.clone(),
+        amount: 1_000,
+        reason: "test deposit".into(),
+        key: shop::web::idempotency::IdempotencyKey::new(),
+    };
+    app.echeck(move |c| shop::echeck::deposit(c, &m, None, shop::echeck::now())).expect("deposit");
+    let seller = app.logged_in(&w.seller).await;
+    let page = seller.get("/sell/analytics").await;
+    assert!(page.contains("Conversion: requests against sales · 2.50"), "the price before buying");
+    let key = page.input_value("key").expect("key");
+    let wrong = seller
+        .submit(
+            "/sell/analytics",
+            "/sell/analytics",
+            &[("analysis", "conversion"), ("from", "2026-11-30"), ("last", "2026-11-01"), ("key", &key)],
+        )
+        .await;
+    assert!(wrong.field_error("last").is_some(), "{}", wrong.body);
+    let fields = [
+        ("analysis", "conversion"),
+        ("from", "2026-11-01"),
+        ("last", "2026-11-30"),
+        ("granularity", "month"),
+        ("scope", "market"),
+        ("key", key.as_str()),
+    ];
+    let report = seller.submit("/sell/analytics", "/sell/analytics", &fields).await;
+    assert!(
+        report.path().starts_with("/sell/analytics/") && report.contains("Conversion: requests against sales"),
+        "{}",
+        report.body
+    );
+    let again = seller.submit("/sell/analytics", "/sell/analytics", &fields).await;
+    assert_eq!(again.path(), report.path(), "the same form buys once");
+    assert_eq!(office_account(&app, &w.office).balance, 750);
+    let csv = seller.get(&format!("{}/csv", report.path())).await;
+    assert!(csv.headers["content-type"].to_str().expect("type").starts_with("text/csv"));
+    assert!(csv.body.starts_with("Conversion: requests against sales"), "{}", csv.body);
+    let other = app.logged_in(&app.create_user("Other Seller", &[shop::accounts::Role::Salesperson]).await).await;
+    assert_eq!(other.get(report.path().as_str()).await.status, reqwest::StatusCode::NOT_FOUND, "nobody else's");
+}
