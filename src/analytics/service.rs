@@ -280,8 +280,22 @@ pub fn set_price(
     Ok(())
 }
 
+/// The design form as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DesignForm {
+    pub analysis: String,
+    pub kind: String,
+    pub from: String,
+    pub last: String,
+    pub granularity: String,
+    /// "own": the salesperson's office only; otherwise the market.
+    pub scope: String,
+    pub key: String,
+}
+
 /// A design as the salesperson typed it, checked: each mistake next to its field.
-pub fn read_design(conn: &mut DbConnection, seller: &UserId, form: &super::views::DesignForm) -> Result<Design> {
+pub fn read_design(conn: &mut DbConnection, seller: &UserId, form: &DesignForm) -> Result<Design> {
     let mut errors = crate::web::forms::FieldErrors::new();
     let analysis = Analysis::parse(&form.analysis);
     if analysis.is_none() {

@@ -8,25 +8,12 @@ use askama::Template;
 use super::analyses::Analysis;
 use super::model::*;
 use super::rules::{self, Table};
+pub use super::service::DesignForm;
 use crate::web::forms::FieldErrors;
 use crate::web::layout::Layout;
 
 pub fn when(t: impl Borrow<chrono::NaiveDateTime>) -> String {
     crate::web::when(*t.borrow())
-}
-
-/// The design form as typed.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct DesignForm {
-    pub analysis: String,
-    pub kind: String,
-    pub from: String,
-    pub last: String,
-    pub granularity: String,
-    /// "own": the salesperson's office only; otherwise the market.
-    pub scope: String,
-    pub key: String,
 }
 
 #[derive(Template)]
