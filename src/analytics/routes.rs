@@ -54,7 +54,7 @@ impl FormError for AnalyticsError {
 }
 
 fn prices_text(conn: &mut crate::db::DbConnection, currency: &str) -> Result<Vec<(Analysis, String)>, AnalyticsError> {
-    Analysis::ALL.iter().map(|&a| Ok((a, crate::money::format(an::price_of(conn, a)?, currency)))).collect()
+    Ok(an::prices(conn)?.into_iter().map(|(a, p)| (a, crate::money::format(p, currency))).collect())
 }
 
 async fn sell_view(

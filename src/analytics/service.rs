@@ -123,9 +123,18 @@ pub fn settings(conn: &mut DbConnection) -> Result<Settings> {
     Ok(repo::settings(conn)?.unwrap_or_else(|| Settings::starting(crate::db::now())))
 }
 
+/// What each analysis costs now, in the order of `Analysis::ALL`.
+pub fn prices(conn: &mut DbConnection) -> Result<Vec<(Analysis, i64)>> {
+    let set = repo::prices(conn)?;
+    Ok(Analysis::ALL
+        .iter()
+        .map(|&a| (a, set.iter().find(|p| p.analysis == a.as_str()).map_or(STARTING_PRICE, |p| p.price)))
+        .collect())
+}
+
 /// What an analysis costs now.
 pub fn price_of(conn: &mut DbConnection, analysis: Analysis) -> Result<i64> {
-    Ok(repo::prices(conn)?.into_iter().find(|p| p.analysis == analysis.as_str()).map_or(STARTING_PRICE, |p| p.price))
+    Ok(prices(conn)?.into_iter().find(|(a, _)| *a == analysis).map_or(STARTING_PRICE, |(_, p)| p))
 }
 
 /// The calendar month a budget is spent in: "2026-12".
@@ -315,17 +324,14 @@ pub fn read_design(conn: &mut DbConnection, seller: &UserId, form: &DesignForm) 
     }
     let kind = match form.kind.trim() {
         "" => None,
-        text => match text
-            .parse::<KindId>()
-            .ok()
-            .filter(|k| catalog::kinds(conn).is_ok_and(|all| all.iter().any(|x| &x.id == k)))
-        {
-            Some(k) => Some(k),
-            None => {
+        text => {
+            let kinds = catalog::kinds(conn)?;
+            let kind = text.parse::<KindId>().ok().filter(|k| kinds.iter().any(|x| &x.id == k));
+            if kind.is_none() {
                 errors.add("kind", "Choose a kind from the list.");
-                None
             }
-        },
+            kind
+        }
     };
     let granularity = if form.granularity == "week" { Granularity::Week } else { Granularity::Month };
     let office = match form.scope.as_str() {
