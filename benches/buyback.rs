@@ -11,7 +11,11 @@
 //!    and then the application; the times of both POSTs. Sequentially (one applicant at a time),
 //!    then with `BUYBACK_BENCH_CLIENTS` (8) applicants at once.
 
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{env, field, report};
 
 use shop::accounts::{PersonalData, Registration, Role, UserId};
 use shop::buyback::{self, CenterForm, PriceForm, RuleForm};
@@ -21,10 +25,6 @@ use shop::web::idempotency::IdempotencyKey;
 
 const PASSWORD: &str = "correct horse battery";
 const RULES: usize = 10_000;
-
-fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 fn settings(dir: &std::path::Path) -> Settings {
     Settings {
@@ -168,22 +168,6 @@ async fn rules(db: &Db, admin: &UserId, one_maker: bool) {
     .expect("rules");
 }
 
-fn at(sorted: &[Duration], q: f64) -> f64 {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0
-}
-
-fn report(what: &str, mut times: Vec<Duration>) {
-    times.sort();
-    println!(
-        "{what:<52} p50 {:>7.3} ms  p90 {:>7.3} ms  p99 {:>7.3} ms  max {:>7.3} ms  (n={})",
-        at(&times, 0.5),
-        at(&times, 0.9),
-        at(&times, 0.99),
-        at(&times, 1.0),
-        times.len()
-    );
-}
-
 async fn lookups(
     db: &Db,
     seller: &UserId,
@@ -208,12 +192,6 @@ async fn lookups(
         .await
         .expect("lookups");
     report(what, times);
-}
-
-fn field(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
-    page[start..].split('"').next().unwrap_or_default().to_owned()
 }
 
 /// One applicant: a fresh browser opens the form, posts the estimate, then the application.

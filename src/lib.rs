@@ -230,6 +230,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
         demo::seed_collection(&accounts, &config.currency).await?;
         demo::seed_buyback(&accounts, &config.currency, config.public_url.as_str()).await?;
         let cards = demo::seed_anonymity(&accounts, anon_terms(&config)).await?;
+        demo::seed_history(&accounts, &config.currency, demo::DEMO_SALES, demo::DEMO_REQUESTS).await?;
         (logins, cards)
     } else {
         (Vec::new(), Vec::new())

@@ -22,11 +22,18 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Create the demo users (one per role) that do not exist yet, print their logins, and add
-    /// demo products (300 into an empty catalog, or exactly N with --products N).
+    /// demo products (300 into an empty catalog, or exactly N with --products N), and, when asked, a
+    /// sales history and purchase requests at scale.
     SeedDemo {
         /// Generate this many products (deterministic: the same database gets the same catalog).
         #[arg(long)]
         products: Option<usize>,
+        /// Add this many sales to the sales history, spread over the last 365 days (for analytics).
+        #[arg(long, default_value_t = 0)]
+        sales: usize,
+        /// Add this many purchase requests to the preference store, over the last 365 days.
+        #[arg(long, default_value_t = 0)]
+        requests: usize,
     },
     /// Create an administrator, or make an existing user one and set their password.
     /// The password is read from SHOP_ADMIN_PASSWORD or asked for on the terminal, never from argv.
@@ -60,7 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::SeedDemo { products } => {
+        Command::SeedDemo { products, sales, requests } => {
             let (db, _) = shop::open_database(&config)?;
             let accounts = shop::accounts(&db, &config)?;
             let logins = shop::demo::seed(&accounts).await?;
@@ -76,6 +83,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             shop::demo::seed_collection(&accounts, &config.currency).await?;
             shop::demo::seed_buyback(&accounts, &config.currency, config.public_url.as_str()).await?;
+            if sales > 0 || requests > 0 {
+                let started = std::time::Instant::now();
+                let (s, r) = shop::demo::seed_history(&accounts, &config.currency, sales, requests).await?;
+                eprintln!("added {s} sales and {r} purchase requests in {:.1} s", started.elapsed().as_secs_f64());
+            }
             Ok(())
         }
 

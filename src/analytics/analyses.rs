@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::rules::{self, Granularity, RawRow, Table};
 use crate::catalog::{KindId, ProductId};
-use crate::history::{ConstraintGroup, RequestGroup, SalesGroup};
+use crate::history::{ConstraintGroup, RequestGroup, SalesGrain, SalesGroup};
 
 crate::db::text_enum! {
     /// What a salesperson can buy.
@@ -48,9 +48,14 @@ impl Analysis {
         }
     }
 
-    /// Whether it reads the sales history (otherwise only the preference store).
-    pub fn reads_sales(self) -> bool {
-        matches!(self, Analysis::Sales | Analysis::Volume | Analysis::PriceBands | Analysis::Conversion)
+    /// How finely it reads the sales history; none: it does not.
+    pub fn sales_grain(self) -> Option<SalesGrain> {
+        match self {
+            Analysis::Sales => Some(SalesGrain::Product),
+            Analysis::Volume | Analysis::Conversion => Some(SalesGrain::Kind),
+            Analysis::PriceBands => Some(SalesGrain::Price),
+            _ => None,
+        }
     }
 
     /// Whether it reads the preference store.
@@ -167,15 +172,19 @@ fn assemble_exact(
     match analysis {
         Analysis::Sales => {
             let rows = summed(groups.sales.iter().map(|g| {
-                let labels = vec![day_text(g.day.date()), names.product(&g.product), names.money(g.unit_price)];
+                let labels = vec![
+                    g.day.map(|d| day_text(d.date())).unwrap_or_default(),
+                    g.product.as_ref().map(|p| names.product(p)).unwrap_or_default(),
+                    g.unit_price.map(|p| names.money(p)).unwrap_or_default(),
+                ];
                 (labels, units_and_sales(g))
             }));
             vec![finish(analysis.title(), &["Day", "Product", "Unit price"], sold, rows, k)]
         }
         Analysis::Volume => {
             let rows = summed(groups.sales.iter().map(|g| {
-                let period = rules::period_start(g.day.date(), granularity);
-                (vec![names.kind(Some(&g.kind)), day_text(period)], units_and_sales(g))
+                let period = g.day.map(|d| day_text(rules::period_start(d.date(), granularity)));
+                (vec![names.kind(Some(&g.kind)), period.unwrap_or_default()], units_and_sales(g))
             }));
             let period = match granularity {
                 Granularity::Week => "Week from",
@@ -190,11 +199,11 @@ fn assemble_exact(
                 kinds.entry(names.kind(Some(&g.kind))).or_default().push(g);
             }
             for (kind, sales) in kinds {
-                let low = sales.iter().map(|g| g.unit_price).min().unwrap_or(0);
-                let high = sales.iter().map(|g| g.unit_price).max().unwrap_or(0);
+                let low = sales.iter().filter_map(|g| g.unit_price).min().unwrap_or(0);
+                let high = sales.iter().filter_map(|g| g.unit_price).max().unwrap_or(0);
                 let width = rules::band_width(low, high);
                 let rows = summed(sales.iter().map(|g| {
-                    let band = rules::price_band(g.unit_price, width);
+                    let band = rules::price_band(g.unit_price.unwrap_or(0), width);
                     // Sorted by the band's lower bound: a zero-padded key ahead of the text.
                     let label = format!("{} to {}", names.money(band), names.money(band + width - 1));
                     (vec![format!("{band:020}"), label], units_and_sales(g))
@@ -266,10 +275,10 @@ mod tests {
     fn world() -> (Groups, Names, KindId) {
         let (kind, product) = (KindId::new(), ProductId::new());
         let sale = |d: u32, price: i64, quantity: i64, sales: i64| SalesGroup {
-            day: day(d),
+            day: Some(day(d)),
             kind: kind.clone(),
-            product: product.clone(),
-            unit_price: price,
+            product: Some(product.clone()),
+            unit_price: Some(price),
             quantity,
             sales,
         };

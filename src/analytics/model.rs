@@ -48,7 +48,8 @@ pub struct Price {
     pub updated_at: NaiveDateTime,
 }
 
-/// A report bought: the design and the result as computed then, kept frozen.
+/// A report bought: the design and the result as computed then, kept frozen (`tables`: what its
+/// page shows; the whole result is its CSV, kept beside it).
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = analytics_reports)]
 pub struct Report {
@@ -62,6 +63,16 @@ pub struct Report {
     pub epsilon_milli: Option<i64>,
     pub price: i64,
     pub idempotency_key: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A report as the list of a salesperson's reports names it.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = analytics_reports)]
+pub struct ReportListed {
+    pub id: ReportId,
+    pub analysis: String,
+    pub design: String,
     pub created_at: NaiveDateTime,
 }
 

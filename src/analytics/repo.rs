@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use super::model::*;
 use crate::accounts::UserId;
 use crate::db::DbConnection;
-use crate::db::schema::{analysis_prices, analytics_budgets, analytics_reports, analytics_settings};
+use crate::db::schema::{
+    analysis_prices, analytics_budgets, analytics_report_csv, analytics_reports, analytics_settings,
+};
 use crate::db::sql::Sql;
 
 fn one<T>(rows: QueryResult<Vec<T>>) -> QueryResult<Option<T>> {
@@ -47,13 +49,23 @@ pub fn report(conn: &mut DbConnection, id: &ReportId) -> QueryResult<Option<Repo
     one(analytics_reports::table.find(id).select(Report::as_select()).load(conn))
 }
 
-pub fn reports_of(conn: &mut DbConnection, seller: &UserId, limit: i64) -> QueryResult<Vec<Report>> {
+pub fn reports_of(conn: &mut DbConnection, seller: &UserId, limit: i64) -> QueryResult<Vec<ReportListed>> {
     analytics_reports::table
         .filter(analytics_reports::seller_id.eq(seller))
         .order(analytics_reports::created_at.desc())
         .limit(limit)
-        .select(Report::as_select())
+        .select(ReportListed::as_select())
         .load(conn)
+}
+
+pub fn insert_csv(conn: &mut DbConnection, report: &ReportId, body: &str) -> QueryResult<usize> {
+    diesel::insert_into(analytics_report_csv::table)
+        .values((analytics_report_csv::report_id.eq(report), analytics_report_csv::body.eq(body)))
+        .execute(conn)
+}
+
+pub fn csv_of(conn: &mut DbConnection, report: &ReportId) -> QueryResult<Option<String>> {
+    one(analytics_report_csv::table.find(report).select(analytics_report_csv::body).load(conn))
 }
 
 pub fn spending(conn: &mut DbConnection, seller: &UserId, month: &str) -> QueryResult<i64> {

@@ -114,14 +114,25 @@ async fn buy(
     form: web::Form<DesignForm>,
 ) -> Result<HttpResponse, AppError> {
     let (id, form) = (seller.user.id.clone(), form.into_inner());
-    let f = form.clone();
-    let done = state
+    let (user, f) = (id.clone(), form.clone());
+    // Computed on a reading connection first (a twin submit finds the report instead), then paid
+    // and kept in a short write.
+    let ready = state
         .db
-        .write(move |c| {
-            let design = an::read_design(c, &id, &f)?;
-            an::buy(c, &id, &design, &f.key, now())
+        .read(move |c| match an::report_bought_with(c, &user, &f.key)? {
+            Some(report) => Ok(Err(report)),
+            None => {
+                let design = an::read_design(c, &user, &f)?;
+                an::prepare(c, &design).map(Ok)
+            }
         })
         .await;
+    let key = form.key.clone();
+    let done = match ready {
+        Ok(Ok(prepared)) => state.db.write(move |c| an::buy(c, &id, prepared, &key, now())).await,
+        Ok(Err(report)) => Ok(report),
+        Err(e) => Err(e),
+    };
     ending(
         done,
         async |r| Ok(see_other(&format!("/sell/analytics/{}", r.id))),
@@ -152,8 +163,7 @@ async fn report(
 
 async fn report_csv(state: State, seller: Seller, id: web::Path<ReportId>) -> Result<HttpResponse, AppError> {
     let (user, id) = (seller.user.id.clone(), id.into_inner());
-    let (report, tables) = state.db.read(move |c| an::report_of(c, &user, &id)).await?;
-    let body = csv(&tables).map_err(|e| AppError::Internal(e.into()))?;
+    let (report, body) = state.db.read(move |c| an::report_csv(c, &user, &id)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -83,6 +83,48 @@ pub struct Table {
     pub totals: Vec<i64>,
     pub suppressed: usize,
     pub k: i64,
+    /// How many rows the whole table has, when `rows` holds only the first of them (a page shows
+    /// at most `SHOWN_ROWS`; the CSV download has them all).
+    #[serde(default)]
+    pub all_rows: Option<usize>,
+}
+
+/// Rows of a table a report's page shows (and charts); the CSV download has every row.
+pub const SHOWN_ROWS: usize = 200;
+
+/// The tables as a page shows them: each cut to its first `at_most` rows, saying how many it had.
+pub fn first_rows(tables: &[Table], at_most: usize) -> Vec<Table> {
+    tables
+        .iter()
+        .map(|t| Table {
+            rows: t.rows.iter().take(at_most).cloned().collect(),
+            all_rows: (t.rows.len() > at_most).then_some(t.rows.len()),
+            ..t.clone()
+        })
+        .collect()
+}
+
+/// Tables as CSV: one block per table (its title, the header, the rows, the total of the shown
+/// cells), every cell written so that no spreadsheet runs it as a formula.
+pub fn csv(tables: &[Table]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    for t in tables {
+        out.write_record([csv_cell(&t.title).as_ref()])?;
+        let header: Vec<String> =
+            t.label_columns.iter().chain(&t.value_columns).map(|c| csv_cell(c).into_owned()).collect();
+        out.write_record(&header)?;
+        for (labels, values) in &t.rows {
+            let mut row: Vec<String> = labels.iter().map(|l| csv_cell(l).into_owned()).collect();
+            row.extend(values.iter().map(|v| v.map_or_else(|| format!("fewer than {}", t.k), |n| n.to_string())));
+            out.write_record(&row)?;
+        }
+        let mut total: Vec<String> = vec![format!("Total of shown cells ({} suppressed)", t.suppressed)];
+        total.extend(std::iter::repeat_n(String::new(), t.label_columns.len().saturating_sub(1)));
+        total.extend(t.totals.iter().map(i64::to_string));
+        out.write_record(&total)?;
+        out.write_record([""])?;
+    }
+    out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// Suppresses each value built from fewer than `k` distinct sales or requests (`k` never below 2).
@@ -120,6 +162,7 @@ pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k
         totals,
         suppressed,
         k,
+        all_rows: None,
     }
 }
 
@@ -404,5 +447,21 @@ mod tests {
         }
         assert_eq!(csv_cell("Acme P100"), "Acme P100");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn a_page_shows_the_first_rows_and_says_how_many_there_are() {
+        let rows = (0..5).map(|i| RawRow { labels: vec![format!("x{i}")], values: vec![(9, 9)] }).collect();
+        let t = table("t", &["row"], &["sales"], rows, 5);
+        let shown = first_rows(std::slice::from_ref(&t), 3);
+        assert_eq!((shown[0].rows.len(), shown[0].all_rows), (3, Some(5)));
+        assert_eq!(
+            (shown[0].totals.clone(), shown[0].suppressed),
+            (t.totals.clone(), 0),
+            "totals are the whole table's"
+        );
+        assert_eq!(first_rows(std::slice::from_ref(&t), 5)[0].all_rows, None);
+        let csv = String::from_utf8(csv(std::slice::from_ref(&t)).expect("csv")).expect("utf-8");
+        assert_eq!(csv.lines().filter(|l| l.starts_with('x')).count(), 5, "the CSV has every row");
     }
 }

@@ -90,8 +90,8 @@ pub fn compute(
     };
     let a = design.analysis;
     let mut groups = Groups::default();
-    if a.reads_sales() {
-        groups.sales = history::sales_groups(conn, &scope)?;
+    if let Some(grain) = a.sales_grain() {
+        groups.sales = history::sales_groups(conn, &scope, grain)?;
     }
     if a.reads_requests() {
         // Requests have no office: a purchaser asks the whole market.
@@ -102,7 +102,7 @@ pub fn compute(
         }
     }
     let products: Vec<ProductId> =
-        groups.sales.iter().map(|g| g.product.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        groups.sales.iter().filter_map(|g| g.product.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let names = Names {
         kinds: catalog::kinds(conn)?.into_iter().map(|k| (k.id, k.name)).collect(),
         products: if a == Analysis::Sales { catalog::product_names(conn, &products)? } else { Default::default() },
@@ -142,11 +142,38 @@ fn month_of(at: NaiveDateTime) -> String {
     at.format("%Y-%m").to_string()
 }
 
-/// A salesperson buys an analysis (steps C1–C4): the price moves from their office's account to
-/// the platform's under the form's key, the privacy budget is spent when noise is on, and the
-/// result is computed now and kept frozen. All or nothing, once per key (a twin submit finds the
-/// report the first made).
-pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str, at: NaiveDateTime) -> Result<Report> {
+/// An analysis computed for a purchase, before it is paid: on a reading connection, so a wide
+/// analysis never holds SQLite's one writer while it reads a million rows.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub design: Design,
+    pub tables: Vec<Table>,
+    /// The privacy settings it was computed under: the purchase is refused if they changed since.
+    k: i64,
+    noise: Option<i64>,
+}
+
+/// Computes the analysis a salesperson is about to buy, under the admins' settings of now. A
+/// result computed with noise is shown only once bought, so computing it spends nothing.
+pub fn prepare(conn: &mut DbConnection, design: &Design) -> Result<Prepared> {
+    let settings = settings(conn)?;
+    let noise = settings.noise.then_some(settings.epsilon_milli);
+    let currency = crate::echeck::platform(conn)?.currency;
+    let tables = compute(conn, design, settings.k, noise, &currency)?;
+    Ok(Prepared { design: design.clone(), tables, k: settings.k, noise })
+}
+
+/// A salesperson buys a prepared analysis (steps C1–C4): the price moves from their office's
+/// account to the platform's under the form's key, the privacy budget is spent when noise is on,
+/// and the result is kept frozen. All or nothing, once per key (a twin submit finds the report
+/// the first made).
+pub fn buy(
+    conn: &mut DbConnection,
+    seller: &UserId,
+    prepared: Prepared,
+    key: &str,
+    at: NaiveDateTime,
+) -> Result<Report> {
     let key = crate::web::idempotency::IdempotencyKey::parse(key)
         .ok_or_else(|| AnalyticsError::Refused("The form is out of date. Reload the page.".to_owned()))?;
     // The key is claimed first: a twin submit waits here for the first to commit, then finds its
@@ -160,10 +187,17 @@ pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str,
         }
         Err(ClaimError::Db(e)) => return Err(e.into()),
     }
+    let Prepared { design, tables, k, noise } = prepared;
+    let design = &design;
     let office = crate::echeck::office_for(conn, seller)?;
     let settings = settings(conn)?;
+    if (settings.k, settings.noise.then_some(settings.epsilon_milli)) != (k, noise) {
+        return Err(AnalyticsError::Refused(
+            "The privacy settings changed a moment ago: nothing was paid. Buy again to get the report under the new ones."
+                .to_owned(),
+        ));
+    }
     let price = price_of(conn, design.analysis)?;
-    let noise = settings.noise.then_some(settings.epsilon_milli);
     if let Some(cost) = noise
         && repo::spend(conn, seller, &month_of(at), cost, settings.budget_milli)? == 0
     {
@@ -173,7 +207,6 @@ pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str,
     }
     let from = crate::echeck::open_account(conn, crate::echeck::AccountKind::Office, office.id.as_str(), at)?;
     let to = crate::echeck::platform(conn)?;
-    let currency = to.currency.clone();
     if price > 0 {
         let m = crate::echeck::Move {
             from: from.id,
@@ -185,7 +218,6 @@ pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str,
         };
         crate::echeck::transfer(conn, &m, at)?;
     }
-    let tables = compute(conn, design, settings.k, noise, &currency)?;
     let design_json = serde_json::json!({
         "analysis": design.analysis.as_str(),
         "kind": design.kind.as_ref().map(|k| k.to_string()),
@@ -200,16 +232,24 @@ pub fn buy(conn: &mut DbConnection, seller: &UserId, design: &Design, key: &str,
         office_id: office.id.clone(),
         analysis: design.analysis.as_str().to_owned(),
         design: design_json.to_string(),
-        tables: serde_json::to_string(&tables).map_err(|e| AnalyticsError::Below(e.to_string()))?,
-        k: settings.k,
+        tables: serde_json::to_string(&super::rules::first_rows(&tables, super::rules::SHOWN_ROWS))
+            .map_err(|e| AnalyticsError::Below(e.to_string()))?,
+        k,
         epsilon_milli: noise,
         price,
         idempotency_key: key.to_string(),
         created_at: at,
     };
     repo::insert_report(conn, &report)?;
+    let csv = super::rules::csv(&tables).map_err(|e| AnalyticsError::Below(e.to_string()))?;
+    repo::insert_csv(conn, &report.id, &String::from_utf8_lossy(&csv))?;
     idempotency::record(conn, "analytics", &key, report.id.as_str())?;
     Ok(report)
+}
+
+/// The report a form's key bought, if any (a twin submit need not compute again).
+pub fn report_bought_with(conn: &mut DbConnection, seller: &UserId, key: &str) -> Result<Option<Report>> {
+    Ok(repo::report_by_key(conn, key)?.filter(|r| &r.seller_id == seller))
 }
 
 /// A report of this salesperson, as bought (viewing it again costs nothing).
@@ -219,8 +259,19 @@ pub fn report_of(conn: &mut DbConnection, seller: &UserId, id: &ReportId) -> Res
     Ok((report, tables))
 }
 
+/// A report's whole result as CSV (made from the report's tables for reports bought before the
+/// CSV was kept).
+pub fn report_csv(conn: &mut DbConnection, seller: &UserId, id: &ReportId) -> Result<(Report, Vec<u8>)> {
+    let (report, tables) = report_of(conn, seller, id)?;
+    let body = match repo::csv_of(conn, id)? {
+        Some(body) => body.into_bytes(),
+        None => super::rules::csv(&tables).map_err(|e| AnalyticsError::Below(e.to_string()))?,
+    };
+    Ok((report, body))
+}
+
 /// A salesperson's reports, newest first.
-pub fn reports_of(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<Report>> {
+pub fn reports_of(conn: &mut DbConnection, seller: &UserId) -> Result<Vec<ReportListed>> {
     Ok(repo::reports_of(conn, seller, 200)?)
 }
 

@@ -25,7 +25,7 @@ pub struct SellPage {
     pub refusal: Option<String>,
     pub kinds: Vec<(String, String)>,
     pub prices: Vec<(Analysis, String)>,
-    pub reports: Vec<Report>,
+    pub reports: Vec<ReportListed>,
     pub settings: Settings,
     pub spent: i64,
 }
@@ -35,7 +35,7 @@ impl SellPage {
         Analysis::ALL
     }
 
-    pub fn title_of(&self, r: &Report) -> &'static str {
+    pub fn title_of(&self, r: &ReportListed) -> &'static str {
         Analysis::parse(&r.analysis).map_or("Analysis", Analysis::title)
     }
 
@@ -99,26 +99,4 @@ pub struct AdminPage {
     pub prices: Vec<(Analysis, String)>,
     pub errors: FieldErrors,
     pub refusal: Option<String>,
-}
-
-/// A report's tables as CSV: one block per table, cells that cannot run as formulas.
-pub fn csv(tables: &[Table]) -> Result<Vec<u8>, csv::Error> {
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-    for t in tables {
-        out.write_record([rules::csv_cell(&t.title).as_ref()])?;
-        let header: Vec<String> =
-            t.label_columns.iter().chain(&t.value_columns).map(|c| rules::csv_cell(c).into_owned()).collect();
-        out.write_record(&header)?;
-        for (labels, values) in &t.rows {
-            let mut row: Vec<String> = labels.iter().map(|l| rules::csv_cell(l).into_owned()).collect();
-            row.extend(values.iter().map(|v| v.map_or_else(|| format!("fewer than {}", t.k), |n| n.to_string())));
-            out.write_record(&row)?;
-        }
-        let mut total: Vec<String> = vec![format!("Total of shown cells ({} suppressed)", t.suppressed)];
-        total.extend(std::iter::repeat_n(String::new(), t.label_columns.len().saturating_sub(1)));
-        total.extend(t.totals.iter().map(i64::to_string));
-        out.write_record(&total)?;
-        out.write_record([""])?;
-    }
-    out.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -99,7 +99,7 @@ const KINDS: &[KindDef] = &[
     ("copy-paper", "Copy paper", &[("sheets", "Sheets", "", &[]), ("grammage_gsm", "Weight", "g/m²", &[])]),
 ];
 
-const MAKERS: &[&str] = &["Acme", "Nordlicht", "Kawase", "Brightline", "Oakridge", "Veltro", "Sunaga", "Halden"];
+pub const MAKERS: &[&str] = &["Acme", "Nordlicht", "Kawase", "Brightline", "Oakridge", "Veltro", "Sunaga", "Halden"];
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same catalog.
 pub struct Rng(u64);
@@ -117,17 +117,17 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
 }
 
 /// A plausible value for a numeric characteristic of a kind.
-fn number(kind: &str, name: &str, rng: &mut Rng) -> f64 {
+pub fn number(kind: &str, name: &str, rng: &mut Rng) -> f64 {
     let steps = |lo: u64, hi: u64, step: u64, rng: &mut Rng| (lo + rng.below((hi - lo) / step + 1) * step) as f64;
     match name {
         "cpu_mhz" => steps(1200, 5200, 100, rng),
@@ -155,7 +155,7 @@ fn number(kind: &str, name: &str, rng: &mut Rng) -> f64 {
 }
 
 /// A list price in minor units for a product of a kind.
-fn price(kind: &str, rng: &mut Rng) -> i64 {
+pub fn price(kind: &str, rng: &mut Rng) -> i64 {
     let (lo, hi): (u64, u64) = match kind {
         "personal-computer" => (40_000, 250_000),
         "notebook" => (50_000, 300_000),

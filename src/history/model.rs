@@ -2,7 +2,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::catalog::{KindId, OfferId, ProductId};
-use crate::db::schema::{purchase_requests, request_constraints, sales};
+use crate::db::schema::{
+    daily_constraints, daily_requests, daily_sales, monthly_constraints, purchase_requests, request_constraints, sales,
+};
 use crate::echeck::OfficeId;
 
 crate::db::id_type!(
@@ -111,8 +113,67 @@ pub struct ConstraintRow {
     pub word: Option<String>,
 }
 
-/// What part of the stores a reading covers: days (sales) or hours (requests) from `from` until
-/// `until` (not included), of one kind or all, of one selling office or all (sales only).
+// ---- the stores summed by the day (what the analyses read) ----
+
+/// Sales of one day, kind, product, unit price and office, summed: units (net of sales taken
+/// back) and the number of sales (a sale taken back counts minus one).
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = daily_sales)]
+pub struct SalesOfDay {
+    pub day: NaiveDateTime,
+    pub kind_id: KindId,
+    pub product_id: ProductId,
+    pub unit_price: i64,
+    pub office_id: OfficeId,
+    pub quantity: i64,
+    pub sales: i64,
+}
+
+/// Requests of one day and kind ('' for none) that matched something or nothing.
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = daily_requests)]
+pub struct RequestsOfDay {
+    pub day: NaiveDateTime,
+    pub kind_id: String,
+    pub matched: bool,
+    pub requests: i64,
+}
+
+/// Requests of one day and kind that asked one characteristic the same way: a word ('' for a
+/// range) or bounds (each with a flag, so that the key has no NULL and equal asks meet).
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = daily_constraints)]
+pub struct ConstraintsOfDay {
+    pub day: NaiveDateTime,
+    pub kind_id: String,
+    pub matched: bool,
+    pub characteristic: String,
+    pub word: String,
+    pub has_min: bool,
+    pub min_value: f64,
+    pub has_max: bool,
+    pub max_value: f64,
+    pub requests: i64,
+}
+
+/// The same, summed by the month (`month`: its first day).
+#[derive(Clone, Debug, Insertable)]
+#[diesel(table_name = monthly_constraints)]
+pub struct ConstraintsOfMonth {
+    pub month: NaiveDateTime,
+    pub kind_id: String,
+    pub matched: bool,
+    pub characteristic: String,
+    pub word: String,
+    pub has_min: bool,
+    pub min_value: f64,
+    pub has_max: bool,
+    pub max_value: f64,
+    pub requests: i64,
+}
+
+/// What part of the stores a reading covers: the days from `from` until `until` (both the start
+/// of a day; `until` not included), of one kind or all, of one selling office or all (sales only).
 #[derive(Clone, Debug)]
 pub struct Scope {
     pub from: NaiveDateTime,
@@ -121,14 +182,25 @@ pub struct Scope {
     pub office: Option<OfficeId>,
 }
 
-/// Sales of one day, kind, product and unit price: the units sold and the number of sales (a
-/// sale taken back counts minus one).
+/// How finely a reading of the sales groups them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SalesGrain {
+    /// By day, kind, product and unit price.
+    Product,
+    /// By day and kind.
+    Kind,
+    /// By kind and unit price, over the whole period.
+    Price,
+}
+
+/// Sales of a group (what the grain names is set; the rest is none): the units sold and the
+/// number of sales (a sale taken back counts minus one).
 #[derive(Clone, Debug, PartialEq, Eq, Queryable)]
 pub struct SalesGroup {
-    pub day: NaiveDateTime,
+    pub day: Option<NaiveDateTime>,
     pub kind: KindId,
-    pub product: ProductId,
-    pub unit_price: i64,
+    pub product: Option<ProductId>,
+    pub unit_price: Option<i64>,
     pub quantity: i64,
     pub sales: i64,
 }

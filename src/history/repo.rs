@@ -3,7 +3,9 @@
 use diesel::prelude::*;
 
 use super::model::*;
-use crate::db::schema::{purchase_requests, request_constraints, sales};
+use crate::db::schema::{
+    daily_constraints, daily_requests, daily_sales, monthly_constraints, purchase_requests, request_constraints, sales,
+};
 use crate::db::sql::Sql;
 use crate::db::{DbConnection, on_backend};
 
@@ -12,12 +14,105 @@ pub fn insert_sales(conn: &mut DbConnection, rows: &[SaleRow]) -> QueryResult<us
     on_backend!(conn, c => diesel::insert_into(sales::table).values(rows).execute(c))
 }
 
-pub fn insert_request(conn: &mut DbConnection, row: &RequestRow) -> QueryResult<usize> {
-    diesel::insert_into(purchase_requests::table).values(row).execute(conn)
+pub fn insert_requests(conn: &mut DbConnection, rows: &[RequestRow]) -> QueryResult<usize> {
+    on_backend!(conn, c => diesel::insert_into(purchase_requests::table).values(rows).execute(c))
 }
 
 pub fn insert_constraints(conn: &mut DbConnection, rows: &[ConstraintRow]) -> QueryResult<usize> {
     on_backend!(conn, c => diesel::insert_into(request_constraints::table).values(rows).execute(c))
+}
+
+// ---- the sums: added to in their key's order, so two writers never wait on each other in turn ----
+
+/// Adds `rows` to a table of sums: a row whose key is there adds to it. PostgreSQL takes a
+/// thousand rows a statement (the keys of one statement must differ); SQLite one, as diesel
+/// offers no multi-row upsert there (and a statement costs it no round trip).
+macro_rules! add_up {
+    ($conn:expr, $table:expr, $rows:expr, $key:expr, $set:expr) => {{
+        let mut n = 0;
+        match $conn {
+            DbConnection::Sqlite(c) => {
+                for row in $rows {
+                    n += diesel::insert_into($table).values(row).on_conflict($key).do_update().set($set).execute(c)?;
+                }
+            }
+            DbConnection::Postgresql(c) => {
+                for chunk in $rows.chunks(1000) {
+                    n +=
+                        diesel::insert_into($table).values(chunk).on_conflict($key).do_update().set($set).execute(c)?;
+                }
+            }
+        }
+        Ok(n)
+    }};
+}
+
+pub fn add_sales_of_days(conn: &mut DbConnection, rows: &[SalesOfDay]) -> QueryResult<usize> {
+    use daily_sales::dsl as t;
+    use diesel::upsert::excluded;
+    add_up!(
+        conn,
+        daily_sales::table,
+        rows,
+        (t::day, t::kind_id, t::product_id, t::unit_price, t::office_id),
+        (t::quantity.eq(t::quantity + excluded(t::quantity)), t::sales.eq(t::sales + excluded(t::sales)))
+    )
+}
+
+pub fn add_requests_of_days(conn: &mut DbConnection, rows: &[RequestsOfDay]) -> QueryResult<usize> {
+    use daily_requests::dsl as t;
+    use diesel::upsert::excluded;
+    add_up!(
+        conn,
+        daily_requests::table,
+        rows,
+        (t::day, t::kind_id, t::matched),
+        t::requests.eq(t::requests + excluded(t::requests))
+    )
+}
+
+pub fn add_constraints_of_days(conn: &mut DbConnection, rows: &[ConstraintsOfDay]) -> QueryResult<usize> {
+    use daily_constraints::dsl as t;
+    use diesel::upsert::excluded;
+    add_up!(
+        conn,
+        daily_constraints::table,
+        rows,
+        (
+            t::day,
+            t::kind_id,
+            t::matched,
+            t::characteristic,
+            t::word,
+            t::has_min,
+            t::min_value,
+            t::has_max,
+            t::max_value
+        ),
+        t::requests.eq(t::requests + excluded(t::requests))
+    )
+}
+
+pub fn add_constraints_of_months(conn: &mut DbConnection, rows: &[ConstraintsOfMonth]) -> QueryResult<usize> {
+    use diesel::upsert::excluded;
+    use monthly_constraints::dsl as t;
+    add_up!(
+        conn,
+        monthly_constraints::table,
+        rows,
+        (
+            t::month,
+            t::kind_id,
+            t::matched,
+            t::characteristic,
+            t::word,
+            t::has_min,
+            t::min_value,
+            t::has_max,
+            t::max_value
+        ),
+        t::requests.eq(t::requests + excluded(t::requests))
+    )
 }
 
 // ---- reading (what `analytics` asks) ----
@@ -34,42 +129,58 @@ fn scoped(sql: &mut Sql, scope: &Scope, time: &str, with_office: bool) {
     }
 }
 
-pub fn sales_groups(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<SalesGroup>> {
-    use diesel::sql_types::{BigInt, Text, Timestamp};
-    let mut q = Sql::new(
-        "SELECT day, kind_id, product_id, unit_price, CAST(SUM(quantity) AS BIGINT), \
-         CAST(SUM(CASE WHEN quantity > 0 THEN 1 ELSE -1 END) AS BIGINT) FROM sales",
-    );
+pub fn sales_groups(conn: &mut DbConnection, scope: &Scope, grain: SalesGrain) -> QueryResult<Vec<SalesGroup>> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    // The groups follow the key (day, kind, product, unit price, office) where they can, so that
+    // SQLite sums as it reads, without sorting.
+    let (columns, groups) = match grain {
+        SalesGrain::Product => ("day, kind_id, product_id, unit_price", "day, kind_id, product_id, unit_price"),
+        SalesGrain::Kind => ("day, kind_id, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)", "day, kind_id"),
+        SalesGrain::Price => {
+            ("CAST(NULL AS TIMESTAMP), kind_id, CAST(NULL AS TEXT), unit_price", "kind_id, unit_price")
+        }
+    };
+    let mut q = Sql::new("SELECT ");
+    q.push(columns).push(", CAST(SUM(quantity) AS BIGINT), CAST(SUM(sales) AS BIGINT) FROM daily_sales");
     scoped(&mut q, scope, "day", true);
-    q.push(" GROUP BY day, kind_id, product_id, unit_price ORDER BY day, kind_id, product_id, unit_price");
-    q.load_as::<(Timestamp, Text, Text, BigInt, BigInt, BigInt), SalesGroup>(conn)
+    q.push(" GROUP BY ").push(groups).push(" ORDER BY ").push(groups);
+    q.load_as::<(Nullable<Timestamp>, Text, Nullable<Text>, Nullable<BigInt>, BigInt, BigInt), SalesGroup>(conn)
 }
 
 pub fn request_groups(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<RequestGroup>> {
     use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-    let mut q = Sql::new("SELECT kind_id, matches > 0, CAST(COUNT(*) AS BIGINT) FROM purchase_requests");
-    scoped(&mut q, scope, "asked_hour", false);
-    q.push(" GROUP BY kind_id, matches > 0 ORDER BY kind_id, matches > 0");
+    let mut q = Sql::new("SELECT NULLIF(kind_id, ''), matched, CAST(SUM(requests) AS BIGINT) FROM daily_requests");
+    scoped(&mut q, scope, "day", false);
+    q.push(" GROUP BY kind_id, matched ORDER BY kind_id, matched");
     q.load_as::<(Nullable<Text>, Bool, BigInt), RequestGroup>(conn)
 }
 
+/// Read from the whole months' sums where the period holds whole months, and from the days'
+/// sums for the days before and after them: three ranges of keys, one sort.
 pub fn constraint_groups(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<ConstraintGroup>> {
     use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
+    const ASKED: &str = "kind_id, matched, characteristic, word, has_min, min_value, has_max, max_value";
     let mut q = Sql::new(
-        "SELECT r.kind_id, r.matches > 0, c.characteristic, c.word, c.min_value, c.max_value, \
-         CAST(COUNT(DISTINCT r.id) AS BIGINT) FROM purchase_requests r \
-         JOIN request_constraints c ON c.request_id = r.id",
+        "SELECT NULLIF(kind_id, ''), matched, characteristic, NULLIF(word, ''), \
+         CASE WHEN has_min THEN min_value END, CASE WHEN has_max THEN max_value END, \
+         CAST(SUM(requests) AS BIGINT) FROM (",
     );
-    let mut scope = scope.clone();
-    let kind = scope.kind.take();
-    scoped(&mut q, &scope, "r.asked_hour", false);
-    if let Some(kind) = kind {
-        q.push(" AND r.kind_id = ").text(kind.as_str());
+    let part = |q: &mut Sql, table: &str, time: &str, from, until| {
+        q.push("SELECT ").push(ASKED).push(", requests FROM ").push(table);
+        scoped(q, &Scope { from, until, ..scope.clone() }, time, false);
+    };
+    match super::rules::whole_months(scope.from, scope.until) {
+        Some((first, end)) => {
+            part(&mut q, "daily_constraints", "day", scope.from, first);
+            q.push(" UNION ALL ");
+            part(&mut q, "monthly_constraints", "month", first, end);
+            q.push(" UNION ALL ");
+            part(&mut q, "daily_constraints", "day", end, scope.until);
+        }
+        None => part(&mut q, "daily_constraints", "day", scope.from, scope.until),
     }
-    q.push(
-        " GROUP BY r.kind_id, r.matches > 0, c.characteristic, c.word, c.min_value, c.max_value \
-         ORDER BY r.kind_id, c.characteristic, c.word, c.min_value, c.max_value",
-    );
+    q.push(") asked GROUP BY ").push(ASKED);
+    q.push(" ORDER BY kind_id, characteristic, word, has_min, min_value, has_max, max_value");
     q.load_as::<(Nullable<Text>, Bool, Text, Nullable<Text>, Nullable<Double>, Nullable<Double>, BigInt), ConstraintGroup>(
         conn,
     )

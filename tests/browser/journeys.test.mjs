@@ -392,3 +392,41 @@ test("the buy-back pages of every role (desktop)", async () => {
     await ctx.close();
   }
 });
+
+// The demo history holds a year of sales and requests: the salesperson buys an analysis, reads
+// its chart and table, finds it again among their reports and downloads its CSV; the admin's page
+// of prices and privacy is looked at too.
+for (const [width, viewport] of Object.entries(WIDTHS)) {
+  test(`a salesperson buys an analysis, views it again and downloads it (${width})`, async () => {
+    const ctx = await chromium.newContext({ viewport, bypassCSP: true });
+    const page = await ctx.newPage();
+    await logIn(page, ...logins.salesperson);
+    await page.goto(`${BASE}/sell/analytics`);
+    await checkPage(page, width);
+    const year = new Date(Date.now() - 360 * 86400000).toISOString().slice(0, 10);
+    await page.selectOption("#analysis", width === "phone" ? "volume" : "price-bands");
+    await page.fill("#from", year);
+    await go(page, width, () => page.getByRole("button", { name: "Buy", exact: true }).click());
+    assert.match(new URL(page.url()).pathname, /^\/sell\/analytics\/[0-9a-f-]{36}$/, "the report's page");
+    const report = page.url();
+    assert.ok(await page.locator("figure.chart-figure svg").first().isVisible(), "a chart is drawn");
+    const shown = await page.locator("table.stack tbody tr").count();
+    assert.ok(shown > 0, "the table has rows");
+    const csv = await page.request.get(`${report}/csv`);
+    assert.equal(csv.status(), 200);
+    assert.match(csv.headers()["content-type"], /^text\/csv/);
+    assert.ok((await csv.text()).includes("Total of shown cells"), "the CSV has the table and its total");
+
+    await page.goto(`${BASE}/sell/analytics`);
+    await go(page, width, () => page.locator(`#reports a[href="${new URL(report).pathname}"]`).click());
+    assert.equal(await page.locator("table.stack tbody tr").count(), shown, "viewed again as bought");
+    await ctx.close();
+
+    const adminCtx = await chromium.newContext({ viewport, bypassCSP: true });
+    const admin = await adminCtx.newPage();
+    await logIn(admin, ...logins.admin);
+    await admin.goto(`${BASE}/admin/analytics`);
+    await checkPage(admin, width);
+    await adminCtx.close();
+  });
+}

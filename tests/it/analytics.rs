@@ -76,6 +76,23 @@ fn office_account(app: &TestApp, office: &shop::echeck::Office) -> shop::echeck:
     .expect("account")
 }
 
+async fn prepare(app: &TestApp, design: &Design) -> analytics::Prepared {
+    let d = design.clone();
+    app.db.read(move |c| analytics::prepare(c, &d)).await.expect("computed")
+}
+
+/// Computes the design, then buys it under the key, as the page does.
+async fn buy(
+    app: &TestApp,
+    seller: &shop::accounts::UserId,
+    design: &Design,
+    key: String,
+) -> analytics::Result<analytics::Report> {
+    let prepared = prepare(app, design).await;
+    let seller = seller.clone();
+    app.db.write(move |c| analytics::buy(c, &seller, prepared, &key, shop::db::now())).await
+}
+
 #[tokio::test]
 async fn buying_pays_once_keeps_the_report_and_spends_the_privacy_budget() {
     let app = spawn_app().await;
@@ -88,10 +105,8 @@ async fn buying_pays_once_keeps_the_report_and_spends_the_privacy_budget() {
         granularity: Granularity::Month,
         office: None,
     };
-    let buy = |key: String| {
-        let (seller, d) = (w.seller.id.clone(), design.clone());
-        app.db.write(move |c| analytics::buy(c, &seller, &d, &key, shop::db::now()))
-    };
+    let prepare = || prepare(&app, &design);
+    let buy = |key: String| buy(&app, &w.seller.id, &design, key);
     // Too little money: refused, nothing moved, nothing kept.
     let err = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect_err("no money");
     assert!(err.to_string().starts_with("Not bought"), "{err}");
@@ -133,6 +148,28 @@ async fn buying_pays_once_keeps_the_report_and_spends_the_privacy_budget() {
     let r = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect("within the budget");
     assert_eq!(r.epsilon_milli, Some(500));
     let before = office_account(&app, &w.office).balance;
+    // Computed under k = 5, bought after an admin set k = 3: refused, nothing paid or spent.
+    let prepared = prepare().await;
+    app.db
+        .write(|c| {
+            let form = analytics::SettingsForm {
+                k: "3".into(),
+                noise: "yes".into(),
+                epsilon: "0.5".into(),
+                budget: "1".into(),
+            };
+            analytics::save_settings(c, &form, shop::db::now())
+        })
+        .await
+        .expect("settings");
+    let (seller, key) = (w.seller.id.clone(), shop::web::idempotency::IdempotencyKey::new().to_string());
+    let err = app
+        .db
+        .write(move |c| analytics::buy(c, &seller, prepared, &key, shop::db::now()))
+        .await
+        .expect_err("settings changed");
+    assert!(err.to_string().contains("privacy settings changed"), "{err}");
+    assert_eq!(office_account(&app, &w.office).balance, before, "nothing paid for a refused report");
     let err = buy(shop::web::idempotency::IdempotencyKey::new().to_string()).await.expect_err("budget used up");
     assert!(err.to_string().contains("privacy budget is used up"), "{err}");
     assert_eq!(office_account(&app, &w.office).balance, before, "nothing paid for a refused report");

@@ -151,12 +151,20 @@ async fn the_stores_read_back_in_groups_within_a_scope() {
 
     let scope = Scope { from: day(1), until: day(8), kind: Some(kind.clone()), office: Some(office.clone()) };
     let s = scope.clone();
-    let groups = app.db.read(move |c| shop::history::sales_groups(c, &s)).await.expect("sales");
+    let groups = app
+        .db
+        .read(move |c| shop::history::sales_groups(c, &s, shop::history::SalesGrain::Product))
+        .await
+        .expect("sales");
     assert_eq!(groups.len(), 1, "one kind, one office, one week: {groups:?}");
     assert_eq!((groups[0].quantity, groups[0].sales), (2, 1), "2 + 1 − 1 units; three rows, one taken back");
     let all = Scope { office: None, kind: None, ..scope.clone() };
     let a = all.clone();
-    let groups = app.db.read(move |c| shop::history::sales_groups(c, &a)).await.expect("sales");
+    let groups = app
+        .db
+        .read(move |c| shop::history::sales_groups(c, &a, shop::history::SalesGrain::Product))
+        .await
+        .expect("sales");
     assert_eq!(groups.iter().map(|g| g.sales).sum::<i64>(), 3, "market-wide: the other office's and kind's too");
 
     let a = all.clone();
@@ -190,5 +198,80 @@ fn request(kind: &shop::catalog::KindId, matches: i64, words: &[&str]) -> Purcha
             .map(|w| Constraint::Word { characteristic: "color".into(), word: (*w).into() })
             .collect(),
         matches,
+    }
+}
+
+/// A long period reads the whole months from the months' sums and the days around them from the
+/// days' sums: every request counts once, whichever sum it is read from; and the coarser
+/// groupings of sales add up to the finest.
+#[tokio::test]
+async fn a_long_period_reads_whole_months_and_the_days_around_them_alike() {
+    use shop::catalog::{KindId, OfferId, ProductId};
+    use shop::echeck::OfficeId;
+    use shop::history::{Sale, SalesGrain, Scope};
+    let app = spawn_app().await;
+    let kind = KindId::new();
+    let at =
+        |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).and_then(|d| d.and_hms_opt(9, 0, 0)).expect("day");
+    // Before, inside and after the whole months (September, October) of 20 Aug – 10 Nov.
+    let days = [at(8, 19), at(8, 20), at(8, 31), at(9, 1), at(9, 30), at(10, 15), at(11, 1), at(11, 9), at(11, 10)];
+    let asked: Vec<(PurchaseRequest, chrono::NaiveDateTime)> =
+        days.iter().map(|d| (request(&kind, 0, &["black", "black"]), *d)).collect();
+    let (product, office) = (ProductId::new(), OfficeId::new());
+    let sales: Vec<(Sale, chrono::NaiveDateTime)> = days
+        .iter()
+        .zip([100, 100, 200, 200, 300, 300, 100, 100, 100])
+        .map(|(d, price)| {
+            let sale = Sale {
+                channel: Channel::Order,
+                kind: kind.clone(),
+                product: product.clone(),
+                offer: OfferId::new(),
+                office: office.clone(),
+                quantity: 2,
+                unit_price: price,
+                currency: "EUR".into(),
+            };
+            (sale, *d)
+        })
+        .collect();
+    app.db
+        .write(move |c| {
+            let refs: Vec<(&PurchaseRequest, chrono::NaiveDateTime)> = asked.iter().map(|(r, at)| (r, *at)).collect();
+            shop::history::record_requests(c, &refs)?;
+            for (s, at) in &sales {
+                shop::history::record_sales(c, std::slice::from_ref(s), *at)?;
+            }
+            Ok::<_, shop::db::DbError>(())
+        })
+        .await
+        .expect("stored");
+    let day =
+        |m: u32, d: u32| chrono::NaiveDate::from_ymd_opt(2026, m, d).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("day");
+    for (from, until, expected) in [
+        (day(8, 20), day(11, 10), 7), // 20 Aug – 9 Nov: whole months and days around
+        (day(9, 1), day(11, 1), 3),   // whole months only
+        (day(8, 20), day(8, 31), 1),  // days of one month
+        (day(8, 1), day(12, 1), 9),   // four whole months
+    ] {
+        let scope = Scope { from, until, kind: None, office: None };
+        let s = scope.clone();
+        let words = app.db.read(move |c| shop::history::constraint_groups(c, &s)).await.expect("constraints");
+        let black: i64 = words.iter().filter(|w| w.word.as_deref() == Some("black")).map(|w| w.requests).sum();
+        assert_eq!(black, expected, "{from} – {until}: each request once, though it asked black twice: {words:?}");
+        let s = scope.clone();
+        let requests = app.db.read(move |c| shop::history::request_groups(c, &s)).await.expect("requests");
+        assert_eq!(requests.iter().map(|r| r.requests).sum::<i64>(), expected);
+        let mut totals = Vec::new();
+        for grain in [SalesGrain::Product, SalesGrain::Kind, SalesGrain::Price] {
+            let s = scope.clone();
+            let groups = app.db.read(move |c| shop::history::sales_groups(c, &s, grain)).await.expect("sales");
+            totals.push((groups.iter().map(|g| g.sales).sum::<i64>(), groups.iter().map(|g| g.quantity).sum::<i64>()));
+            if grain == SalesGrain::Price && expected == 9 {
+                let prices: Vec<Option<i64>> = groups.iter().map(|g| g.unit_price).collect();
+                assert_eq!(prices, vec![Some(100), Some(200), Some(300)], "one group per price, no day");
+            }
+        }
+        assert_eq!(totals, vec![(expected, 2 * expected); 3], "{from} – {until}: every grain adds up the same");
     }
 }

@@ -43,9 +43,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    analytics_report_csv (report_id) {
+        report_id -> Text,
+        body -> Text,
+    }
+}
+
+diesel::joinable!(analytics_report_csv -> analytics_reports (report_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     analytics_settings,
     analysis_prices,
     analytics_reports,
-    analytics_budgets
+    analytics_budgets,
+    analytics_report_csv
 );

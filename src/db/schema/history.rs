@@ -40,3 +40,54 @@ diesel::table! {
 }
 
 diesel::joinable!(request_constraints -> purchase_requests (request_id));
+
+diesel::table! {
+    daily_sales (day, kind_id, product_id, unit_price, office_id) {
+        day -> Timestamp,
+        kind_id -> Text,
+        product_id -> Text,
+        unit_price -> BigInt,
+        office_id -> Text,
+        quantity -> BigInt,
+        sales -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_requests (day, kind_id, matched) {
+        day -> Timestamp,
+        kind_id -> Text,
+        matched -> Bool,
+        requests -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_constraints (day, kind_id, matched, characteristic, word, has_min, min_value, has_max, max_value) {
+        day -> Timestamp,
+        kind_id -> Text,
+        matched -> Bool,
+        characteristic -> Text,
+        word -> Text,
+        has_min -> Bool,
+        min_value -> Double,
+        has_max -> Bool,
+        max_value -> Double,
+        requests -> BigInt,
+    }
+}
+
+diesel::table! {
+    monthly_constraints (month, kind_id, matched, characteristic, word, has_min, min_value, has_max, max_value) {
+        month -> Timestamp,
+        kind_id -> Text,
+        matched -> Bool,
+        characteristic -> Text,
+        word -> Text,
+        has_min -> Bool,
+        min_value -> Double,
+        has_max -> Bool,
+        max_value -> Double,
+        requests -> BigInt,
+    }
+}

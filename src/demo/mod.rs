@@ -5,6 +5,9 @@ use std::path::Path;
 
 use rand::Rng;
 
+mod history;
+pub use history::seed_history;
+
 use crate::accounts::{AccountError, Accounts, PersonalData, Registration, Role, UserId};
 use crate::web::idempotency::IdempotencyKey;
 
@@ -76,6 +79,10 @@ pub async fn seed(accounts: &Accounts) -> anyhow::Result<Vec<DemoLogin>> {
 
 /// Products in the demo catalog of a first start.
 pub const DEMO_PRODUCTS: usize = 300;
+/// Sales and purchase requests of the past year in a new demo shop's history: enough for every
+/// analysis to show cells above the smallest count.
+pub const DEMO_SALES: usize = 5_000;
+pub const DEMO_REQUESTS: usize = 5_000;
 
 /// Two more salespeople, so that products have competing offers. Their passwords are random and
 /// not shown: they exist to own offers (`shop create-admin` can give one a password if needed).
@@ -111,9 +118,15 @@ async fn user_id(accounts: &Accounts, role: Role) -> anyhow::Result<Option<UserI
 
 /// The demo catalog: `products` generated products offered by the demo salespeople, a printer
 /// registered as the demo shopper's equipment, and prices agreed with the demo shopper.
-pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) -> anyhow::Result<(usize, usize)> {
+/// The demo salesperson and the two more that sell the demo catalog.
+async fn demo_sellers(accounts: &Accounts) -> anyhow::Result<Vec<UserId>> {
     let mut sellers: Vec<UserId> = user_id(accounts, Role::Salesperson).await?.into_iter().collect();
     sellers.extend(extra_sellers(accounts).await?);
+    Ok(sellers)
+}
+
+pub async fn seed_catalog(accounts: &Accounts, currency: &str, products: usize) -> anyhow::Result<(usize, usize)> {
+    let sellers = demo_sellers(accounts).await?;
     let db = accounts.db().clone();
     let currency = currency.to_owned();
     let added =
@@ -207,6 +220,16 @@ pub async fn seed_echeck(accounts: &Accounts) -> anyhow::Result<()> {
                     echeck::add_staff::<echeck::Office>(c, None, code, user, now)?;
                 }
             }
+            // Money in the first office, so its salesperson can buy analyses at once.
+            let north = echeck::office(c, "NORTH")?;
+            let account = echeck::open_account(c, echeck::AccountKind::Office, north.id.as_str(), now)?;
+            let deposit = Movement {
+                account: account.id,
+                amount: 50_000,
+                reason: "Bank transfer (demo)".into(),
+                key: IdempotencyKey::named("demo-office-deposit"),
+            };
+            echeck::deposit(c, &deposit, None, now)?;
             for (code, name) in [("SWIFT", "Swift Couriers"), ("PARCEL", "Parcel Partners")] {
                 if echeck::carriers(c)?.iter().all(|k| k.code != code) {
                     let form = RegistryForm {
