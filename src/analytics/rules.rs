@@ -87,6 +87,10 @@ pub struct Table {
     /// at most `SHOWN_ROWS`; the CSV download has them all).
     #[serde(default)]
     pub all_rows: Option<usize>,
+    /// Rows left out because every value in them was suppressed: listing them would only say that
+    /// some sale or request was there.
+    #[serde(default)]
+    pub hidden_rows: usize,
 }
 
 /// Rows of a table a report's page shows (and charts); the CSV download has every row.
@@ -118,7 +122,10 @@ pub fn csv(tables: &[Table]) -> Result<Vec<u8>, csv::Error> {
             row.extend(values.iter().map(|v| v.map_or_else(|| format!("fewer than {}", t.k), |n| n.to_string())));
             out.write_record(&row)?;
         }
-        let mut total: Vec<String> = vec![format!("Total of shown cells ({} suppressed)", t.suppressed)];
+        let mut total: Vec<String> = vec![format!(
+            "Total of shown cells ({} suppressed; {} rows of fewer than {} left out)",
+            t.suppressed, t.hidden_rows, t.k
+        )];
         total.extend(std::iter::repeat_n(String::new(), t.label_columns.len().saturating_sub(1)));
         total.extend(t.totals.iter().map(i64::to_string));
         out.write_record(&total)?;
@@ -132,7 +139,7 @@ pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k
     let k = k.max(MIN_K);
     let mut totals = vec![0i64; values.len()];
     let mut suppressed = 0;
-    let rows = rows
+    let rows: Vec<(Vec<String>, Vec<Option<i64>>)> = rows
         .into_iter()
         .map(|r| {
             let shown = r
@@ -154,6 +161,9 @@ pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k
             (r.labels, shown)
         })
         .collect();
+    let listed = rows.len();
+    let rows: Vec<_> = rows.into_iter().filter(|(_, values)| values.iter().any(Option::is_some)).collect();
+    let hidden_rows = listed - rows.len();
     Table {
         title: title.to_owned(),
         label_columns: labels.iter().map(|s| (*s).to_owned()).collect(),
@@ -163,6 +173,7 @@ pub fn table(title: &str, labels: &[&str], values: &[&str], rows: Vec<RawRow>, k
         suppressed,
         k,
         all_rows: None,
+        hidden_rows,
     }
 }
 
@@ -371,8 +382,8 @@ mod tests {
         ];
         let t = table("t", &["kind"], &["units", "sales"], rows, 5);
         assert_eq!(t.rows[0].1, vec![Some(12), Some(6)]);
-        assert_eq!(t.rows[1].1, vec![None, None], "40 units from 4 sales stay hidden");
-        assert_eq!(t.rows[2].1, vec![Some(9), None]);
+        assert_eq!(t.rows[1], (vec!["c".to_owned()], vec![Some(9), None]));
+        assert_eq!(t.hidden_rows, 1, "40 units from 4 sales stay hidden: the row is left out");
         assert_eq!((t.totals.clone(), t.suppressed), (vec![21, 6], 3));
     }
 
