@@ -101,9 +101,16 @@ pub fn first_rows(tables: &[Table], at_most: usize) -> Vec<Table> {
     tables
         .iter()
         .map(|t| Table {
+            title: t.title.clone(),
+            label_columns: t.label_columns.clone(),
+            value_columns: t.value_columns.clone(),
+            // Only the rows shown are copied: a year-long extract has hundreds of thousands.
             rows: t.rows.iter().take(at_most).cloned().collect(),
+            totals: t.totals.clone(),
+            suppressed: t.suppressed,
+            k: t.k,
             all_rows: (t.rows.len() > at_most).then_some(t.rows.len()),
-            ..t.clone()
+            hidden_rows: t.hidden_rows,
         })
         .collect()
 }
