@@ -113,17 +113,79 @@ fn asked(c: &ConstraintGroup) -> String {
     }
 }
 
-/// Sums rows with the same labels (a sale taken back on another day nets out in its period).
-fn summed(rows: impl IntoIterator<Item = (Vec<String>, Vec<(i64, i64)>)>) -> Vec<RawRow> {
-    let mut by: BTreeMap<Vec<String>, Vec<(i64, i64)>> = BTreeMap::new();
-    for (labels, values) in rows {
-        let entry = by.entry(labels).or_insert_with(|| vec![(0, 0); values.len()]);
-        for (e, v) in entry.iter_mut().zip(values) {
-            e.0 += v.0;
-            e.1 += v.1;
+/// Sums rows with the same labels (a sale taken back on another day nets out in its period),
+/// in the order of their labels.
+fn summed(rows: impl IntoIterator<Item = Keyed<Vec<String>>>) -> Vec<RawRow> {
+    let mut rows: Vec<Keyed<Vec<String>>> = rows.into_iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    merge_neighbours(rows).into_iter().map(|(labels, values)| RawRow { labels, values }).collect()
+}
+
+/// A row's key (its labels, or what they are made from) and its values with their bases.
+type Keyed<K> = (K, Vec<(i64, i64)>);
+
+/// Rows sorted by their key, those with the same key summed into one.
+fn merge_neighbours<K: PartialEq>(rows: Vec<Keyed<K>>) -> Vec<Keyed<K>> {
+    let mut merged: Vec<Keyed<K>> = Vec::with_capacity(rows.len());
+    for (key, values) in rows {
+        match merged.last_mut() {
+            Some((last, sums)) if *last == key => {
+                for (e, v) in sums.iter_mut().zip(values) {
+                    e.0 += v.0;
+                    e.1 += v.1;
+                }
+            }
+            _ => merged.push((key, values)),
         }
     }
-    by.into_iter().map(|(labels, values)| RawRow { labels, values }).collect()
+    merged
+}
+
+/// The sales extract's rows: per day, product and unit price, the groups of every office summed,
+/// in that order (prices by amount). A year holds 200,000 rows but only 365 days, a few thousand
+/// products and a few hundred prices: rows are sorted and merged by numbers (each product ranked
+/// by its name once), and each label is written once, for the rows kept.
+fn sales_extract(sales: &[SalesGroup], names: &Names, values: impl Fn(&SalesGroup) -> Vec<(i64, i64)>) -> Vec<RawRow> {
+    let mut products: Vec<(&ProductId, String)> = sales
+        .iter()
+        .filter_map(|g| g.product.as_ref())
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .map(|p| (p, names.product(p)))
+        .collect();
+    products.sort_unstable_by(|a, b| a.1.cmp(&b.1));
+    // Products of the same name share a rank: their rows are one row of the extract.
+    let mut rank: HashMap<&ProductId, usize> = HashMap::with_capacity(products.len());
+    let mut product_names: Vec<String> = Vec::new();
+    for (id, name) in products {
+        if product_names.last() != Some(&name) {
+            product_names.push(name);
+        }
+        rank.insert(id, product_names.len() - 1);
+    }
+    type Key = (Option<chrono::NaiveDateTime>, usize, Option<i64>);
+    let mut keyed: Vec<Keyed<Key>> = sales
+        .iter()
+        .map(|g| {
+            let product = g.product.as_ref().and_then(|p| rank.get(p)).copied().unwrap_or(usize::MAX);
+            ((g.day, product, g.unit_price), values(g))
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|(key, _)| *key);
+    let merged = merge_neighbours(keyed);
+    let mut days: HashMap<chrono::NaiveDateTime, String> = HashMap::new();
+    let mut prices: HashMap<i64, String> = HashMap::new();
+    merged
+        .into_iter()
+        .map(|((day, product, price), values)| RawRow {
+            labels: vec![
+                day.map(|d| days.entry(d).or_insert_with(|| day_text(d.date())).clone()).unwrap_or_default(),
+                product_names.get(product).cloned().unwrap_or_default(),
+                price.map(|p| prices.entry(p).or_insert_with(|| names.money(p)).clone()).unwrap_or_default(),
+            ],
+            values,
+        })
+        .collect()
 }
 
 /// Exact discrete noise for the counts of a result: ε per count (thousandths) and the generator.
@@ -171,14 +233,7 @@ fn assemble_exact(
     let sold: &[&str] = if counts_only { &["Sales"] } else { &["Units", "Sales"] };
     match analysis {
         Analysis::Sales => {
-            let rows = summed(groups.sales.iter().map(|g| {
-                let labels = vec![
-                    g.day.map(|d| day_text(d.date())).unwrap_or_default(),
-                    g.product.as_ref().map(|p| names.product(p)).unwrap_or_default(),
-                    g.unit_price.map(|p| names.money(p)).unwrap_or_default(),
-                ];
-                (labels, units_and_sales(g))
-            }));
+            let rows = sales_extract(&groups.sales, names, units_and_sales);
             vec![finish(analysis.title(), &["Day", "Product", "Unit price"], sold, rows, k)]
         }
         Analysis::Volume => {

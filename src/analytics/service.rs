@@ -81,33 +81,41 @@ pub fn compute(
     noise: Option<i64>,
     currency: &str,
 ) -> Result<Vec<Table>> {
-    let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default();
     let scope = Scope {
-        from: start(design.from),
-        until: start(design.last.succ_opt().unwrap_or(design.last)),
+        from: crate::days::start(design.from),
+        until: crate::days::end_of(design.last),
         kind: design.kind.clone(),
         office: design.office.clone(),
     };
     let a = design.analysis;
-    let mut groups = Groups::default();
-    if let Some(grain) = a.sales_grain() {
-        groups.sales = history::sales_groups(conn, &scope, grain)?;
-    }
-    if a.reads_requests() {
-        // Requests have no office: a purchaser asks the whole market.
-        let market = Scope { office: None, ..scope.clone() };
-        groups.requests = history::request_groups(conn, &market)?;
-        if a != Analysis::Conversion {
-            groups.constraints = history::constraint_groups(conn, &market)?;
+    let (groups, names) = crate::db::wide_reading(conn, |conn| -> Result<(Groups, Names)> {
+        let mut groups = Groups::default();
+        if let Some(grain) = a.sales_grain() {
+            groups.sales = history::sales_groups(conn, &scope, grain)?;
         }
-    }
-    let products: Vec<ProductId> =
-        groups.sales.iter().filter_map(|g| g.product.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let names = Names {
-        kinds: catalog::kinds(conn)?.into_iter().map(|k| (k.id, k.name)).collect(),
-        products: if a == Analysis::Sales { catalog::product_names(conn, &products)? } else { Default::default() },
-        currency: currency.to_owned(),
-    };
+        if a.reads_requests() {
+            // Requests have no office: a purchaser asks the whole market.
+            let market = Scope { office: None, ..scope.clone() };
+            groups.requests = history::request_groups(conn, &market)?;
+            if a != Analysis::Conversion {
+                groups.constraints = history::constraint_groups(conn, &market)?;
+            }
+        }
+        let products: Vec<ProductId> = groups
+            .sales
+            .iter()
+            .filter_map(|g| g.product.as_ref())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        let names = Names {
+            kinds: catalog::kinds(conn)?.into_iter().map(|k| (k.id, k.name)).collect(),
+            products: if a == Analysis::Sales { catalog::product_names(conn, &products)? } else { Default::default() },
+            currency: currency.to_owned(),
+        };
+        Ok((groups, names))
+    })?;
     let mut rng = rand::rng();
     let noise = noise.map(|epsilon_milli| analyses::Noise { epsilon_milli, rng: &mut rng });
     Ok(analyses::assemble(a, &groups, &names, design.granularity, k, noise))
@@ -365,8 +373,16 @@ pub fn read_design(conn: &mut DbConnection, seller: &UserId, form: &DesignForm) 
     if analysis.is_none() {
         errors.add("analysis", "Choose an analysis from the list.");
     }
-    let day = |errors: &mut crate::web::forms::FieldErrors, field: &str, text: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| errors.add(field, "A day as YYYY-MM-DD.")).ok()
+    let day = |errors: &mut crate::web::forms::FieldErrors, field: &str, text: &str| match crate::days::parse(text) {
+        Ok(Some(day)) => Some(day),
+        Ok(None) => {
+            errors.add(field, "Enter a day as YYYY-MM-DD.");
+            None
+        }
+        Err(e) => {
+            errors.add(field, e.to_string());
+            None
+        }
     };
     let from = day(&mut errors, "from", &form.from);
     let last = day(&mut errors, "last", &form.last);

@@ -185,7 +185,8 @@ pub struct Scope {
 /// How finely a reading of the sales groups them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SalesGrain {
-    /// By day, kind, product and unit price.
+    /// By day, kind, product and unit price, one group for each office that sold (the caller
+    /// sums them where it wants the market).
     Product,
     /// By day and kind.
     Kind,
