@@ -103,6 +103,10 @@ pub struct Settings {
     /// (then one per 60/N seconds); behind a proxy every applicant shares the proxy's address.
     #[arg(long = "buyback-attempts-per-address", env = "SHOP_BUYBACK_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
     pub buyback_attempts_per_address: u32,
+    /// A token for `/metrics`, sent as `Authorization: Bearer <token>`. Unset: `/metrics` answers
+    /// only requests from this machine that came through no proxy.
+    #[arg(long = "metrics-token", env = "SHOP_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -131,6 +135,7 @@ impl Settings {
             demo: false,
             currency: "EUR".into(),
             bench_fixed_page: None,
+            metrics_token: None,
             mail_from: "Test Shop <shop@shop.test>".into(),
             mail_poll_millis: 50,
             mail_retry_seconds: 1,
@@ -158,6 +163,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub db_pool_size: u32,
     pub db_threads: usize,
+    pub metrics_token: Option<String>,
     pub sqlite_synchronous: String,
     pub session_idle: Duration,
     pub session_absolute: Duration,
@@ -180,8 +186,7 @@ pub struct Config {
 
 impl Config {
     pub fn from_settings(s: Settings) -> anyhow::Result<Config> {
-        std::fs::create_dir_all(&s.data_dir)
-            .with_context(|| format!("cannot create the data folder {}", s.data_dir.display()))?;
+        private_dir(&s.data_dir).with_context(|| format!("cannot create the data folder {}", s.data_dir.display()))?;
         let database_url = s
             .database_url
             .filter(|u| !u.trim().is_empty())
@@ -216,6 +221,7 @@ impl Config {
             smtp_url: s.smtp_url.filter(|u| !u.is_empty()),
             db_pool_size,
             db_threads,
+            metrics_token: s.metrics_token.filter(|t| !t.is_empty()),
             sqlite_synchronous: synchronous,
             session_idle: Duration::from_secs(s.session_idle_minutes.max(1) * 60),
             session_absolute: Duration::from_secs(s.session_absolute_hours.max(1) * 3600),
@@ -300,9 +306,27 @@ fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(key.into_bytes())
 }
 
-/// Writes a file only its owner may read (secrets, demo passwords).
-pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
+/// Creates a folder only its owner may enter (0700), or narrows an existing one: the data folder
+/// holds the database, the outbox's e-mails and the secret key.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(path)?;
+        if std::fs::metadata(path)?.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    #[cfg(not(unix))]
+    builder.create(path)?;
+    Ok(())
+}
+
+/// Creates (or empties) a file only its owner may read (0600).
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -310,7 +334,13 @@ pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
+    options.open(path)
+}
+
+/// Writes a file only its owner may read (secrets, demo passwords), through to the disk.
+pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = create_private_file(path)?;
     file.write_all(contents.as_bytes())?;
     file.sync_all()
 }

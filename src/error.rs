@@ -28,6 +28,10 @@ pub enum AppError {
     LoginRequired(String),
     #[error("too many requests")]
     TooManyRequests(Duration),
+    /// The database cannot be reached or cannot take changes (down, its disk full): the visitor
+    /// may try again shortly; nothing of the request was kept.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -46,6 +50,10 @@ impl AppError {
             AppError::TooLarge => ("Too much data", "The form sent more data than the shop accepts.".into()),
             AppError::LoginRequired(_) => ("Please log in", "Log in to see this page.".into()),
             AppError::TooManyRequests(wait) => ("Too many requests", wait_message(*wait)),
+            AppError::Unavailable(_) => (
+                "Try again in a moment",
+                "The shop cannot take this request right now. Nothing was changed; please try again in a moment.".into(),
+            ),
             AppError::Internal(_) => (
                 "Something went wrong",
                 "The shop could not finish this request. Nothing was changed by the failed step; please try again in a moment.".into(),
@@ -76,6 +84,7 @@ impl ResponseError for AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,23 +97,40 @@ impl ResponseError for AppError {
                 format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
         }
-        if let AppError::Internal(cause) = self {
-            tracing::error!(error = %format!("{cause:#}"), "request failed");
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "request refused: database unavailable"),
+            _ => {}
         }
         let (title, message) = self.title_and_message();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
-        if let AppError::TooManyRequests(wait) = self {
+        if let Some(wait) = self.retry_after() {
             response.insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()));
         }
         response.body(format!("{title}\n\n{message}\n"))
     }
 }
 
+impl AppError {
+    /// When a client should try again, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AppError::TooManyRequests(wait) => Some(*wait),
+            AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY),
+            _ => None,
+        }
+    }
+}
+
+/// How long a visitor is asked to wait while the database is unavailable.
+const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            other if other.is_unavailable() => AppError::Unavailable(other.to_string()),
             other => AppError::Internal(other.into()),
         }
     }
@@ -125,6 +151,24 @@ impl From<actix_session::SessionInsertError> for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_unavailable_with_a_time_to_come_back() {
+        let full = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("database or disk is full".to_owned()),
+        );
+        let error = AppError::from(DbError::Query(full));
+        assert!(matches!(error, AppError::Unavailable(_)), "{error:?}");
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()), Some(&b"5"[..]));
+        let wrong = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            Box::new("UNIQUE constraint failed".to_owned()),
+        );
+        assert!(matches!(AppError::from(DbError::Query(wrong)), AppError::Internal(_)));
+    }
 
     #[test]
     fn the_wait_is_said_in_seconds_or_minutes() {

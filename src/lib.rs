@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod codes;
 pub mod collection;
 pub mod config;
+pub mod days;
 pub mod db;
 pub mod demo;
 pub mod echeck;
@@ -192,6 +193,8 @@ fn security_headers(https: bool) -> DefaultHeaders {
         .add(("X-Frame-Options", "DENY"))
         .add(("Referrer-Policy", "same-origin"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        // The shop needs no camera, microphone, location or payment API: no page may ask for them.
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()"))
         .add(("Cache-Control", "no-store"));
     if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
 }
@@ -295,6 +298,7 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
             .wrap(from_fn(accounts::identify))
             .wrap(session_middleware(store.clone(), &app_config))
             .wrap(ErrorHandlers::new().default_handler(web::errors::render))
+            .wrap(from_fn(web::errors::catch))
             .wrap(security_headers(app_config.is_https()))
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
@@ -304,6 +308,8 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
                     }),
             )
             .wrap(metrics.clone())
+            .wrap(from_fn(web::ops::metrics_guard))
+            .wrap(from_fn(web::ops::head_as_get))
             .configure(web::assets::configure)
             .configure(web::ops::configure)
             .configure(|cfg| web::ops::configure_fixed_page(cfg, app_config.bench_fixed_page.clone()))

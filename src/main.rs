@@ -117,23 +117,33 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     if !app.demo_logins().is_empty() {
         shop::demo::save(&data_dir, app.demo_logins(), app.demo_cards()).context("cannot save the demo logins")?;
-        println!("Demo logins (also in {}):", data_dir.join("demo-logins.txt").display());
-        for login in app.demo_logins() {
-            println!("{login}");
-        }
-        for card in app.demo_cards() {
-            println!("{card}");
-        }
+        let file = data_dir.join("demo-logins.txt");
+        let lines =
+            app.demo_logins().iter().map(ToString::to_string).chain(app.demo_cards().iter().map(ToString::to_string));
+        show_secrets(&format!("Demo logins (also in {}):", file.display()), &file, lines);
     }
     app.run().await.context("the server stopped with an error")
 }
 
 fn print_logins(config: &Config, logins: &[shop::DemoLogin]) -> anyhow::Result<()> {
     shop::demo::save(&config.data_dir, logins, &[])?;
-    for login in logins {
-        println!("{login}");
-    }
+    let file = config.data_dir.join("demo-logins.txt");
+    show_secrets("Demo logins:", &file, logins.iter().map(ToString::to_string));
     Ok(())
+}
+
+/// Passwords and card codes go to a person at a terminal, never to a log: when the output is
+/// captured (a service manager, a pipe), it only says where the owner-only file is.
+fn show_secrets(title: &str, file: &std::path::Path, lines: impl Iterator<Item = String>) {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        println!("{title}");
+        for line in lines {
+            println!("{line}");
+        }
+    } else {
+        println!("The demo logins are in {} (readable by its owner only).", file.display());
+    }
 }
 
 fn admin_password() -> anyhow::Result<String> {

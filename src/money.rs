@@ -135,6 +135,24 @@ fn ungroup(whole: &str) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is typed is an amount or a refusal, never a panic; an amount read back from
+        /// its own form reads the same.
+        #[test]
+        fn any_text_is_an_amount_or_a_refusal(raw in "\\PC{0,24}", currency in "EUR|JPY|KWD") {
+            if let Ok(minor) = parse(&raw, &currency) {
+                prop_assert!(minor >= 0);
+                prop_assert_eq!(parse(&to_input(minor, &currency), &currency), Ok(minor));
+            }
+        }
+
+        #[test]
+        fn digits_and_separators_never_panic(raw in "[0-9.,' ]{0,30}") {
+            let _ = parse(&raw, "EUR");
+        }
+    }
 
     #[test]
     fn formats_with_grouping_and_the_currencys_decimals() {

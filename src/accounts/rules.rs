@@ -58,7 +58,9 @@ pub fn check_email(email: &str) -> Result<(), &'static str> {
                 && !domain.contains('@')
                 && domain.contains('.')
                 && !domain.starts_with('.')
-                && !domain.ends_with('.') =>
+                && !domain.ends_with('.')
+                // The mailer's own parser: an address it would refuse cannot be registered.
+                && email.parse::<lettre::Address>().is_ok() =>
         {
             Ok(())
         }
@@ -94,8 +96,11 @@ fn check_text(value: &str, max: usize, what: &str, multiline: bool) -> Result<()
     if value.chars().count() > max {
         return Err(format!("Your {what} is too long (at most {max} characters)."));
     }
-    if value.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) {
-        return Err(format!("Your {what} contains characters that cannot be stored."));
+    if let Some(c) = crate::web::forms::hidden_character(value, multiline) {
+        return Err(format!(
+            "Your {what} contains a character that does not show (U+{:04X}). Type it again without it.",
+            u32::from(c)
+        ));
     }
     Ok(())
 }
@@ -294,6 +299,14 @@ mod tests {
     }
 
     #[test]
+    fn addresses_the_mailer_refuses_are_refused() {
+        for bad in ["a\"b@example.com", "(x)@example.com", "ada@exa mple.com", "ada@-example.com"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+        assert!(check_email("ada.lovelace+shop@example.co.uk").is_ok());
+    }
+
+    #[test]
     fn email_shapes() {
         assert!(check_email("ada@example.com").is_ok());
         for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@@example.com", "ada@.com"]
@@ -341,6 +354,18 @@ mod tests {
         let mut errors = FieldErrors::new();
         check_personal(&p, &mut errors);
         assert!(errors.has("full_name") && !errors.has("postal_address"));
+        for hidden in ["Ada\u{202E}gpj.exe", "\u{FEFF}Ada", "Ada\u{200B}Lovelace"] {
+            p.full_name = hidden.into();
+            p.postal_address = format!("1 Road\n{hidden}");
+            let mut errors = FieldErrors::new();
+            check_personal(&p, &mut errors);
+            assert!(errors.has("full_name") && errors.has("postal_address"), "{hidden:?}");
+        }
+        p.full_name = "\u{645}\u{200C}\u{6CC}".into(); // a Persian name with its zero-width non-joiner
+        p.postal_address = "1 Road\r\nTown".into();
+        let mut errors = FieldErrors::new();
+        check_personal(&p, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]

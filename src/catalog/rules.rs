@@ -167,16 +167,8 @@ pub fn new_offer_code() -> String {
 }
 
 /// A day as a form gives it (YYYY-MM-DD), as the start of that day, UTC; None when left empty.
-pub fn parse_day(raw: &str) -> Result<Option<NaiveDateTime>, &'static str> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(Some)
-        .ok_or("Enter a date as YYYY-MM-DD.")
+pub fn parse_day(raw: &str) -> Result<Option<NaiveDateTime>, crate::days::DayError> {
+    Ok(crate::days::parse(raw)?.map(crate::days::start))
 }
 
 /// The price a shopper pays: the lowest agreed price valid at `now`, else the list price.

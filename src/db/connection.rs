@@ -70,6 +70,7 @@ impl ConnectionManager {
             Backend::Postgres => Ok(DbConnection::Postgresql(establish_postgres(&self.url)?)),
             Backend::Sqlite => {
                 let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+                keep_private(path).map_err(|e| ConnectionError::BadConnection(format!("{path}: {e}")))?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 self.set_up_sqlite(&mut conn).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -129,4 +130,33 @@ struct JournalMode {
 
 fn journal_mode(conn: &mut diesel::SqliteConnection) -> QueryResult<String> {
     Ok(diesel::sql_query("PRAGMA journal_mode").get_result::<JournalMode>(conn)?.journal_mode.to_lowercase())
+}
+
+/// The database file and its log hold names and addresses: only the shop's own user may read
+/// them. A new file is created empty with that mode before SQLite opens it (SQLite gives its
+/// `-wal` and `-shm` files the mode of the database file); an existing one is narrowed.
+fn keep_private(path: &str) -> std::io::Result<()> {
+    if path == ":memory:" || path.starts_with("file:") {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let private = std::fs::Permissions::from_mode(0o600);
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                for file in [path.to_owned(), format!("{path}-wal"), format!("{path}-shm")] {
+                    match std::fs::metadata(&file) {
+                        Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                            std::fs::set_permissions(&file, private.clone())?;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }

@@ -32,6 +32,29 @@ pub enum DbError {
     Cancelled,
 }
 
+impl DbError {
+    /// Whether the database could not be reached or could not take the change, as opposed to a
+    /// query that was wrong: no connection in time, a connection lost, the disk full. The visitor
+    /// may try again shortly.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Pool(_) | DbError::Connect(_) => true,
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
+            DbError::Query(Error::DatabaseError(_, info)) => is_out_of_space(info.message()),
+            DbError::Query(_) | DbError::Cancelled => false,
+        }
+    }
+}
+
+/// SQLite's SQLITE_FULL (or the I/O error a full disk can give) and PostgreSQL's "could not extend file" / "No space left on device".
+pub fn is_out_of_space(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["database or disk is full", "disk i/o error", "no space left on device", "could not extend file"]
+        .iter()
+        .any(|sign| m.contains(sign))
+}
+
 /// How to reach the database.
 #[derive(Clone, Debug)]
 pub struct DbSettings {
@@ -422,6 +445,26 @@ where
             Err(err)
         }
     }
+}
+
+/// Runs the readings of a report, which sum or sort hundreds of thousands of rows. On SQLite they
+/// are already in the page's read transaction. On PostgreSQL they get one of their own, so that
+/// every reading sees the same moment and the server may hash in memory instead of sorting on
+/// disk: at the default `work_mem` (4 MB) grouping 100,000 constraints took 800 ms, with more 110.
+pub fn wide_reading<T, E>(conn: &mut DbConnection, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    if let DbConnection::Sqlite(_) = conn {
+        return f(conn);
+    }
+    transaction(conn, "", |c| {
+        diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(c)
+            .map_err(DbError::from)?;
+        diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(c).map_err(DbError::from)?;
+        f(c)
+    })
 }
 
 /// Runs a query on the connection's own backend type instead of through the connection enum.

@@ -63,9 +63,12 @@ impl Mailer {
 
 /// Writes the file under a temporary name first, so a reader never sees half an e-mail.
 fn write_eml(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    crate::config::private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    // Only the owner may read an e-mail: it holds names and addresses.
+    crate::config::create_private_file(&tmp)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, bytes))
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, dir.join(format!("{name}.eml"))).map_err(|e| format!("cannot write the e-mail: {e}"))
 }
 

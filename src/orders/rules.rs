@@ -247,8 +247,10 @@ pub fn delivery_wish(date: &str, slot: &str, today: NaiveDate) -> Result<String,
     let day = if date.is_empty() {
         "As soon as possible".to_owned()
     } else {
-        let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .map_err(|_| ("date", "Enter the day as YYYY-MM-DD, or leave it empty for as soon as possible."))?;
+        let day = crate::days::parse(date)
+            .ok()
+            .flatten()
+            .ok_or(("date", "Enter the day as YYYY-MM-DD, or leave it empty for as soon as possible."))?;
         if day < today {
             return Err(("date", "The day has passed. Choose today or a later day."));
         }

@@ -57,13 +57,23 @@ fn same_origin(req: &ServiceRequest, public: &url::Url) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else { return true };
     let Ok(origin) = origin.to_str().map(url::Url::parse) else { return false };
     let Ok(origin) = origin else { return false };
-    if origin.origin() == public.origin() {
-        return true;
-    }
-    // Reached under another name than SHOP_PUBLIC_URL (localhost vs 127.0.0.1, a test's port):
-    // the Origin must then match the Host the request was sent to.
-    let host = req.connection_info().host().to_owned();
-    url::Url::parse(&format!("{}://{host}", origin.scheme())).is_ok_and(|own| own.origin() == origin.origin())
+    origin.origin() == public.origin() || both_loopback(&origin, public)
+}
+
+/// A shop on its own machine (SHOP_PUBLIC_URL on 127.0.0.1, ::1 or localhost) is the same site
+/// under any of those names at its port. Nothing the client sends (Host, X-Forwarded-Host,
+/// Forwarded) can make another origin count as the shop's own.
+fn both_loopback(origin: &url::Url, public: &url::Url) -> bool {
+    let loopback = |u: &url::Url| match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    loopback(origin)
+        && loopback(public)
+        && origin.scheme() == public.scheme()
+        && origin.port_or_known_default() == public.port_or_known_default()
 }
 
 fn submitted_token(body: &[u8]) -> Option<String> {

@@ -7,6 +7,34 @@ use actix_web::http::StatusCode;
 
 use crate::error::AppError;
 
+/// The first character of `text` that would not show where it stands: a control character other
+/// than the line breaks and tabs multi-line fields keep, a bidirectional control (U+202E turns
+/// "gpj.exe" into "exe.jpg" on screen) or an invisible one (zero-width space, word joiner, the byte
+/// order mark, the soft hyphen). The zero-width (non-)joiners stay: Persian and Indic names need them.
+pub fn hidden_character(text: &str, multiline: bool) -> Option<char> {
+    text.chars().find(|&c| {
+        let line_break = multiline && matches!(c, '\n' | '\r' | '\t');
+        (c.is_control() && !line_break)
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{061C}'
+                    | '\u{115F}'
+                    | '\u{1160}'
+                    | '\u{180E}'
+                    | '\u{200B}'
+                    | '\u{200E}'
+                    | '\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2064}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{3164}'
+                    | '\u{FEFF}'
+                    | '\u{FFA0}'
+            )
+    })
+}
+
 /// Messages keyed by field name. A form comes back with the values entered and these messages.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldErrors(BTreeMap<String, String>);
@@ -21,6 +49,20 @@ impl FieldErrors {
         if !self.0.contains_key(field) {
             self.0.insert(field.to_owned(), message.into());
         }
+    }
+
+    /// A text field trimmed and checked: needed (when `required`), at most `max` characters, no
+    /// character that does not show. Returns the trimmed text, to keep on the form either way.
+    pub fn text(&mut self, field: &str, value: &str, max: usize, required: bool) -> String {
+        let v = value.trim();
+        if required && v.is_empty() {
+            self.add(field, "This is needed.");
+        } else if v.chars().count() > max {
+            self.add(field, format!("At most {max} characters."));
+        } else if let Some(c) = hidden_character(v, true) {
+            self.add(field, format!("This contains a character that does not show (U+{:04X}).", u32::from(c)));
+        }
+        v.to_owned()
     }
 
     pub fn with(field: &str, message: impl Into<String>) -> Self {

@@ -11,7 +11,7 @@ use std::path::Path;
 /// `demo` (demo data through every module's service) and `lib` (the crate root) wire everything.
 const LAYERS: &[&[&str]] = &[
     &["db"],
-    &["money"],
+    &["money", "days"],
     &["codes"],
     &["error"],
     &["config"],

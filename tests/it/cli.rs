@@ -63,7 +63,13 @@ fn serve_once(dir: &std::path::Path, database_url: &str) -> Vec<String> {
 fn first_start_seeds_demo_logins_once_and_sigterm_stops_cleanly() {
     let dir = tempfile::tempdir().expect("dir");
     let (url, _guard) = fresh_database(dir.path());
-    let first = serve_once(dir.path(), &url);
+    let printed = serve_once(dir.path(), &url);
+    let saved = std::fs::read_to_string(dir.path().join("demo-logins.txt")).expect("saved logins");
+    let first: Vec<String> = saved.lines().map(str::to_owned).collect();
+    assert!(printed.iter().any(|l| l.contains("demo-logins.txt")), "the output says where the logins are: {printed:?}");
+    for secret in first.iter().filter_map(|l| l.rsplit(' ').next()).filter(|s| s.len() >= 15) {
+        assert!(!printed.iter().any(|l| l.contains(secret)), "no password in captured output: {printed:?}");
+    }
     let cards: Vec<&String> = first.iter().filter(|l| l.starts_with("demo prepaid card: ")).collect();
     assert_eq!(cards.len(), 3, "three demo cards for buying anonymously: {first:?}");
     for card in &cards {
@@ -79,8 +85,7 @@ fn first_start_seeds_demo_logins_once_and_sigterm_stops_cleanly() {
         assert_eq!(parts.len(), 4, "demo <role>: <email> <password>: {line}");
         assert!(parts[2].contains('@') && parts[3].len() >= 15);
     }
-    let saved = std::fs::read_to_string(dir.path().join("demo-logins.txt")).expect("saved logins");
-    assert_eq!(saved.lines().count(), 10, "the logins and the cards: {saved}");
+    assert_eq!(first.len(), 10, "the logins and the cards: {saved}");
 
     let second = serve_once(dir.path(), &url);
     assert!(!second.iter().any(|l| l.starts_with("demo ")), "demo data only on the first start: {second:?}");
@@ -94,7 +99,7 @@ fn demo_passwords_differ_between_installations() {
         let (url, guard) = fresh_database(dir);
         let out = shop(dir, &url).arg("seed-demo").output().expect("seed-demo");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        (String::from_utf8_lossy(&out.stdout).into_owned(), guard)
+        (std::fs::read_to_string(dir.join("demo-logins.txt")).expect("saved logins"), guard)
     };
     let (first, _ga) = seed(a.path());
     let (second, _gb) = seed(b.path());

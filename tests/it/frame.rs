@@ -34,22 +34,29 @@ async fn a_cross_site_post_is_refused_even_with_the_token() {
     let person = app.shopper().await;
     let b = app.logged_in(&person).await;
     let token = b.get("/account").await.input_value("csrf_token").expect("token");
-    for (name, value) in [("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "null")] {
-        let response = b
-            .client
-            .post(format!("{}/logout", app.base))
-            .header(name, value)
-            .form(&[("csrf_token", &token)])
-            .send()
-            .await
-            .expect("POST");
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    let evil = [("Origin", "http://evil.example")];
+    let refused: [&[(&str, &str)]; 6] = [
+        &evil,
+        &[("Sec-Fetch-Site", "cross-site")],
+        &[("Origin", "null")],
+        // What the client says of the host it reached counts for nothing.
+        &[("Origin", "http://evil.example"), ("Host", "evil.example")],
+        &[("Origin", "http://evil.example"), ("X-Forwarded-Host", "evil.example")],
+        &[("Origin", "http://evil.example"), ("Forwarded", "host=evil.example;proto=http")],
+    ];
+    for headers in refused {
+        let mut request = b.client.post(format!("{}/logout", app.base)).form(&[("csrf_token", &token)]);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("POST");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
     }
-    // The same site's origin passes.
+    // The origin of SHOP_PUBLIC_URL passes.
     let response = b
         .client
         .post(format!("{}/logout", app.base))
-        .header("Origin", app.base.as_str())
+        .header("Origin", app.config.public_url.origin().ascii_serialization())
         .header("Sec-Fetch-Site", "same-origin")
         .form(&[("csrf_token", &token)])
         .send()
@@ -70,6 +77,7 @@ async fn pages_carry_security_headers() {
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("referrer-policy"), "same-origin");
+    assert!(header("permissions-policy").contains("camera=()"));
     assert_eq!(header("cache-control"), "no-store");
     // The one script is a file of the shop's own; no inline script anywhere.
     for script in page.body.split("<script").skip(1) {
@@ -189,8 +197,45 @@ async fn health_and_metrics_answer() {
     assert!(metrics.contains("shop_http_requests_total"), "{}", metrics.body);
     assert!(metrics.contains("shop_http_requests_duration_seconds_bucket"));
     assert!(metrics.contains("shop_db_pool_connections"));
+    // Through a proxy (which makes everyone look local) there is no such page.
+    let proxied = b.client.get(format!("{}/metrics", app.base)).header("X-Forwarded-For", "203.0.113.9");
+    assert_eq!(proxied.send().await.expect("GET").status(), StatusCode::NOT_FOUND);
+    // HEAD answers as GET, without the body.
+    let head = b.client.head(format!("{}/login", app.base)).send().await.expect("HEAD");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.headers().get("content-type").is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html")));
+    assert!(head.bytes().await.expect("body").is_empty());
+
+    let tokened = spawn_app_with(|s| s.metrics_token = Some("a metrics token".into())).await;
+    let get = |auth: Option<&str>| {
+        let mut request = b.client.get(format!("{}/metrics", tokened.base));
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        request.send()
+    };
+    assert_eq!(get(None).await.expect("GET").status(), StatusCode::NOT_FOUND, "local, but no token");
+    assert_eq!(get(Some("Bearer wrong")).await.expect("GET").status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(Some("Bearer a metrics token")).await.expect("GET").status(), StatusCode::OK);
 
     // Without its schema the database does not count as answering.
     app.query(|c| diesel::sql_query("DROP TABLE app_meta").execute(c));
     assert_eq!(b.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// A failure outside any handler (here the session store, whose table is gone) is still the
+/// layout's error page with its status, never an empty answer.
+#[tokio::test]
+async fn a_failing_session_store_answers_with_the_error_page() {
+    let app = spawn_app().await;
+    let b = app.browser();
+    assert_eq!(b.get("/login").await.status, StatusCode::OK);
+    app.query(|c| diesel::sql_query("DROP TABLE sessions").execute(c));
+    let fresh = app.browser();
+    for page in [fresh.get("/login").await, b.get("/login").await] {
+        assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+        let kind = page.headers.get("content-type").map(|v| v.to_str().unwrap_or_default().to_owned());
+        assert!(kind.is_some_and(|k| k.starts_with("text/html")), "{:?}", page.headers);
+        assert!(page.contains("Something went wrong"), "{}", page.body);
+    }
 }

@@ -170,3 +170,30 @@ async fn two_instances_on_one_database_never_send_an_email_twice() {
     ids.dedup();
     assert_eq!((messages.len(), ids.len()), (60, 60), "every e-mail exactly once");
 }
+
+/// The data folder holds the database and the outbox's e-mails (names, addresses): only the
+/// shop's own user may read them.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_its_files_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app_with(|s| s.data_dir = s.data_dir.join("a data folder")).await;
+    let mail =
+        NewMail { to: "ada@example.com".into(), subject: "Hello".into(), body: "Ada".into(), topic: "test".into() };
+    enqueue(&app, vec![mail]);
+    let outbox = app.config.data_dir.join("outbox");
+    let written = || std::fs::read_dir(&outbox).map(|d| d.flatten().count() > 0).unwrap_or(false);
+    wait_for("the e-mail written to the outbox folder", written).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&app.config.data_dir), 0o700, "the data folder");
+    assert_eq!(mode(&outbox), 0o700, "the outbox folder");
+    for file in std::fs::read_dir(&outbox).expect("outbox").flatten() {
+        assert_eq!(mode(&file.path()), 0o600, "{}", file.path().display());
+    }
+    if postgres_url().is_none() {
+        let db = std::path::PathBuf::from(&app.config.database_url);
+        for file in [db.clone(), db.with_extension("sqlite3-wal")] {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+}

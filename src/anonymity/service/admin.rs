@@ -43,15 +43,7 @@ fn checked(form: &PointForm) -> Result<PointForm> {
     if code.is_empty() || code.len() > 20 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         errors.add("code", "Letters, digits and dashes, at most 20.");
     }
-    let mut text = |name: &str, value: &str, max: usize| -> String {
-        let v = value.trim();
-        if v.is_empty() {
-            errors.add(name, "This is needed.");
-        } else if v.chars().count() > max {
-            errors.add(name, format!("At most {max} characters."));
-        }
-        v.to_owned()
-    };
+    let mut text = |name: &str, value: &str, max: usize| errors.text(name, value, max, true);
     let out = PointForm {
         code,
         name: text("name", &form.name, 120),

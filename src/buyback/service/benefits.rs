@@ -39,18 +39,8 @@ fn name(errors: &mut FieldErrors, field: &str, value: &str) -> String {
     value
 }
 
-fn day(errors: &mut FieldErrors, field: &str, value: &str) -> Option<NaiveDateTime> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        Ok(d) => d.and_hms_opt(0, 0, 0),
-        Err(_) => {
-            errors.add(field, "A date as YYYY-MM-DD, or empty.");
-            None
-        }
-    }
+fn day(errors: &mut FieldErrors, field: &str, value: &str) -> Option<NaiveDate> {
+    crate::days::parse(value).map_err(|e| errors.add(field, format!("{e} Or leave it empty."))).ok().flatten()
 }
 
 /// Saves a new rule: `seller` for a salesperson's own (whose goods it is for), none for an
@@ -98,9 +88,9 @@ pub fn add_rule(
     if !errors.has("amount") && !errors.has("kind") && !(1..=most).contains(&amount) {
         errors.add("amount", format!("Between 1 and {most}."));
     }
-    let valid_from = day(&mut errors, "valid_from", &form.valid_from);
+    let valid_from = day(&mut errors, "valid_from", &form.valid_from).map(crate::days::start);
     // The last day counts whole: the rule ends at the start of the next.
-    let valid_until = day(&mut errors, "valid_until", &form.valid_until).map(|d| d + chrono::Duration::days(1));
+    let valid_until = day(&mut errors, "valid_until", &form.valid_until).map(crate::days::end_of);
     if let (Some(from), Some(until)) = (valid_from, valid_until)
         && until <= from
     {

@@ -49,13 +49,13 @@ pub fn agree_price(conn: &mut DbConnection, seller: &UserId, form: &PriceForm, c
             None
         }
     };
-    let from = rules::parse_day(&form.valid_from).map_err(|e| errors.add("valid_from", e)).ok().flatten();
+    let from = rules::parse_day(&form.valid_from).map_err(|e| errors.add("valid_from", e.to_string())).ok().flatten();
     // The last day counts in full: the price ends at the start of the next day.
-    let until = rules::parse_day(&form.valid_until)
-        .map_err(|e| errors.add("valid_until", e))
+    let until = crate::days::parse(&form.valid_until)
+        .map_err(|e| errors.add("valid_until", e.to_string()))
         .ok()
         .flatten()
-        .map(|d| d + chrono::Duration::days(1));
+        .map(crate::days::end_of);
     if let (Some(f), Some(u)) = (from, until)
         && u <= f
     {

@@ -22,15 +22,7 @@ pub fn history_of(conn: &mut DbConnection, subject: &str) -> Result<Vec<Registry
 fn check_registry_form(form: &RegistryForm, with_bank: bool) -> Result<RegistryForm> {
     let mut errors = FieldErrors::new();
     let code = rules::registry_code(&form.code).map_err(|e| errors.add("code", e)).unwrap_or_default();
-    let mut field = |name: &str, value: &str, max: usize, required: bool| -> String {
-        let v = value.trim();
-        if required && v.is_empty() {
-            errors.add(name, "This is needed.");
-        } else if v.chars().count() > max {
-            errors.add(name, format!("At most {max} characters."));
-        }
-        v.to_owned()
-    };
+    let mut field = |name: &str, value: &str, max: usize, required: bool| errors.text(name, value, max, required);
     let checked = RegistryForm {
         code,
         name: field("name", &form.name, 120, true),
