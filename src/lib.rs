@@ -220,7 +220,15 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 }
 
 /// Opens the database, migrates, seeds demo data on a first start, and binds the listener.
-pub async fn build(config: Config) -> anyhow::Result<Application> {
+pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+    let listener =
+        TcpListener::bind(config.socket_addr()?).with_context(|| format!("cannot listen on {}", config.addr))?;
+    let addr = listener.local_addr()?;
+    // SHOP_ADDR may ask for any free port (port 0); the default public URL, made from it, then
+    // names the port actually bound: forms are checked against its origin.
+    if config.public_url.port() == Some(0) {
+        let _ = config.public_url.set_port(Some(addr.port()));
+    }
     let config = Arc::new(config);
     let (db, first_start) = open_database(&config)?;
     let limiter = attempt_limiter(&config);
@@ -238,10 +246,6 @@ pub async fn build(config: Config) -> anyhow::Result<Application> {
     } else {
         (Vec::new(), Vec::new())
     };
-
-    let listener =
-        TcpListener::bind(config.socket_addr()?).with_context(|| format!("cannot listen on {}", config.addr))?;
-    let addr = listener.local_addr()?;
 
     let metrics = PrometheusMetricsBuilder::new("shop")
         .endpoint("/metrics")

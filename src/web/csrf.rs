@@ -140,7 +140,19 @@ pub async fn guard(
 
 #[cfg(test)]
 mod tests {
-    use super::submitted_token;
+    use super::{both_loopback, submitted_token};
+
+    #[test]
+    fn a_local_shop_is_one_site_under_each_loopback_name_at_its_port() {
+        let url = |s: &str| url::Url::parse(s).expect("a URL");
+        let public = url("http://127.0.0.1:8080/");
+        assert!(both_loopback(&url("http://localhost:8080"), &public));
+        assert!(both_loopback(&url("http://[::1]:8080"), &public));
+        assert!(!both_loopback(&url("http://localhost:8081"), &public), "another port is another site");
+        assert!(!both_loopback(&url("https://localhost:8080"), &public));
+        assert!(!both_loopback(&url("http://evil.example:8080"), &public));
+        assert!(!both_loopback(&url("http://localhost:8080"), &url("https://shop.example/")), "a public shop");
+    }
 
     #[test]
     fn finds_the_token_among_the_fields() {
