@@ -468,6 +468,43 @@ async fn a_double_submit_places_one_order() {
     }
 }
 
+/// The probe kept from the fault hunt: 300 pairs of identical checkout forms sent at once, by 20
+/// buyers at the same time on one offer; every answer of a pair lands on the one order it placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_hundred_double_submits_by_buyers_at_once_each_land_on_their_order() {
+    let app = spawn_app().await;
+    let w = app.order_world().await;
+    let (buyers, rounds) = (20, 15);
+    let code = app.stocked_offer(&w.seller, "Acme", "A300", "10.00", buyers * rounds).await;
+    let mut runs = tokio::task::JoinSet::new();
+    for b in 0..buyers {
+        let buyer = app.create_user(&format!("Buyer {b}"), &[shop::accounts::Role::Shopper]).await;
+        let shopper = app.logged_in(&buyer).await;
+        let code = code.clone();
+        runs.spawn(async move {
+            let mut numbers = Vec::new();
+            for round in 0..rounds {
+                shopper.add_to_cart(&code, "1").await;
+                let page = shopper.get("/checkout").await;
+                let (first, second) =
+                    tokio::join!(shopper.check_out_from(&page, &[]), shopper.check_out_from(&page, &[]));
+                let (one, two) = (order_number(&first), order_number(&second));
+                assert_eq!(one, two, "buyer {b}, round {round}: both answers are the one order");
+                numbers.push(one);
+            }
+            numbers
+        });
+    }
+    let mut placed = std::collections::BTreeSet::new();
+    while let Some(numbers) = runs.join_next().await {
+        placed.extend(numbers.expect("a buyer's run"));
+    }
+    assert_eq!(placed.len() as i64, buyers * rounds, "one order per pair");
+    assert_eq!(order_states(&app).len() as i64, buyers * rounds, "and no other");
+    assert_eq!(app.stock_of(&code), 0, "each order took its one unit");
+    app.assert_books_balance();
+}
+
 #[tokio::test]
 async fn personal_data_never_shows_in_debug_output() {
     let app = spawn_app().await;
