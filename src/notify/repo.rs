@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::model::*;
 use crate::db::DbConnection;
-use crate::db::schema::outbox;
+use crate::db::schema::{mail_workers, outbox};
 use crate::db::sql::Sql;
 
 pub fn insert(conn: &mut DbConnection, rows: &[Mail]) -> QueryResult<usize> {
@@ -19,18 +19,22 @@ pub fn insert(conn: &mut DbConnection, rows: &[Mail]) -> QueryResult<usize> {
 /// Claims up to `limit` due e-mails for `worker` until `until`: unsent, due, and not claimed by a
 /// worker whose claim still runs. On PostgreSQL rows another instance is claiming right now are
 /// skipped, not waited for; SQLite has one writer, so claims never overlap there.
+/// Claims due e-mails that nobody holds: unclaimed, their claim run out, or claimed by a worker
+/// not seen since `alive_since` (its process died).
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
     now: NaiveDateTime,
     until: NaiveDateTime,
+    alive_since: NaiveDateTime,
     limit: i64,
 ) -> QueryResult<Vec<Mail>> {
     let mut q = Sql::new("UPDATE outbox SET claimed_by = ");
     q.text(worker).push(", claimed_until = ").time(until);
     q.push(" WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ").time(now);
     q.push(" AND (claimed_until IS NULL OR claimed_until <= ").time(now);
-    q.push(&format!(") ORDER BY next_attempt_at LIMIT {}", limit.max(1)));
+    q.push(" OR claimed_by NOT IN (SELECT worker FROM mail_workers WHERE seen_at >= ").time(alive_since);
+    q.push(&format!(")) ORDER BY next_attempt_at LIMIT {}", limit.max(1)));
     q.skip_locked(conn);
     q.push(") RETURNING *");
     let mut mails: Vec<Mail> = q.load(conn)?;
@@ -99,4 +103,17 @@ pub fn retry_now(conn: &mut DbConnection, id: &MailId, now: NaiveDateTime) -> Qu
     diesel::update(outbox::table.find(id).filter(outbox::state.ne(MailState::Sent)))
         .set((outbox::state.eq(MailState::Pending), outbox::next_attempt_at.eq(now)))
         .execute(conn)
+}
+
+/// Records that `worker` is alive at `now`.
+pub fn seen(conn: &mut DbConnection, worker: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    let mut q = Sql::new("INSERT INTO mail_workers (worker, seen_at) VALUES (");
+    q.text(worker).push(", ").time(now);
+    q.push(") ON CONFLICT (worker) DO UPDATE SET seen_at = excluded.seen_at");
+    q.execute(conn)
+}
+
+/// Forgets workers not seen since `cutoff` (each process start has a worker of its own).
+pub fn forget_workers_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(mail_workers::table.filter(mail_workers::seen_at.lt(cutoff))).execute(conn)
 }

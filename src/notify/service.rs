@@ -43,7 +43,14 @@ pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool> {
     Ok(repo::any_due(conn, at)?)
 }
 
-/// Claims due e-mails for `worker` for `lease`; nobody else sends them meanwhile.
+/// How long a worker counts as alive after it was last seen. A worker is seen at each claim and
+/// each result it records, and one e-mail takes at most the send timeout (20 s), so a live
+/// worker is never older than this; a dead one's claims are free this long after its last sign.
+pub const WORKER_ALIVE: Duration = Duration::from_secs(60);
+
+/// Claims due e-mails for `worker` for `lease`; nobody else sends them meanwhile, unless the
+/// worker stops showing it is alive (its process died): then its claims are free after
+/// `WORKER_ALIVE`, not only when the lease runs out.
 pub fn claim(
     conn: &mut DbConnection,
     worker: &str,
@@ -52,10 +59,13 @@ pub fn claim(
     limit: i64,
 ) -> Result<Vec<Mail>> {
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
-    Ok(repo::claim(conn, worker, at, until, limit)?)
+    let alive_since = at - chrono::Duration::from_std(WORKER_ALIVE).unwrap_or(chrono::Duration::minutes(1));
+    repo::seen(conn, worker, at)?;
+    Ok(repo::claim(conn, worker, at, until, alive_since, limit)?)
 }
 
 pub fn sent(conn: &mut DbConnection, id: &MailId, worker: &str, at: NaiveDateTime) -> Result<()> {
+    repo::seen(conn, worker, at)?;
     repo::mark_sent(conn, id, worker, at)?;
     Ok(())
 }
@@ -73,6 +83,7 @@ pub fn failed(
     let state = if rules::gives_up(attempts) { MailState::Failed } else { MailState::Pending };
     let wait = chrono::Duration::from_std(rules::backoff(retry_base, attempts)).unwrap_or(chrono::Duration::hours(6));
     let error: String = error.chars().take(500).collect();
+    repo::seen(conn, worker, at)?;
     repo::mark_failed(conn, &mail.id, worker, &error, state, at + wait)?;
     Ok(())
 }
@@ -96,6 +107,7 @@ pub fn mail(conn: &mut DbConnection, id: &MailId) -> Result<Option<Mail>> {
 /// only as long as the admin page needs them); returns how many.
 pub fn forget_sent(conn: &mut DbConnection, keep: Duration, at: NaiveDateTime) -> Result<usize> {
     let keep = chrono::Duration::from_std(keep).unwrap_or(chrono::Duration::days(30));
+    repo::forget_workers_before(conn, at - chrono::Duration::days(1))?;
     Ok(repo::delete_sent_before(conn, at - keep)?)
 }
 

@@ -15,12 +15,14 @@ use crate::db::jobs::Job;
 use crate::db::{Db, DbError};
 
 /// How long a claim lasts: longer than a whole batch can take (each send gives up after
-/// `SEND_TIMEOUT`), so no other worker takes an e-mail still being sent; short enough that a
-/// crashed worker's e-mails go out a few minutes later.
+/// `SEND_TIMEOUT`), so no other worker takes an e-mail still being sent. A crashed worker's
+/// claims are free sooner, once it has not been seen for `service::WORKER_ALIVE`.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 const BATCH: i64 = 5;
 const LEASE: Duration = Duration::from_secs(300);
 const _: () = assert!(SEND_TIMEOUT.as_secs() * BATCH as u64 * 2 < LEASE.as_secs());
+// A live worker records a result at least once per send: it never looks dead.
+const _: () = assert!(SEND_TIMEOUT.as_secs() * 2 < service::WORKER_ALIVE.as_secs());
 
 /// Where e-mails go.
 #[derive(Clone)]

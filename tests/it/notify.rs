@@ -197,3 +197,39 @@ async fn the_data_folder_and_its_files_are_the_owners_alone() {
         }
     }
 }
+
+/// After a crash, the e-mails the dead process had claimed go out as soon as it has not been seen
+/// for a minute, not when its five-minute claim runs out; each keeps its one Message-ID.
+#[tokio::test]
+async fn a_dead_workers_claims_are_taken_over_within_a_minute() {
+    let app = spawn_app().await;
+    let mail =
+        NewMail { to: "ada@example.com".into(), subject: "Hello".into(), body: "Ada".into(), topic: "test".into() };
+    // A worker of a process that died 90 s ago, claiming just before it died: its lease still runs
+    // for three and a half minutes.
+    let died = shop::db::now() - chrono::Duration::seconds(90);
+    let claimed = app
+        .db
+        .write_blocking(|c| {
+            notify::enqueue(c, &[mail], died)?;
+            notify::claim(c, "worker-dead", died, Duration::from_secs(300), 5)
+        })
+        .expect("claimed by the dead worker");
+    assert_eq!(claimed.len(), 1);
+    let id = claimed[0].id.clone();
+    wait_for("the live worker to send it", || app.outbox().iter().all(|m| m.state == MailState::Sent)).await;
+    let eml = std::fs::read_to_string(app.config.data_dir.join("outbox").join(format!("{id}.eml"))).expect("sent");
+    assert!(eml.contains(&format!("Message-ID: <{id}@")), "a stable Message-ID: {eml}");
+
+    // A worker seen a moment ago keeps its claim.
+    let mail = NewMail { to: "bob@example.com".into(), subject: "Hi".into(), body: "Bob".into(), topic: "test".into() };
+    let now = shop::db::now();
+    app.db
+        .write_blocking(|c| {
+            notify::enqueue(c, &[mail], now)?;
+            notify::claim(c, "worker-alive", now, Duration::from_secs(300), 5)
+        })
+        .expect("claimed by a live worker");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(app.outbox().iter().any(|m| m.state == MailState::Pending), "not taken from a live worker");
+}

@@ -18,3 +18,10 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    mail_workers (worker) {
+        worker -> Text,
+        seen_at -> Timestamp,
+    }
+}
