@@ -97,11 +97,7 @@ impl ResponseError for AppError {
                 format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
             return HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish();
         }
-        match self {
-            AppError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "request failed"),
-            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "request refused: database unavailable"),
-            _ => {}
-        }
+        self.log();
         let (title, message) = self.title_and_message();
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")));
@@ -113,6 +109,15 @@ impl ResponseError for AppError {
 }
 
 impl AppError {
+    /// Writes the cause of a failure to the log (the page says only what the visitor can do).
+    pub fn log(&self) {
+        match self {
+            AppError::Internal(cause) => tracing::error!(error = %format!("{cause:#}"), "request failed"),
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "request refused: database unavailable"),
+            _ => {}
+        }
+    }
+
     /// When a client should try again, for the `Retry-After` header.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

@@ -87,7 +87,11 @@ pub async fn catch(
     next.call(req).await.map_err(|error| {
         let page = match error.as_error::<AppError>() {
             Some(AppError::LoginRequired(_)) => return error,
-            Some(own) => ErrorPageResponse::of(own, own.status_code()),
+            Some(own) => {
+                // A middleware's own error skips `error_response`, which logs the cause.
+                own.log();
+                ErrorPageResponse::of(own, own.status_code())
+            }
             None => {
                 let own = foreign(error.as_response_error().status_code(), Some(format!("{error:#}")));
                 ErrorPageResponse::of(&own, own.status_code())
