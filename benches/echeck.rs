@@ -25,6 +25,7 @@ fn open(url: &str, synchronous: &str) -> Db {
         url: url.to_owned(),
         pool_size: 4,
         sqlite: SqliteSetup { busy_timeout_ms: 5000, synchronous: synchronous.to_owned() },
+        min_free_mb: 0,
     };
     let db = Db::connect(&settings).expect("database");
     db.read_blocking(|c| shop::db::migrations::run_pending(c).map_err(|e| anyhow::anyhow!("{e}"))).expect("migrate");

@@ -417,7 +417,19 @@ async fn main() {
     let backend =
         if pg_admin.is_some() { "PostgreSQL".to_owned() } else { format!("SQLite synchronous={synchronous}") };
     let flows: String = env("ORDERS_BENCH_FLOWS", "orders".to_owned());
+    // The largest SQLite write-ahead log seen during a flow, sampled every 20 ms.
+    let largest_log = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    {
+        let (db, largest_log) = (db.clone(), largest_log.clone());
+        tokio::spawn(async move {
+            loop {
+                largest_log.fetch_max(db.log_bytes().unwrap_or(0), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+    }
     for flow in flows.split(',') {
+        largest_log.store(0, Ordering::Relaxed);
         let tally = Arc::new(Tally::default());
         let started = Instant::now();
         let until = started + Duration::from_secs(seconds);
@@ -451,12 +463,14 @@ async fn main() {
         let unit = if flow == "anon" { "per request" } else { "per order" };
         println!(
             "{what} over HTTP, {backend}, 2 workers, {clients} clients, {seconds} s: {:.0}/s \
-             (done {done}, sold out {}), {unit} p50 {:.1} ms, p99 {:.1} ms, CPU {:.0} us per flow",
+             (done {done}, sold out {}), {unit} p50 {:.1} ms, p99 {:.1} ms, CPU {:.0} us per flow, \
+             largest WAL {:.1} MB",
             done as f64 / elapsed,
             tally.sold_out.load(Ordering::Relaxed),
             percentile(&times, 0.5),
             percentile(&times, 0.99),
             cpu / done.max(1) as f64 * 1e6,
+            largest_log.load(Ordering::Relaxed) as f64 / 1e6,
         );
     }
     let (checked, over) = oversold(&db, &codes);

@@ -107,6 +107,10 @@ pub struct Settings {
     /// only requests from this machine that came through no proxy.
     #[arg(long = "metrics-token", env = "SHOP_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Free space (MB) the data folder keeps: below it a SQLite shop takes no changes (pages that
+    /// only read go on) until space is freed, so its database never meets a full disk. 0: none.
+    #[arg(long = "min-free-mb", env = "SHOP_MIN_FREE_MB", default_value_t = 64)]
+    pub min_free_mb: u64,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long = "log", env = "SHOP_LOG", default_value = "info")]
     pub log: String,
@@ -146,6 +150,7 @@ impl Settings {
             buyback_keep_days: 90,
             buyback_attempts_per_address: 20,
             card_attempts_per_address: 10,
+            min_free_mb: 64,
             log: "warn".into(),
         }
     }
@@ -182,6 +187,7 @@ pub struct Config {
     pub buyback_keep_days: u64,
     pub buyback_attempts_per_address: u32,
     pub card_attempts_per_address: u32,
+    pub min_free_mb: u64,
 }
 
 impl Config {
@@ -239,6 +245,7 @@ impl Config {
             buyback_keep_days: s.buyback_keep_days.max(1),
             buyback_attempts_per_address: s.buyback_attempts_per_address.max(1),
             card_attempts_per_address: s.card_attempts_per_address.max(1),
+            min_free_mb: s.min_free_mb,
             bench_fixed_page: match s.bench_fixed_page {
                 Some(path) => Some(std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?),
                 None => None,
@@ -265,6 +272,7 @@ impl Config {
             url: self.database_url.clone(),
             pool_size: self.db_pool_size,
             sqlite: crate::db::SqliteSetup { busy_timeout_ms: 5000, synchronous: self.sqlite_synchronous.clone() },
+            min_free_mb: self.min_free_mb,
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum AppError {
     /// may try again shortly; nothing of the request was kept.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The data folder's disk is below its reserve: changes are refused, reading pages goes on.
+    #[error("changes are paused: the disk is nearly full")]
+    WritesPaused,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -53,6 +56,10 @@ impl AppError {
             AppError::Unavailable(_) => (
                 "Try again in a moment",
                 "The shop cannot take this request right now. Nothing was changed; please try again in a moment.".into(),
+            ),
+            AppError::WritesPaused => (
+                "The shop cannot take changes right now",
+                "You can go on looking around, but orders, logins and other changes are paused for the moment. Nothing was changed; please try again later.".into(),
             ),
             AppError::Internal(_) => (
                 "Something went wrong",
@@ -84,7 +91,7 @@ impl ResponseError for AppError {
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::WritesPaused => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +130,7 @@ impl AppError {
         match self {
             AppError::TooManyRequests(wait) => Some(*wait),
             AppError::Unavailable(_) => Some(UNAVAILABLE_RETRY),
+            AppError::WritesPaused => Some(PAUSED_RETRY),
             _ => None,
         }
     }
@@ -131,10 +139,15 @@ impl AppError {
 /// How long a visitor is asked to wait while the database is unavailable.
 const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);
 
+/// How long a visitor is asked to wait while changes are paused for want of disk space (the
+/// reserve logs each time it is crossed; a refused change is not logged again).
+const PAUSED_RETRY: Duration = Duration::from_secs(60);
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            DbError::WritesPaused => AppError::WritesPaused,
             other if other.is_unavailable() => AppError::Unavailable(other.to_string()),
             other => AppError::Internal(other.into()),
         }

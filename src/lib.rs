@@ -66,7 +66,12 @@ pub fn open_database(config: &Config) -> anyhow::Result<(Db, bool)> {
         let first = db::meta::insert_once(c, "installed_at", &now).context("cannot record the installation")?;
         Ok::<_, anyhow::Error>(first)
     })?;
-    db.write_blocking(|c| echeck::open_books(c, &config.currency, echeck::now()))
+    if db.writes_paused() {
+        tracing::error!(
+            "the data folder's disk is below its reserve (SHOP_MIN_FREE_MB): pages are served, changes refused"
+        );
+    }
+    db.write_blocking_within_reserve(|c| echeck::open_books(c, &config.currency, echeck::now()))
         .map_err(|e| anyhow::anyhow!("cannot open the e-check books: {e}"))?;
     Ok((db, first))
 }
@@ -120,10 +125,12 @@ pub fn attempt_limiter(config: &Config) -> Arc<AttemptLimiter> {
         AttemptLimiter::new(&config.secret_key)
             .with(accounts::LOGIN, login)
             .with(accounts::PASSWORD_RESET, accounts::reset_policy())
+            .with(accounts::REGISTRATION, accounts::registration_policy())
             .with(echeck::CHECK_ID, echeck::check_id_policy())
             .with(anonymity::PICKUP_PIN, anonymity::pickup_pin_policy())
             .with(anonymity::PREPAID_CARD, anonymity::prepaid_card_policy(config.card_attempts_per_address))
-            .with(buyback::ORDER_NUMBER, buyback::order_number_policy(config.buyback_attempts_per_address)),
+            .with(buyback::ORDER_NUMBER, buyback::order_number_policy(config.buyback_attempts_per_address))
+            .with(catalog::CUSTOMER_LOOKUP, catalog::customer_lookup_policy()),
     )
 }
 
@@ -176,8 +183,21 @@ impl Application {
     pub async fn run(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.jobs.stop().await;
+        self.db.close();
         served
     }
+}
+
+/// Counts the outbox's unsent e-mails for `/metrics` (a scrape itself must not query).
+fn outbox_backlog_job(backlog: Arc<std::sync::atomic::AtomicI64>) -> db::jobs::Job {
+    db::jobs::Job::new("count the outbox backlog", std::time::Duration::from_secs(15), move |db| {
+        let backlog = backlog.clone();
+        Box::pin(async move {
+            let unsent = db.read(notify::backlog).await?;
+            backlog.store(unsent, std::sync::atomic::Ordering::Relaxed);
+            Ok(0)
+        })
+    })
 }
 
 /// Security headers on every response. Pages are `no-store` (a logged-in user's data must not
@@ -252,7 +272,9 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         .mask_unmatched_patterns("UNMATCHED")
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
-    metrics.registry.register(Box::new(web::ops::PoolCollector::new(db.clone())?))?;
+    let outbox_backlog = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let collector = web::ops::OpsCollector::new(db.clone(), config.data_dir.clone(), outbox_backlog.clone())?;
+    metrics.registry.register(Box::new(collector))?;
 
     let state = aw::Data::new(AppState { config: config.clone(), db: db.clone() });
     let accounts_data = aw::Data::new(accounts.clone());
@@ -340,12 +362,14 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         web::jobs(limiter),
         accounts::jobs(config.session_idle, config.session_absolute),
         accounts::reset_jobs(),
+        accounts::signup_jobs(),
         echeck::jobs(),
         collection::jobs(),
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),
         anonymity::jobs(anon_terms(&config)),
         buyback::jobs(buyback::KeepDays(i64::try_from(config.buyback_keep_days).unwrap_or(90))),
+        vec![outbox_backlog_job(outbox_backlog)],
     ]
     .concat();
     let jobs = Jobs::start(db.clone(), jobs);

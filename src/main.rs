@@ -35,6 +35,12 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         requests: usize,
     },
+    /// Write a consistent copy of the running shop's SQLite database to FILE (a new file, readable
+    /// by its owner only), and check it. The shop may go on serving meanwhile.
+    Backup { file: std::path::PathBuf },
+    /// Replace the SQLite database with the copy in FILE, after checking it. Refused while a shop
+    /// (or any other command) has the database open; the replaced files are kept beside it.
+    Restore { file: std::path::PathBuf },
     /// Create an administrator, or make an existing user one and set their password.
     /// The password is read from SHOP_ADMIN_PASSWORD or asked for on the terminal, never from argv.
     CreateAdmin {
@@ -91,6 +97,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
 
+        Command::Backup { file } => {
+            let facts = shop::db::backup::backup(&config.database_url, &file)?;
+            println!(
+                "Backed up to {} ({:.1} MB, {} migrations; integrity check ok).",
+                file.display(),
+                facts.bytes as f64 / 1e6,
+                facts.migrations
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let restored = shop::db::backup::restore(&config.database_url, &file)?;
+            println!("Restored {} ({:.1} MB; integrity check ok).", file.display(), restored.facts.bytes as f64 / 1e6);
+            if let Some(kept) = restored.kept {
+                println!("The database it replaced is kept as {}.", kept.display());
+            }
+            println!("Start the shop as usual: it applies any migration the copy lacks.");
+            Ok(())
+        }
         Command::CreateAdmin { email, name } => {
             let (db, _) = shop::open_database(&config)?;
             let password = admin_password()?;

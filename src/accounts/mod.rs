@@ -11,6 +11,7 @@ mod routes;
 pub mod rules;
 mod service;
 mod session_store;
+mod signup;
 mod views;
 
 pub use identify::{AfterLogin, CurrentUser, LoginHooks, identify};
@@ -20,6 +21,7 @@ pub use reset::{AccountMail, LINK_CLOSED, PASSWORD_RESET, ResetLetter, SendLette
 pub use routes::{BAD_LOGIN, configure};
 pub use service::*;
 pub use session_store::DbSessionStore;
+pub use signup::{REGISTRATION, SIGNUP_LINK_CLOSED, registration_policy, signup_jobs};
 
 use crate::web::nav::Section;
 

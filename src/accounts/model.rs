@@ -170,3 +170,26 @@ pub struct PasswordReset {
     pub used_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
+
+/// A registration waiting for its e-mail address to be confirmed, as stored: the SHA-256 of the
+/// link's secret, what was typed, the password already hashed.
+#[derive(Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::pending_registrations)]
+pub struct PendingRegistration {
+    pub token_hash: String,
+    pub email: String,
+    pub password_hash: String,
+    pub full_name: String,
+    pub postal_address: String,
+    pub phone: String,
+    pub next_path: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Its personal data never reaches a log line.
+impl std::fmt::Debug for PendingRegistration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingRegistration").finish_non_exhaustive()
+    }
+}

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use super::model::*;
 use crate::db::DbConnection;
-use crate::db::schema::{account_events, delivery_addresses, password_resets, sessions, user_roles, users};
+use crate::db::schema::{
+    account_events, delivery_addresses, password_resets, pending_registrations, sessions, user_roles, users,
+};
 use crate::db::sql::Sql;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -308,4 +310,32 @@ pub fn user_counts(conn: &mut DbConnection, since: NaiveDateTime) -> QueryResult
     let all = users::table.count().get_result(conn)?;
     let new = users::table.filter(users::created_at.ge(since)).count().get_result(conn)?;
     Ok((all, new))
+}
+
+pub fn insert_pending_registration(conn: &mut DbConnection, row: &PendingRegistration) -> QueryResult<usize> {
+    diesel::insert_into(pending_registrations::table).values(row).execute(conn)
+}
+
+/// The registration behind an unexpired link.
+pub fn open_pending_registration(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<PendingRegistration>> {
+    crate::db::unique(
+        pending_registrations::table
+            .filter(pending_registrations::token_hash.eq(token_hash))
+            .filter(pending_registrations::expires_at.gt(now))
+            .select(PendingRegistration::as_select()),
+        conn,
+    )
+}
+
+/// Removes every waiting registration of an address (one was used, or the account exists).
+pub fn delete_pending_registrations_of(conn: &mut DbConnection, email: &str) -> QueryResult<usize> {
+    diesel::delete(pending_registrations::table.filter(pending_registrations::email.eq(email))).execute(conn)
+}
+
+pub fn delete_pending_registrations_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(pending_registrations::table.filter(pending_registrations::expires_at.lt(cutoff))).execute(conn)
 }

@@ -57,7 +57,7 @@ pub type SendLetter = dyn Fn(&mut DbConnection, &ResetLetter) -> std::result::Re
 /// Sends the accounts module's e-mails (app data).
 #[derive(Clone)]
 pub struct AccountMail {
-    send: Arc<SendLetter>,
+    pub(super) send: Arc<SendLetter>,
     /// The shop's address as people reach it, for the link.
     pub public_url: String,
 }
@@ -68,7 +68,8 @@ impl AccountMail {
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// A link's secret as stored: its SHA-256 (the links of `signup` too).
+pub(super) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

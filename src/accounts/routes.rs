@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::identify::{CurrentUser, LoginHooks};
 use super::model::{PersonalData, Role, UserId};
 use super::reset::AccountMail;
+use super::rules;
 use super::service::{AccountError, Accounts, Registration};
 use super::views::*;
 use crate::error::AppError;
@@ -31,6 +32,8 @@ async fn start_session(session: &Session, hooks: Option<&web::Data<LoginHooks>>,
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/register", web::get().to(register_form))
         .route("/register", web::post().to(register))
+        .route("/register/confirm/{token}", web::get().to(confirm_form))
+        .route("/register/confirm/{token}", web::post().to(confirm))
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
@@ -91,10 +94,12 @@ async fn register_form(page: FormPage, query: web::Query<LoginQuery>) -> Result<
     render(&RegisterPage { l: page.l, email: String::new(), p, errors: FieldErrors::new(), next })
 }
 
+/// The registration form: whatever the address, the answer is "we sent you a link" (see
+/// `signup`); mistakes in the form come back next to their fields.
 async fn register(
     accounts: AccountsData,
-    hooks: Option<web::Data<LoginHooks>>,
-    session: Session,
+    mail: web::Data<AccountMail>,
+    req: HttpRequest,
     page: FormPage,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -105,13 +110,18 @@ async fn register(
         password_again: form.password_again,
         personal: form.personal.clone().into(),
     };
+    let next = safe_next(&form.next).unwrap_or("").to_owned();
+    let client = crate::web::attempts::client_of(&req);
+    let asked = match accounts.register(registration, &next, client, mail.get_ref().clone()).await {
+        Err(AccountError::Throttled(wait)) => {
+            Err(AccountError::Invalid(FieldErrors::with("email", crate::error::wait_message(wait))))
+        }
+        other => other,
+    };
+    let sent = RegisterSentPage { l: page.l.clone(), email: rules::normalize_email(&form.email) };
     ending(
-        accounts.register(registration).await,
-        async |id| {
-            start_session(&session, hooks.as_ref(), &id).await?;
-            flash::ok(&session, "Welcome! Your account is ready.");
-            Ok(see_other(safe_next(&form.next).unwrap_or("/account")))
-        },
+        asked,
+        async |()| render(&sent),
         async |no| {
             let next = safe_next(&form.next).unwrap_or("").to_owned();
             let status = no.status();
@@ -120,6 +130,41 @@ async fn register(
         },
     )
     .await
+}
+
+/// The page a confirmation link opens: a button finishes the registration (a GET changes nothing,
+/// and mail scanners that fetch links do not make accounts).
+async fn confirm_form(
+    accounts: AccountsData,
+    page: FormPage,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    let email = accounts.pending_registration(&token).await?;
+    let status = if email.is_some() { StatusCode::OK } else { StatusCode::GONE };
+    let refusal = super::SIGNUP_LINK_CLOSED.to_owned();
+    render_status(status, &ConfirmPage { l: page.l, token, email, refusal })
+}
+
+async fn confirm(
+    accounts: AccountsData,
+    hooks: Option<web::Data<LoginHooks>>,
+    session: Session,
+    page: FormPage,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    match accounts.confirm_registration(&token).await {
+        Ok((id, next)) => {
+            start_session(&session, hooks.as_ref(), &id).await?;
+            flash::ok(&session, "Welcome! Your account is ready.");
+            Ok(see_other(safe_next(&next).unwrap_or("/account")))
+        }
+        Err(AccountError::Refused(why)) => {
+            render_status(StatusCode::GONE, &ConfirmPage { l: page.l, token, email: None, refusal: why.into() })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- login and logout ----

@@ -403,10 +403,6 @@ impl Accounts {
     }
 
     /// Registers a shopper.
-    pub async fn register(&self, form: Registration) -> Result<UserId> {
-        self.create(form, vec![Role::Shopper]).await
-    }
-
     /// Creates a user with these roles (registration, demo data, the CLI).
     pub async fn create(&self, form: Registration, roles: Vec<Role>) -> Result<UserId> {
         let valid = rules::check_registration(&form.email, &form.password, &form.password_again, &form.personal)

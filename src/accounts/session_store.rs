@@ -45,6 +45,14 @@ fn user_of(state: &State) -> Option<UserId> {
     state.get(USER_KEY).and_then(|v| serde_json::from_str(v).ok())
 }
 
+/// A session write refused because changes are paused counts as done.
+fn paused_or<T>(written: Result<T, DbError>) -> Result<(), DbError> {
+    match written {
+        Ok(_) | Err(DbError::WritesPaused) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let hash = key_hash(key.as_ref());
@@ -57,18 +65,16 @@ impl SessionStore for DbSessionStore {
             .map_err(|e| LoadError::Other(e.into()))?;
         let Some(row) = row else { return Ok(None) };
         let now = now();
+        // While changes are paused (disk reserve) an expired session is only not used, and a
+        // live one is not touched (it may end a minute early): reading pages goes on.
         if rules::session_expired(row.created_at, row.last_seen_at, now, idle, absolute) {
-            self.db
-                .write(move |c| repo::delete_session(c, &hash).map_err(DbError::from))
-                .await
-                .map_err(|e| LoadError::Other(e.into()))?;
+            let deleted = self.db.write(move |c| repo::delete_session(c, &hash).map_err(DbError::from)).await;
+            paused_or(deleted).map_err(|e| LoadError::Other(e.into()))?;
             return Ok(None);
         }
         if rules::session_needs_touch(row.last_seen_at, now) {
-            self.db
-                .write(move |c| repo::touch_session(c, &hash, now).map_err(DbError::from))
-                .await
-                .map_err(|e| LoadError::Other(e.into()))?;
+            let touched = self.db.write(move |c| repo::touch_session(c, &hash, now).map_err(DbError::from)).await;
+            paused_or(touched).map_err(|e| LoadError::Other(e.into()))?;
         }
         serde_json::from_str(&row.state).map(Some).map_err(|e| LoadError::Deserialization(e.into()))
     }
@@ -78,10 +84,13 @@ impl SessionStore for DbSessionStore {
         let user = user_of(&state);
         let key = new_key();
         let hash = key_hash(&key);
-        self.db
+        // While changes are paused a new visitor's session is not kept: the page still shows, and
+        // a form sent from it is told that changes are paused (see `web::csrf`).
+        let saved = self
+            .db
             .write(move |c| repo::insert_session(c, &hash, user.as_ref(), &body, now()).map_err(DbError::from))
-            .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+            .await;
+        paused_or(saved.map(drop)).map_err(|e| SaveError::Other(e.into()))?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -92,8 +101,12 @@ impl SessionStore for DbSessionStore {
         let updated = self
             .db
             .write(move |c| repo::update_session(c, &hash, user.as_ref(), &body, now()).map_err(DbError::from))
-            .await
-            .map_err(|e| UpdateError::Other(e.into()))?;
+            .await;
+        let updated = match updated {
+            // Changes are paused: the page is shown, what it changed in the session is not kept.
+            Err(DbError::WritesPaused) => return Ok(key),
+            other => other.map_err(|e| UpdateError::Other(e.into()))?,
+        };
         if updated > 0 {
             return Ok(key);
         }

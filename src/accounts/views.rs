@@ -25,6 +25,25 @@ impl std::fmt::Debug for PersonalFields {
     }
 }
 
+/// The answer to every registration: a link (or a note) went to the address.
+#[derive(Template)]
+#[template(path = "accounts/register_sent.html")]
+pub struct RegisterSentPage {
+    pub l: Layout,
+    pub email: String,
+}
+
+/// What a confirmation link opens: the button that makes the account, or why it cannot.
+#[derive(Template)]
+#[template(path = "accounts/register_confirm.html")]
+pub struct ConfirmPage {
+    pub l: Layout,
+    pub token: String,
+    pub email: Option<String>,
+    /// Why the link makes no account, when it does not.
+    pub refusal: String,
+}
+
 #[derive(Template)]
 #[template(path = "accounts/register.html")]
 pub struct RegisterPage {

@@ -12,6 +12,7 @@ use super::model::UserId;
 use super::service::{self, CatalogError, CharacteristicForm, MemberForm, OfferForm, PriceForm, ProductForm};
 use super::views::*;
 use crate::error::AppError;
+use crate::web::attempts::{self, AttemptLimiter};
 use crate::web::auth::{Authorized, SignedIn, roles};
 use crate::web::forms::{Rejection, ending};
 use crate::web::layout::{FormPage, Layout, Page};
@@ -420,9 +421,29 @@ async fn prices(
     prices_page(&state, &seller, page.l, form, Rejection::default()).await
 }
 
+/// Runs a salesperson's change that may look a customer up by e-mail under the attempt limiter
+/// (see `service::CUSTOMER_LOOKUP`).
+async fn looking_up<T: Send + 'static>(
+    state: &State,
+    req: &HttpRequest,
+    seller: &Seller,
+    change: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, CatalogError> + Send + 'static,
+) -> Result<T, CatalogError> {
+    let limiter = req
+        .app_data::<web::Data<AttemptLimiter>>()
+        .ok_or_else(|| CatalogError::Below("the attempt limiter is missing".into()))?
+        .clone()
+        .into_inner();
+    let (client, target) = (attempts::client_of(req), seller.user.id.to_string());
+    limiter
+        .guard_in_one(&state.db, service::CUSTOMER_LOOKUP, client, target, change, service::is_unknown_customer)
+        .await
+}
+
 async fn add_price(
     state: State,
     session: Session,
+    req: HttpRequest,
     seller: Seller,
     page: FormPage,
     form: web::Form<PriceForm>,
@@ -430,7 +451,7 @@ async fn add_price(
     let form = form.into_inner();
     let (id, f, currency) = (seller.user.id.clone(), form.clone(), state.config.currency.clone());
     ending(
-        state.db.write(move |c| service::agree_price(c, &id, &f, &currency)).await,
+        looking_up(&state, &req, &seller, move |c| service::agree_price(c, &id, &f, &currency)).await,
         async |()| {
             flash::ok(&session, "The agreed price is in place.");
             Ok(see_other("/sell/prices"))
@@ -521,6 +542,7 @@ async fn group(
 async fn add_member(
     state: State,
     session: Session,
+    req: HttpRequest,
     seller: Seller,
     page: FormPage,
     path: web::Path<String>,
@@ -530,7 +552,7 @@ async fn add_member(
     let group_id = id.parse().map_err(|_| AppError::NotFound)?;
     let (seller_id, f) = (seller.user.id.clone(), form.clone());
     ending(
-        state.db.write(move |c| service::add_member_by_email(c, &seller_id, &group_id, &f)).await,
+        looking_up(&state, &req, &seller, move |c| service::add_member_by_email(c, &seller_id, &group_id, &f)).await,
         async |()| {
             flash::ok(&session, "Member added: the group's prices now apply to them.");
             Ok(see_other(&format!("/sell/groups/{id}")))

@@ -119,6 +119,7 @@ mod tests {
             url: dir.join("jobs.sqlite3").to_string_lossy().into_owned(),
             pool_size: 1,
             sqlite: SqliteSetup { busy_timeout_ms: 1000, synchronous: "NORMAL".into() },
+            min_free_mb: 0,
         };
         let db = Db::connect(&settings).expect("database");
         let runs = Arc::new(AtomicUsize::new(0));

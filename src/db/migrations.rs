@@ -27,6 +27,24 @@ pub fn run_pending(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     Ok(applied)
 }
 
+/// Of the versions a database has applied, those this version of the shop does not know (the
+/// database was migrated by a newer one).
+pub fn unknown(applied: &[String]) -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    let known: Vec<String> = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE)
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default();
+    applied.iter().filter(|v| !known.contains(v)).cloned().collect()
+}
+
+/// How many of this version's migrations the database has not applied.
+pub fn pending(conn: &mut DbConnection) -> MigrationResult<usize> {
+    Ok(match conn {
+        DbConnection::Sqlite(c) => c.pending_migrations(SQLITE)?.len(),
+        DbConnection::Postgresql(c) => c.pending_migrations(POSTGRES)?.len(),
+    })
+}
+
 /// Runs every `down.sql`, newest first: the test of the down migrations, and a full reset.
 pub fn revert_all(conn: &mut DbConnection) -> MigrationResult<Vec<String>> {
     let reverted = match conn {

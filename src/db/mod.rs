@@ -2,21 +2,27 @@
 //! SQLite, embedded migrations, and the portable column types. Modules own their tables; this
 //! layer owns only `app_meta` (facts about the installation itself).
 
+pub mod backup;
 mod connection;
 pub mod jobs;
 pub mod meta;
 pub mod migrations;
+mod reserve;
 pub mod schema;
 pub mod sql;
 pub mod types;
+mod writer;
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 
-pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup, establish_postgres};
+pub use connection::{Backend, ConnectionManager, DbConnection, SqliteSetup, WAL_KEPT, establish_postgres};
+pub use reserve::{DiskReserve, free_bytes};
+use writer::{Grouped, GroupedWrite, hold_writer, spawn_writer, truncate_log};
 
 pub type Pool = r2d2::Pool<ConnectionManager>;
 
@@ -30,6 +36,9 @@ pub enum DbError {
     Connect(#[from] diesel::ConnectionError),
     #[error("the database task was cancelled")]
     Cancelled,
+    /// The data folder's disk is below the reserve: no change is taken until space is freed.
+    #[error("the disk is nearly full: changes are paused")]
+    WritesPaused,
 }
 
 impl DbError {
@@ -42,6 +51,7 @@ impl DbError {
             DbError::Pool(_) | DbError::Connect(_) => true,
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => true,
             DbError::Query(Error::DatabaseError(_, info)) => is_out_of_space(info.message()),
+            DbError::WritesPaused => true,
             DbError::Query(_) | DbError::Cancelled => false,
         }
     }
@@ -61,7 +71,13 @@ pub struct DbSettings {
     pub url: String,
     pub pool_size: u32,
     pub sqlite: SqliteSetup,
+    /// SQLite: the free space (MB) below which the database's folder takes no more changes
+    /// (`DiskReserve`); 0 for none.
+    pub min_free_mb: u64,
 }
+
+/// How long a request waits for a pooled connection before it is answered "try again".
+const POOL_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A cheap handle to the database, shared by all workers.
 ///
@@ -80,31 +96,97 @@ pub struct Db {
     /// `write`). The thread ends when the last handle is dropped.
     queue: Option<mpsc::Sender<Box<dyn GroupedWrite>>>,
     manager: ConnectionManager,
+    reserve: Option<Arc<DiskReserve>>,
+    waits: Arc<PoolWaits>,
+    /// `/healthz`'s own connection, outside the pool, so the check never queues behind pages.
+    health: Arc<Mutex<Option<DbConnection>>>,
+    /// SQLite: held while this process has the database open, so a restore cannot replace it.
+    _lock: Option<Arc<backup::ShopLock>>,
+}
+
+/// How often page work waited for a pooled connection, for `/metrics`.
+#[derive(Default, Debug)]
+pub struct PoolWaits {
+    /// Checkouts that found no idle connection at once (took over a millisecond).
+    pub waited: std::sync::atomic::AtomicU64,
+    /// Microseconds spent waiting in those checkouts, in all.
+    pub waited_micros: std::sync::atomic::AtomicU64,
+    /// Checkouts that gave up (no connection within the pool's timeout, or none could be opened).
+    pub failed: std::sync::atomic::AtomicU64,
 }
 
 impl Db {
     pub fn connect(settings: &DbSettings) -> Result<Db, DbError> {
         let manager = ConnectionManager::new(&settings.url, settings.sqlite.clone());
         let backend = manager.backend();
+        let lock = match manager.sqlite_file() {
+            Some(file) => Some(Arc::new(
+                backup::ShopLock::shared(Path::new(file))
+                    .map_err(|e| DbError::Connect(diesel::ConnectionError::BadConnection(e.to_string())))?,
+            )),
+            None => None,
+        };
         // The writer opens first: on a new file it switches the journal to WAL before any pooled
         // connection exists to collide with the switch.
         let writer = match backend {
             Backend::Sqlite => Some(Arc::new(Mutex::new(manager.open()?))),
             Backend::Postgres => None,
         };
+        let log = manager.sqlite_file().map(|file| with_suffix(Path::new(file), "-wal"));
+        if let Some(writer) = &writer {
+            // A log left large by the last run (or a crash) is emptied before anything is served.
+            truncate_log(&mut *hold_writer(writer, &manager)?, "at start");
+        }
         let queue = match &writer {
-            Some(writer) => Some(spawn_writer(writer.clone(), manager.clone())?),
+            Some(writer) => Some(spawn_writer(writer.clone(), manager.clone(), log)?),
             None => None,
+        };
+        let reserve = match manager.sqlite_file() {
+            Some(file) if settings.min_free_mb > 0 => {
+                let megabytes = settings.min_free_mb.saturating_mul(1024 * 1024);
+                Some(Arc::new(DiskReserve::new(folder_of(Path::new(file)), megabytes)))
+            }
+            _ => None,
         };
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size.max(1))
-            .connection_timeout(Duration::from_secs(10))
+            // A page waits at most this long for a connection, then shows "try again in a moment"
+            // (with PostgreSQL down, each checkout would otherwise hang for the full timeout).
+            .connection_timeout(POOL_TIMEOUT)
             // A query per checkout is a query per request. A SQLite file does not drop connections;
             // a PostgreSQL server behind a network can.
             .test_on_check_out(backend == Backend::Postgres)
+            .error_handler(Box::new(QuietErrors::default()))
             .build(manager.clone())?;
 
-        Ok(Db { pool, backend, writer, queue, manager })
+        let (waits, health) = Default::default();
+        Ok(Db { pool, backend, writer, queue, manager, reserve, waits, health, _lock: lock })
+    }
+
+    /// The disk reserve watched for this database (SQLite in a file, with a reserve set).
+    pub fn reserve(&self) -> Option<&DiskReserve> {
+        self.reserve.as_deref()
+    }
+
+    /// Whether changes are refused now because the disk is below its reserve.
+    pub fn writes_paused(&self) -> bool {
+        self.reserve.as_ref().is_some_and(|r| r.is_low())
+    }
+
+    /// The size of SQLite's write-ahead log file in bytes (None on PostgreSQL).
+    pub fn log_bytes(&self) -> Option<u64> {
+        let file = self.manager.sqlite_file()?;
+        Some(std::fs::metadata(with_suffix(Path::new(file), "-wal")).map(|m| m.len()).unwrap_or(0))
+    }
+
+    /// Empties SQLite's write-ahead log into the database file, for a clean stop: what is left on
+    /// disk is the database alone.
+    pub fn close(&self) {
+        if let Some(writer) = &self.writer
+            && let Ok(mut conn) = hold_writer(writer, &self.manager)
+        {
+            truncate_log(&mut conn, "at stop");
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -113,11 +195,31 @@ impl Db {
 
     /// A pooled connection for a caller that is itself on a blocking thread (the CLI).
     pub fn pool_connection(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
-        Ok(self.pool.get()?)
+        self.checkout()
     }
 
     pub fn pool_state(&self) -> r2d2::State {
         self.pool.state()
+    }
+
+    pub fn pool_waits(&self) -> &PoolWaits {
+        &self.waits
+    }
+
+    /// A pooled connection, counting the checkouts that had to wait or failed.
+    fn checkout(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let started = std::time::Instant::now();
+        let got = self.pool.get();
+        let waited = started.elapsed();
+        if got.is_err() {
+            self.waits.failed.fetch_add(1, Relaxed);
+        }
+        if waited >= Duration::from_millis(1) {
+            self.waits.waited.fetch_add(1, Relaxed);
+            self.waits.waited_micros.fetch_add(u64::try_from(waited.as_micros()).unwrap_or(u64::MAX), Relaxed);
+        }
+        Ok(got?)
     }
 
     /// Runs `f` on a pooled connection, outside any transaction it does not open itself.
@@ -125,7 +227,7 @@ impl Db {
     where
         E: From<DbError>,
     {
-        let mut conn = self.pool.get().map_err(DbError::from)?;
+        let mut conn = self.checkout()?;
         f(&mut conn)
     }
 
@@ -135,7 +237,7 @@ impl Db {
     where
         E: From<DbError>,
     {
-        let mut conn = self.pool.get().map_err(DbError::from)?;
+        let mut conn = self.checkout()?;
         if let DbConnection::Postgresql(c) = &mut *conn {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .map_err(DbError::from)?;
@@ -152,10 +254,22 @@ impl Db {
     where
         E: From<DbError>,
     {
+        if self.writes_paused() {
+            return Err(E::from(DbError::WritesPaused));
+        }
+        self.write_blocking_within_reserve(f)
+    }
+
+    /// `write_blocking` even below the disk reserve: for the few rows a start needs (the books'
+    /// own accounts), so that a shop restarted on a nearly full disk still serves its pages.
+    pub fn write_blocking_within_reserve<T, E>(&self, f: impl FnOnce(&mut DbConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError>,
+    {
         match &self.writer {
             Some(writer) => transaction(&mut *hold_writer(writer, &self.manager)?, "BEGIN IMMEDIATE", f),
             None => {
-                let mut conn = self.pool.get().map_err(DbError::from)?;
+                let mut conn = self.checkout()?;
                 transaction(&mut conn, "BEGIN IMMEDIATE", f)
             }
         }
@@ -185,7 +299,7 @@ impl Db {
     where
         E: From<DbError>,
     {
-        let mut conn = self.pool.get().map_err(DbError::from)?;
+        let mut conn = self.checkout()?;
         match self.backend {
             Backend::Sqlite => transaction(&mut conn, "BEGIN", f),
             Backend::Postgres => f(&mut conn),
@@ -207,6 +321,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        if self.writes_paused() {
+            return Err(E::from(DbError::WritesPaused));
+        }
         let Some(queue) = &self.queue else {
             let db = self.clone();
             return actix_web::web::block(move || {
@@ -223,172 +340,66 @@ impl Db {
         answer.await.unwrap_or_else(|_| Err(E::from(DbError::Cancelled)))
     }
 
-    /// Whether the database answers with the shop's schema in place; used by `/healthz`.
-    pub async fn ping(&self) -> bool {
-        self.read(|conn| conn.batch_execute("SELECT key FROM app_meta LIMIT 1").map_err(DbError::from)).await.is_ok()
-    }
-}
-
-/// The SQLite writer, held. A panic mid-transaction may have left the connection inside it:
-/// then it starts afresh.
-fn hold_writer<'a>(
-    writer: &'a Mutex<DbConnection>,
-    manager: &ConnectionManager,
-) -> Result<std::sync::MutexGuard<'a, DbConnection>, DbError> {
-    match writer.lock() {
-        Ok(guard) => Ok(guard),
-        Err(poisoned) => {
-            let mut guard = poisoned.into_inner();
-            *guard = manager.open()?;
-            writer.clear_poison();
-            Ok(guard)
+    /// Whether the database answers within `wait` with the shop's schema complete; used by
+    /// `/healthz`. The check runs on a thread of its own over a connection of its own, so a busy
+    /// pool or a database that does not answer cannot hold it up: after `wait` it is a failure,
+    /// and checks do not pile up behind one still waiting.
+    pub async fn check(&self, wait: Duration) -> Result<(), String> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let db = self.clone();
+        let spawned = std::thread::Builder::new().name("health-check".into()).spawn(move || {
+            let _ = done.send(db.check_blocking());
+        });
+        if spawned.is_err() {
+            return Err("no thread for the check".into());
+        }
+        match tokio::time::timeout(wait, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err("the check stopped".into()),
+            Err(_) => Err(format!("the database did not answer within {} ms", wait.as_millis())),
         }
     }
-}
 
-/// Writes one group may take: enough to share a disk flush among every request of a busy
-/// shop, few enough that the first of them does not wait long for its answer.
-const GROUP_MAX: usize = 64;
-
-/// Starts the SQLite writer thread: it waits for a write, takes whatever else has queued up
-/// meanwhile and runs them as one group. It ends when every sender (every `Db` handle) is gone.
-fn spawn_writer(
-    writer: Arc<Mutex<DbConnection>>,
-    manager: ConnectionManager,
-) -> Result<mpsc::Sender<Box<dyn GroupedWrite>>, DbError> {
-    let (queue, waiting) = mpsc::channel::<Box<dyn GroupedWrite>>();
-    std::thread::Builder::new()
-        .name("sqlite-writer".into())
-        .spawn(move || {
-            while let Ok(first) = waiting.recv() {
-                let mut batch = vec![first];
-                batch.extend(waiting.try_iter().take(GROUP_MAX - 1));
-                match hold_writer(&writer, &manager) {
-                    Ok(mut conn) => run_group(&mut conn, batch),
-                    Err(e) => batch.into_iter().for_each(|w| w.fail(&e)),
-                }
-            }
-        })
-        .map_err(|e| DbError::Connect(diesel::ConnectionError::BadConnection(format!("no writer thread: {e}"))))?;
-    Ok(queue)
-}
-
-/// Tells a grouped write's caller how it ended, once the group's commit is known (None: it
-/// committed).
-type Answer = Box<dyn FnOnce(Option<&DbError>) + Send>;
-
-/// A write waiting in the group queue.
-trait GroupedWrite: Send {
-    /// Runs the write in a savepoint; returns how to answer its caller after the commit, and
-    /// whether the transaction is broken (a savepoint that could not be finished).
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> (Answer, bool);
-    /// Answers without running (the group's transaction could not be used).
-    fn fail(self: Box<Self>, e: &DbError);
-}
-
-struct Grouped<F, T, E> {
-    f: F,
-    reply: tokio::sync::oneshot::Sender<Result<T, E>>,
-}
-
-/// The same failure for each caller of a group (errors are not Clone).
-fn again(e: &DbError) -> DbError {
-    DbError::Query(diesel::result::Error::QueryBuilderError(format!("the group's transaction failed: {e}").into()))
-}
-
-impl<F, T, E> GroupedWrite for Grouped<F, T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
-    T: Send + 'static,
-    E: From<DbError> + Send + 'static,
-{
-    fn run(self: Box<Self>, conn: &mut DbConnection) -> (Answer, bool) {
-        type Manager = <DbConnection as Connection>::TransactionManager;
-        let Grouped { f, reply } = *self;
-        let nothing: Answer = Box::new(|_| {});
-        if let Err(e) = Manager::begin_transaction(conn) {
-            let _ = reply.send(Err(E::from(DbError::from(e))));
-            return (nothing, true);
+    fn check_blocking(&self) -> Result<(), String> {
+        let Ok(mut slot) = self.health.try_lock() else {
+            return Err("an earlier check is still waiting for the database".into());
+        };
+        if slot.is_none() {
+            *slot = Some(self.manager.open().map_err(|e| format!("cannot connect: {e}"))?);
         }
-        match f(conn) {
-            Ok(value) => match Manager::commit_transaction(conn) {
-                Ok(()) => {
-                    let answer: Answer = Box::new(move |failed| {
-                        let _ = reply.send(match failed {
-                            None => Ok(value),
-                            Some(e) => Err(E::from(again(e))),
-                        });
-                    });
-                    (answer, false)
-                }
-                Err(e) => {
-                    let _ = reply.send(Err(E::from(DbError::from(e))));
-                    (nothing, true)
-                }
-            },
-            Err(err) => {
-                let broken = Manager::rollback_transaction(conn).is_err();
-                let _ = reply.send(Err(err));
-                (nothing, broken)
+        let Some(conn) = slot.as_mut() else { return Err("no connection".into()) };
+        let result = conn
+            .batch_execute("SELECT key FROM app_meta LIMIT 1")
+            .map_err(|e| format!("query failed: {e}"))
+            .and_then(|()| migrations::pending(conn).map_err(|e| format!("cannot read the migrations: {e}")));
+        match result {
+            Ok(0) => Ok(()),
+            Ok(1) => Err("1 migration is not applied".into()),
+            Ok(n) => Err(format!("{n} migrations are not applied")),
+            Err(e) => {
+                // Open afresh next time: the connection may be the broken part.
+                *slot = None;
+                Err(e)
             }
         }
     }
-
-    fn fail(self: Box<Self>, e: &DbError) {
-        let _ = self.reply.send(Err(E::from(again(e))));
-    }
 }
 
-/// Runs a group of writes in one `BEGIN IMMEDIATE` transaction and answers each.
-fn run_group(conn: &mut DbConnection, batch: Vec<Box<dyn GroupedWrite>>) {
-    type Manager = <DbConnection as Connection>::TransactionManager;
-    if batch.is_empty() {
-        return;
-    }
-    let begun = match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE"),
-        DbConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c),
-    };
-    if let Err(e) = begun {
-        let e = DbError::from(e);
-        batch.into_iter().for_each(|w| w.fail(&e));
-        return;
-    }
-    let mut answers = Vec::with_capacity(batch.len());
-    let mut broken = None;
-    for write in batch {
-        if let Some(e) = &broken {
-            write.fail(e);
-            continue;
-        }
-        // A panicking write must not leave the others waiting: they are answered with an error.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write.run(conn))) {
-            Ok((answer, false)) => answers.push(answer),
-            Ok((answer, true)) => {
-                answers.push(answer);
-                broken = Some(DbError::Cancelled);
-            }
-            Err(_) => broken = Some(DbError::Cancelled),
+/// Logs the pool's failures to open a connection, at most one line per 10 seconds: while the
+/// database is away the pool retries many times a second.
+#[derive(Debug, Default)]
+struct QuietErrors {
+    last: Mutex<Option<std::time::Instant>>,
+}
+
+impl r2d2::HandleError<diesel::r2d2::Error> for QuietErrors {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        let Ok(mut last) = self.last.lock() else { return };
+        if last.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
+            *last = Some(std::time::Instant::now());
+            tracing::error!(error = %error.to_string().lines().next().unwrap_or_default(), "cannot open a database connection");
         }
     }
-    let outcome = match broken {
-        Some(e) => {
-            // Out of any savepoint a broken write left open, then out of the group's transaction.
-            let mut open = 0;
-            while Manager::rollback_transaction(conn).is_ok() && open < 8 {
-                open += 1;
-            }
-            if open == 0 {
-                tracing::error!("rollback of a broken write group failed");
-            }
-            Some(e)
-        }
-        None => Manager::commit_transaction(conn).err().map(DbError::from),
-    };
-    if let Some(e) = &outcome {
-        tracing::error!(error = %e, writes = answers.len(), "a group of writes failed");
-    }
-    answers.into_iter().for_each(|answer| answer(outcome.as_ref()));
 }
 
 /// Puts the calling database thread under Linux's SCHED_BATCH policy, once per thread. A woken
@@ -511,6 +522,18 @@ macro_rules! on_backend {
 
 pub(crate) use types::{id_type, text_enum};
 pub(crate) use {load_on_backend, on_backend};
+
+/// The folder a database file is in ("." for a bare file name).
+fn folder_of(file: &Path) -> &Path {
+    file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// A file beside a database file, named by a suffix (`-wal`, `.lock`, ...).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
 
 /// The time as the database stores it: UTC, without a zone.
 pub fn now() -> chrono::NaiveDateTime {

@@ -99,6 +99,11 @@ pub fn outbox(conn: &mut DbConnection, state: Option<MailState>, pager: Pager) -
     Ok((pager.split(mails), repo::counts(conn)?))
 }
 
+/// E-mails not sent yet: waiting to go out, or given up.
+pub fn backlog(conn: &mut DbConnection) -> Result<i64> {
+    Ok(repo::counts(conn)?.into_iter().filter(|(state, _)| *state != MailState::Sent).map(|(_, n)| n).sum())
+}
+
 pub fn mail(conn: &mut DbConnection, id: &MailId) -> Result<Option<Mail>> {
     Ok(repo::by_id(conn, id)?)
 }

@@ -100,11 +100,12 @@ fn is_upload(req: &ServiceRequest) -> bool {
 }
 
 async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
-    let public = req
+    let state = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.public_url.clone())
+        .cloned()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    if !same_origin(req, &public) {
+    let public = &state.config.public_url;
+    if !same_origin(req, public) {
         return Err(AppError::Csrf);
     }
     let expected = req.get_session().get::<String>(KEY).ok().flatten();
@@ -119,6 +120,9 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     };
     match (expected, submitted) {
         (Some(expected), Some(submitted)) if bool::from(expected.as_bytes().ct_eq(submitted.as_bytes())) => Ok(()),
+        // While changes are paused a new visitor's session (and its token) could not be kept:
+        // the form was refused for want of disk space, not because it is stale.
+        _ if state.db.writes_paused() => Err(AppError::WritesPaused),
         _ => Err(AppError::Csrf),
     }
 }

@@ -35,6 +35,9 @@ fn foreign(status: StatusCode, cause: Option<String>) -> AppError {
         429 => AppError::TooManyRequests(Duration::from_secs(1)),
         _ => {
             let cause = cause.unwrap_or_else(|| status.to_string());
+            if cause.contains(&crate::db::DbError::WritesPaused.to_string()) {
+                return AppError::WritesPaused;
+            }
             // The session store's failures come through actix-session as bare 500s: a database
             // that cannot be reached or written is still "try again in a moment".
             if crate::db::is_out_of_space(&cause) || cause.contains("no database connection") {

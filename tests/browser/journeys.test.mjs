@@ -50,6 +50,14 @@ async function register(page, label, email, password, name) {
   await page.fill("#postal_address", "5 Window Lane\n10115 Sampletown");
   await page.fill("#phone", "+1 555 0100 400");
   await go(page, label, () => page.locator("main button[type=submit]").click());
+  assert.ok(await page.locator("#sent").isVisible(), "the shop says to look for its e-mail");
+  // The account is made from the link the e-mail brings, by the button on the page it opens.
+  const mail = await mailTo(email, "Confirm your e-mail address");
+  const link = mail.match(/https?:\/\/\S+\/register\/confirm\/[0-9a-f]+/);
+  assert.ok(link, `a confirmation link in the e-mail: ${mail}`);
+  await page.goto(`${BASE}${new URL(link[0]).pathname}`);
+  await checkPage(page, label);
+  await go(page, label, () => page.getByRole("button", { name: "Make my account" }).click());
 }
 
 // The salesperson's first offer in stock: the shopper buys it, so the salesperson can ship it.
@@ -150,7 +158,7 @@ for (const [width, viewport] of Object.entries(WIDTHS)) {
   });
 }
 
-// The reset link comes by e-mail: without SMTP the shop writes each into <data dir>/outbox.
+// Links come by e-mail: without SMTP the shop writes each into <data dir>/outbox.
 async function mailTo(email, subject) {
   const dir = `${process.env.SHOP_DATA_DIR || "data"}/outbox`;
   for (let i = 0; i < 100; i++) {

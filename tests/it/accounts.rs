@@ -12,7 +12,7 @@ async fn a_visitor_registers_logs_out_and_logs_in_again() {
     let app = spawn_app().await;
     let b = app.browser();
 
-    let page = b.register("New@Example.com", PASSWORD, "Nora Newcomer").await;
+    let page = app.register(&b, "New@Example.com", PASSWORD, "Nora Newcomer").await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.path(), "/account");
     assert!(page.contains("Welcome! Your account is ready."));
@@ -138,16 +138,50 @@ async fn a_wrong_current_password_changes_nothing() {
     assert_eq!(app.browser().log_in(&person.email, PASSWORD).await.status, StatusCode::OK);
 }
 
+/// The registration form does not tell who has an account: a taken address gets the very page a
+/// new one gets, and the e-mail says the rest (log in, or choose a new password). No account is
+/// made without the link, a link works once, and registering is limited per address.
 #[tokio::test]
-async fn duplicate_email_is_refused_with_the_form_kept() {
+async fn registering_answers_alike_for_taken_and_new_addresses() {
     let app = spawn_app().await;
     let person = app.shopper().await;
+    let taken = app.browser().register(&person.email.to_uppercase(), PASSWORD, "Someone Else").await;
+    let new = app.browser().register("fresh@example.com", PASSWORD, "Fay Fresh").await;
+    assert_eq!((taken.status, new.status), (StatusCode::OK, StatusCode::OK));
+    let main = |p: &Page| {
+        let body = p.body.split("<main").nth(1).unwrap_or_default().split("</main>").next().unwrap_or_default();
+        body.replace(&person.email, "ADDRESS").replace("fresh@example.com", "ADDRESS")
+    };
+    assert_eq!(main(&taken), main(&new), "the two answers differ only in the address typed");
+    let note = app.outbox().into_iter().find(|m| m.recipient == person.email).expect("a note to the owner");
+    assert!(note.body.contains("/login") && note.body.contains("/password/forgot"), "{}", note.body);
+    assert!(app.mailed_link(&person.email, "/register/confirm/").is_none(), "no link for a taken address");
+    // Nothing is made until the link is used; the link makes the account once.
+    let count = |email: &'static str| {
+        app.query(move |c| users::table.filter(users::email.eq(email)).count().get_result::<i64>(c))
+    };
+    assert_eq!(count("fresh@example.com"), 0);
+    let link = app.mailed_link("fresh@example.com", "/register/confirm/").expect("link");
     let b = app.browser();
-    let page = b.register(&person.email.to_uppercase(), PASSWORD, "Someone Else").await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.field_error("email").expect("message by the e-mail field").contains("exists already"));
-    assert_eq!(page.input_value("full_name").as_deref(), Some("Someone Else"));
-    assert_eq!(page.input_value("phone").as_deref(), Some("+1 555 0100 200"));
+    let confirm = b.get(&link).await;
+    assert!(confirm.contains("fresh@example.com") && confirm.contains("Make my account"), "{}", confirm.body);
+    assert_eq!(count("fresh@example.com"), 0, "opening the link (a GET) makes nothing");
+    let made = b.submit(&link, &link, &[]).await;
+    assert_eq!(made.path(), "/account");
+    assert!(made.contains("Welcome! Your account is ready.") && made.contains("Fay Fresh"));
+    assert_eq!(count("fresh@example.com"), 1);
+    let again = app.browser().get(&link).await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert!(again.contains("expired or has been used"));
+    // Three e-mails an hour to one address, then the form asks to wait (the values kept).
+    for _ in 0..2 {
+        assert_eq!(app.browser().register("flood@example.com", PASSWORD, "Flo Od").await.status, StatusCode::OK);
+    }
+    assert_eq!(app.browser().register("flood@example.com", PASSWORD, "Flo Od").await.status, StatusCode::OK);
+    let limited = app.browser().register("flood@example.com", PASSWORD, "Flo Od").await;
+    assert_eq!(limited.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", limited.body);
+    assert!(limited.field_error("email").is_some_and(|e| e.contains("Wait")), "{}", limited.body);
+    assert_eq!(limited.input_value("full_name").as_deref(), Some("Flo Od"));
 }
 
 #[tokio::test]
@@ -281,7 +315,7 @@ async fn repeated_failures_from_one_address_are_throttled() {
 #[tokio::test]
 async fn passwords_are_stored_as_argon2id_hashes_never_in_clear() {
     let app = spawn_app().await;
-    app.browser().register("hash@example.com", PASSWORD, "Hal Hash").await;
+    app.register(&app.browser(), "hash@example.com", PASSWORD, "Hal Hash").await;
     let stored: String =
         app.query(|c| users::table.filter(users::email.eq("hash@example.com")).select(users::password_hash).first(c));
     assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
@@ -414,6 +448,9 @@ async fn registering_or_logging_in_returns_where_the_user_was() {
             ],
         )
         .await;
+    assert!(page.contains("Check your e-mail"), "{}", page.body);
+    let link = app.mailed_link("back@example.com", "/register/confirm/").expect("link");
+    let page = b.submit(&link, &link, &[]).await;
     assert_eq!(page.path(), "/checkout", "{}", page.body);
 
     // A "Log in" link on any page comes back to that page.

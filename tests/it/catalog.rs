@@ -789,3 +789,37 @@ async fn a_salesperson_adds_pictures_that_cards_and_product_pages_show() {
         .await;
     assert!(removed.contains("No pictures yet."), "{}", removed.body);
 }
+
+/// Whether an e-mail address has an account is not a salesperson's to probe at will: unknown
+/// addresses on the customer forms count per salesperson, and after ten each lookup waits.
+#[tokio::test]
+async fn a_salesperson_probing_addresses_for_accounts_is_slowed_down() {
+    let app = spawn_app().await;
+    let (s, codes) = computers(&app).await;
+    let customer = app.shopper().await;
+    let seller = app.logged_in(&s).await;
+    let price_for = |email: String| {
+        let (seller, offer) = (&seller, codes[0].clone());
+        async move {
+            seller
+                .submit(
+                    "/sell/prices",
+                    "/sell/prices",
+                    &[("offer", &offer), ("customer_email", &email), ("label", "Probe"), ("price", "800")],
+                )
+                .await
+        }
+    };
+    // A known customer does not count against the salesperson.
+    assert!(price_for(customer.email.clone()).await.contains("The agreed price is in place"));
+    for n in 0..10 {
+        let page = price_for(format!("guess{n}@example.com")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "unknown address {n}");
+        assert!(page.field_error("customer_email").is_some(), "unknown address {n}");
+    }
+    let page = price_for("guess10@example.com".into()).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(page.contains("Wait"), "{}", page.body);
+    let page = price_for(customer.email.clone()).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "the wait holds for any address");
+}

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use reqwest::StatusCode;
 use shop::db::{Db, DbSettings, SqliteSetup, migrations};
 
 use crate::helpers::*;
@@ -42,6 +43,7 @@ fn migrations_run_up_down_and_up_again() {
         url,
         pool_size: 2,
         sqlite: SqliteSetup { busy_timeout_ms: 5000, synchronous: "NORMAL".into() },
+        min_free_mb: 0,
     })
     .expect("connect");
     db.read_blocking(|c| -> Result<(), shop::db::DbError> {
@@ -73,6 +75,7 @@ fn sqlite_connections_are_set_up_as_designed() {
         url: dir.path().join("x.sqlite3").to_string_lossy().into_owned(),
         pool_size: 1,
         sqlite: SqliteSetup { busy_timeout_ms: 5000, synchronous: "FULL".into() },
+        min_free_mb: 0,
     })
     .expect("connect");
     let pragma = |name: &str| -> String {
@@ -159,4 +162,69 @@ fn exiting_while_connections_open_does_not_crash() {
         .filter(|status| !status.success())
         .collect();
     assert!(crashed.is_empty(), "{} of 40 exits failed: {crashed:?}", crashed.len());
+}
+
+/// PostgreSQL goes away under a running shop, hangs, and comes back: pages fail within a few
+/// seconds with the error page and a `Retry-After` (not after the pool's old 10 s, never empty),
+/// `/healthz` says 503 within a second even while the server hangs, and the shop serves again by
+/// itself once the server is back, sessions kept. (PostgreSQL only: SQLite has no server to lose.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_fail_fast_while_postgresql_is_away_and_come_back_by_themselves() {
+    use std::time::{Duration, Instant};
+    if postgres_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let (real, _guard) = fresh_database(dir.path());
+    let mut url = url::Url::parse(&real).expect("url");
+    let upstream = url.socket_addrs(|| Some(5432)).expect("server address")[0];
+    let gate = Gate::to(upstream).await;
+    url.set_ip_host(gate.addr.ip()).expect("host");
+    url.set_port(Some(gate.addr.port())).expect("port");
+    let app = spawn_app_with(|s| s.database_url = Some(url.to_string())).await;
+    let shopper = app.shopper().await;
+    let b = app.logged_in(&shopper).await;
+    assert_eq!(b.get("/catalog").await.status, StatusCode::OK);
+
+    gate.set(GateMode::Closed);
+    for (who, browser) in [("logged in", &b), ("new visitor", &app.browser())] {
+        let asked = Instant::now();
+        let page = browser.get("/catalog").await;
+        let took = asked.elapsed();
+        assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{who}: {}", page.body);
+        assert!(page.contains("Try again in a moment"), "{who}: {}", page.body);
+        assert!(page.headers.contains_key("retry-after"), "{who}");
+        assert!(took < Duration::from_secs(8), "{who}: the page took {took:?}");
+    }
+    let health = timed_health(&app).await;
+    assert!(health.contains("database:"), "{}", health.body);
+
+    gate.set(GateMode::Silent);
+    let health = timed_health(&app).await;
+    assert!(health.contains("did not answer"), "{}", health.body);
+    let again = timed_health(&app).await;
+    assert!(again.contains("database:"), "{}", again.body);
+
+    gate.set(GateMode::Open);
+    let reopened = Instant::now();
+    loop {
+        let page = b.get("/catalog").await;
+        if page.status == StatusCode::OK {
+            break;
+        }
+        assert!(reopened.elapsed() < Duration::from_secs(20), "not back after 20 s: {}", page.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.get("/account").await.path(), "/account", "the session outlived the outage");
+    assert_eq!(app.browser().get("/healthz").await.status, StatusCode::OK);
+}
+
+/// `/healthz` answered 503, and within two seconds.
+async fn timed_health(app: &TestApp) -> Page {
+    let asked = std::time::Instant::now();
+    let page = app.browser().get("/healthz").await;
+    let took = asked.elapsed();
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+    assert!(took < std::time::Duration::from_secs(2), "/healthz took {took:?}");
+    page
 }

@@ -179,7 +179,7 @@ async fn bodies_beyond_the_limit_are_refused() {
 async fn text_people_type_is_escaped_everywhere() {
     let app = spawn_app().await;
     let b = app.browser();
-    let page = b.register("xss@example.com", PASSWORD, "<script>alert(1)</script>").await;
+    let page = app.register(&b, "xss@example.com", PASSWORD, "<script>alert(1)</script>").await;
     assert_eq!(page.path(), "/account");
     assert!(!page.contains("<script>alert(1)</script>"));
     assert!(page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
@@ -197,6 +197,17 @@ async fn health_and_metrics_answer() {
     assert!(metrics.contains("shop_http_requests_total"), "{}", metrics.body);
     assert!(metrics.contains("shop_http_requests_duration_seconds_bucket"));
     assert!(metrics.contains("shop_db_pool_connections"));
+    let gauge = |name: &str| -> i64 {
+        let line = metrics.body.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default();
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name}: {}", metrics.body))
+    };
+    assert!(gauge("shop_data_free_bytes") > 0);
+    assert_eq!(gauge("shop_writes_paused"), 0);
+    assert!(gauge("shop_db_pool_waits_total") >= 0 && gauge("shop_db_pool_failures_total") == 0);
+    assert!(gauge("shop_outbox_backlog") >= 0);
+    // The log's size on SQLite; -1 where there is none (PostgreSQL).
+    let wal = gauge("shop_sqlite_wal_bytes");
+    assert!(if postgres_url().is_some() { wal == -1 } else { wal >= 0 }, "{wal}");
     // Through a proxy (which makes everyone look local) there is no such page.
     let proxied = b.client.get(format!("{}/metrics", app.base)).header("X-Forwarded-For", "203.0.113.9");
     assert_eq!(proxied.send().await.expect("GET").status(), StatusCode::NOT_FOUND);
@@ -218,9 +229,22 @@ async fn health_and_metrics_answer() {
     assert_eq!(get(Some("Bearer wrong")).await.expect("GET").status(), StatusCode::NOT_FOUND);
     assert_eq!(get(Some("Bearer a metrics token")).await.expect("GET").status(), StatusCode::OK);
 
+    // A migration this version knows but the database lacks (a restored older copy, say).
+    app.query(|c| {
+        diesel::sql_query(
+            "DELETE FROM __diesel_schema_migrations WHERE version = \
+             (SELECT MAX(version) FROM __diesel_schema_migrations)",
+        )
+        .execute(c)
+    });
+    let page = b.get("/healthz").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("1 migration is not applied"), "{}", page.body);
     // Without its schema the database does not count as answering.
     app.query(|c| diesel::sql_query("DROP TABLE app_meta").execute(c));
-    assert_eq!(b.get("/healthz").await.status, StatusCode::SERVICE_UNAVAILABLE);
+    let page = b.get("/healthz").await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.contains("database: query failed"), "{}", page.body);
 }
 
 /// A failure outside any handler (here the session store, whose table is gone) is still the
@@ -238,4 +262,84 @@ async fn a_failing_session_store_answers_with_the_error_page() {
         assert!(kind.is_some_and(|k| k.starts_with("text/html")), "{:?}", page.headers);
         assert!(page.contains("Something went wrong"), "{}", page.body);
     }
+}
+
+/// The disk reserve, crossed by a file another program writes into the data folder: changes are
+/// refused with a page that says so (nothing half-done), pages that only read go on for shoppers
+/// logged in or not, `/healthz` says why, and once the space is back the shop takes changes
+/// again without a restart. The reserve applies to SQLite, so this runs on SQLite on either suite.
+#[tokio::test]
+async fn below_the_disk_reserve_changes_wait_pages_go_on_and_changes_come_back_by_themselves() {
+    const MB: u64 = 1024 * 1024;
+    let free = shop::db::free_bytes(&std::env::temp_dir()).expect("free space") / MB;
+    assert!(free > 600, "this test writes 384 MB into the temporary folder; {free} MB free");
+    // The reserve sits 128 MB under the free space of now; a 384 MB file takes it 256 MB under.
+    let app = spawn_app_with(|s| {
+        s.database_url = Some(s.data_dir.join("reserve.sqlite3").to_string_lossy().into_owned());
+        s.min_free_mb = free - 128;
+    })
+    .await;
+    let world = app.order_world().await;
+    let offer = app.stocked_offer(&world.seller, "Inko", "P-1", "10.00", 5).await;
+    let buyer = app.logged_in(&world.buyer).await;
+    buyer.add_to_cart(&offer, "1").await;
+    let checkout = buyer.get("/checkout").await;
+    assert_eq!(app.browser().get("/healthz").await.status, StatusCode::OK);
+
+    let ballast = app.config.data_dir.join("ballast");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&ballast).expect("ballast");
+        let chunk = vec![1u8; MB as usize];
+        (0..384).for_each(|_| file.write_all(&chunk).expect("write ballast"));
+        file.sync_all().expect("sync ballast");
+    }
+    let health = wait_for_health(&app, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(health.contains("disk:") && health.contains("changes are refused"), "{}", health.body);
+
+    // A change is refused with the page that says so, and nothing of it is kept.
+    let refused = buyer.check_out_from(&checkout, &[]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.body);
+    assert!(refused.contains("The shop cannot take changes right now"), "{}", refused.body);
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(app.stock_of(&offer), 5, "no stock taken");
+    assert!(app.outbox().is_empty(), "no e-mail written");
+    // Pages that only read go on, for a logged-in shopper and for a new visitor.
+    for page in ["/", "/catalog", "/cart", "/orders", "/account"] {
+        assert_eq!(buyer.get(page).await.status, StatusCode::OK, "{page}");
+    }
+    let visitor = app.browser();
+    let form = visitor.get("/register").await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert_eq!(visitor.get("/catalog").await.status, StatusCode::OK);
+    // A new visitor's form is told the same, not that it expired.
+    let registering = visitor.register("late@example.com", PASSWORD, "Lena Late").await;
+    assert_eq!(registering.status, StatusCode::SERVICE_UNAVAILABLE, "{}", registering.body);
+    assert!(registering.contains("The shop cannot take changes right now"), "{}", registering.body);
+    let stranger = app.browser();
+    let login = stranger.log_in(&world.buyer.email, &world.buyer.password).await;
+    assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE, "a login is a change too: {}", login.body);
+
+    // Space comes back: changes are taken again, no restart.
+    std::fs::remove_file(&ballast).expect("remove ballast");
+    wait_for_health(&app, StatusCode::OK).await;
+    let placed = buyer.check_out(&[]).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.body);
+    assert!(placed.path().starts_with("/orders/"), "{}", placed.path());
+    assert_eq!(app.stock_of(&offer), 4);
+    let registered = app.register(&app.browser(), "late@example.com", PASSWORD, "Lena Late").await;
+    assert_eq!(registered.path(), "/account", "{}", registered.body);
+}
+
+/// Polls `/healthz` until it answers `status` (the reserve is read at most twice a second).
+async fn wait_for_health(app: &TestApp, status: StatusCode) -> Page {
+    let b = app.browser();
+    for _ in 0..100 {
+        let page = b.get("/healthz").await;
+        if page.status == status {
+            return page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("/healthz never answered {status}");
 }

@@ -82,6 +82,30 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// The path of the newest link to `path_start` mailed to `to`.
+    pub fn mailed_link(&self, to: &str, path_start: &str) -> Option<String> {
+        self.outbox().iter().rev().filter(|m| m.recipient.eq_ignore_ascii_case(to)).find_map(|m| {
+            let at = m.body.find(path_start)?;
+            let link: String = m.body[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+            Some(link)
+        })
+    }
+
+    /// Registers through the form, opens the link the e-mail brought and makes the account: the
+    /// page after it (the account page, or where the registration was to lead).
+    pub async fn register(&self, b: &Browser, email: &str, password: &str, name: &str) -> Page {
+        let sent = b.register(email, password, name).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        assert!(sent.contains("Check your e-mail"), "{}", sent.body);
+        let link = self.mailed_link(email, "/register/confirm/").expect("a confirmation link by e-mail");
+        b.submit(&link, &link, &[]).await
+    }
+
+    /// Stops this shop but keeps its database (a PostgreSQL one is dropped with the guard).
+    pub fn keep_database(mut self) -> Box<dyn std::any::Any + Send> {
+        std::mem::replace(&mut self._db_guard, Box::new(()))
+    }
+
     /// A second instance of the shop on the same database (as behind a load balancer), with its
     /// own data folder and workers.
     pub async fn another_instance(&self, change: impl FnOnce(&mut Settings)) -> TestApp {
@@ -512,7 +536,7 @@ impl TestApp {
     }
 }
 
-fn cart_line(code: &str) -> shop::orders::CartLine {
+pub fn cart_line(code: &str) -> shop::orders::CartLine {
     shop::orders::CartLine { offer_code: code.to_owned(), quantity: 1, seen_price: 0 }
 }
 
@@ -544,6 +568,49 @@ impl Browser {
         form.extend(fields.iter().map(|(n, v)| (n.to_string(), v.to_string())));
         let pairs: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         self.post_raw("/checkout", &pairs).await
+    }
+}
+
+/// Requests that may fail (a server killed under them): errors come back instead of panics.
+impl Browser {
+    async fn try_page(response: reqwest::Response) -> reqwest::Result<Page> {
+        let (status, url, headers) = (response.status(), response.url().to_string(), response.headers().clone());
+        Ok(Page { status, url, headers, body: response.text().await? })
+    }
+
+    pub async fn try_get(&self, path: &str) -> reqwest::Result<Page> {
+        Self::try_page(self.client.get(format!("{}{path}", self.base)).send().await?).await
+    }
+
+    async fn try_submit(&self, page: &Page, action: &str, fields: &[(&str, &str)]) -> reqwest::Result<Page> {
+        let token = page.input_value("csrf_token").unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        Self::try_page(self.client.post(format!("{}{action}", self.base)).form(&all).send().await?).await
+    }
+
+    pub async fn try_log_in(&self, email: &str, password: &str) -> reqwest::Result<Page> {
+        let form = self.try_get("/login").await?;
+        self.try_submit(&form, "/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// Puts one unit of the offer in the cart and checks out (cash on delivery); the order's
+    /// number when the shop acknowledged it.
+    pub async fn try_order(&self, code: &str) -> reqwest::Result<Option<String>> {
+        let product = self.try_get(&format!("/cart/add?offer={code}")).await?;
+        self.try_submit(&product, "/cart/add", &[("offer", code), ("quantity", "1")]).await?;
+        let checkout = self.try_get("/checkout").await?;
+        let (quote, key) =
+            (checkout.input_value("quote").unwrap_or_default(), checkout.input_value("key").unwrap_or_default());
+        let fields = [
+            ("quote", quote.as_str()),
+            ("key", key.as_str()),
+            ("address", "12 Market Street\nSampletown"),
+            ("payment", "cash"),
+            ("carrier", "SWIFT"),
+        ];
+        let placed = self.try_submit(&checkout, "/checkout", &fields).await?;
+        Ok(placed.path().strip_prefix("/orders/").map(|n| n.split('?').next().unwrap_or_default().to_owned()))
     }
 }
 
@@ -581,4 +648,66 @@ pub fn run_concurrently<Op: std::fmt::Debug + Sync>(
         handles.into_iter().filter_map(|h| h.join().map_err(|_| "panic".to_owned()).and_then(|r| r).err()).collect()
     });
     if failures.is_empty() { Ok(()) } else { Err(proptest::test_runner::TestCaseError::fail(failures.join("\n"))) }
+}
+
+/// What a `Gate` does with connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateMode {
+    /// Relays every connection to the server behind.
+    Open,
+    /// Drops every connection at once, as a server that went away.
+    Closed,
+    /// Takes connections and never says a word, as a server that hangs.
+    Silent,
+}
+
+/// A TCP relay in front of a server (PostgreSQL), to take it away and bring it back while the
+/// shop runs. Changing the mode ends every connection made before.
+pub struct Gate {
+    pub addr: SocketAddr,
+    mode: tokio::sync::watch::Sender<GateMode>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Gate {
+    pub async fn to(upstream: SocketAddr) -> Gate {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gate listens");
+        let addr = listener.local_addr().expect("gate address");
+        let (mode, watching) = tokio::sync::watch::channel(GateMode::Open);
+        let task = tokio::spawn(async move {
+            while let Ok((mut visitor, _)) = listener.accept().await {
+                let mut changed = watching.clone();
+                let now = *changed.borrow_and_update();
+                match now {
+                    GateMode::Closed => drop(visitor),
+                    GateMode::Silent => {
+                        tokio::spawn(async move {
+                            let _held = visitor;
+                            let _ = changed.changed().await;
+                        });
+                    }
+                    GateMode::Open => {
+                        tokio::spawn(async move {
+                            let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut visitor, &mut server) => {}
+                                _ = changed.changed() => {}
+                            }
+                        });
+                    }
+                }
+            }
+        });
+        Gate { addr, mode, task }
+    }
+
+    pub fn set(&self, mode: GateMode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }

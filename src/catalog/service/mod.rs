@@ -37,6 +37,22 @@ pub enum CatalogError {
     Db(#[from] DbError),
     #[error(transparent)]
     Accounts(#[from] crate::accounts::AccountError),
+    /// Too many e-mail addresses that name no shopper: wait this long.
+    #[error("too many unknown customers")]
+    TooMany(std::time::Duration),
+    #[error("{0}")]
+    Below(String),
+}
+
+impl From<crate::web::attempts::AttemptError> for CatalogError {
+    fn from(e: crate::web::attempts::AttemptError) -> Self {
+        use crate::web::attempts::AttemptError;
+        match e {
+            AttemptError::TooMany(wait) => CatalogError::TooMany(wait.0),
+            AttemptError::Db(e) => CatalogError::Db(e.into()),
+            unknown => CatalogError::Below(unknown.to_string()),
+        }
+    }
 }
 
 impl From<diesel::result::Error> for CatalogError {
@@ -59,6 +75,8 @@ impl From<CatalogError> for AppError {
             CatalogError::Invalid(_) => AppError::BadRequest("The form has mistakes.".into()),
             CatalogError::Db(e) => e.into(),
             CatalogError::Accounts(e) => e.into(),
+            CatalogError::TooMany(wait) => AppError::TooManyRequests(wait),
+            CatalogError::Below(cause) => AppError::Internal(anyhow::anyhow!(cause)),
         }
     }
 }

@@ -79,11 +79,40 @@ pub fn agree_price(conn: &mut DbConnection, seller: &UserId, form: &PriceForm, c
 
 /// A shopper named by e-mail, as an ID. Only the ID is kept; the salesperson's pages show their
 /// own labels, never the shopper's personal data.
+///
+/// The answer tells whether an address has an account, so salespeople's lookups go through the
+/// attempt limiter (`CUSTOMER_LOOKUP`, per salesperson: unknown addresses count) and each is
+/// logged with who asked and whether it found someone (never the address itself).
 fn shopper_by_email(conn: &mut DbConnection, email: &str) -> Result<UserId> {
-    crate::accounts::find_user_by_email(conn, email)?
+    let found = crate::accounts::find_user_by_email(conn, email)?
         .filter(|u| u.has_role(crate::accounts::Role::Shopper))
-        .map(|u| u.id)
-        .ok_or_else(|| invalid("customer_email", "No shopper is registered with this e-mail address."))
+        .map(|u| u.id);
+    tracing::info!(found = found.is_some(), "a salesperson looked up a customer by e-mail");
+    found.ok_or_else(|| invalid("customer_email", UNKNOWN_CUSTOMER))
+}
+
+const UNKNOWN_CUSTOMER: &str = "No shopper is registered with this e-mail address.";
+
+/// Limits on salespeople's lookups of customers by e-mail: 10 addresses that name nobody, then each
+/// further lookup waits 30 s, doubling up to an hour; forgotten a day after the last.
+pub const CUSTOMER_LOOKUP: &str = "customer lookup";
+
+pub fn customer_lookup_policy() -> crate::web::attempts::Policy {
+    use std::time::Duration;
+    crate::web::attempts::Policy {
+        address_burst: 60,
+        address_refill: Duration::from_secs(2),
+        free: 10,
+        first_wait: Duration::from_secs(30),
+        longest_wait: Duration::from_secs(3600),
+        forget_after: Duration::from_secs(24 * 3600),
+        success_clears: false,
+    }
+}
+
+/// Whether a lookup failed because the address named no shopper (what the limiter counts).
+pub fn is_unknown_customer(e: &CatalogError) -> bool {
+    matches!(e, CatalogError::Invalid(errors) if errors.get("customer_email") == UNKNOWN_CUSTOMER)
 }
 
 /// Agrees a price for one customer, or one of the salesperson's groups, on one of their offers.

@@ -40,6 +40,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_registrations (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        password_hash -> Text,
+        full_name -> Text,
+        postal_address -> Text,
+        phone -> Text,
+        next_path -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,

@@ -67,7 +67,11 @@ impl From<CatalogError> for OrderError {
             CatalogError::Invalid(errors) => OrderError::Invalid(errors),
             CatalogError::Db(e) => OrderError::Db(e),
             CatalogError::Accounts(e) => e.into(),
-            CatalogError::NotFound | CatalogError::NotYours | CatalogError::Refused(_) => OrderError::NotFound,
+            CatalogError::NotFound
+            | CatalogError::NotYours
+            | CatalogError::Refused(_)
+            | CatalogError::TooMany(_)
+            | CatalogError::Below(_) => OrderError::NotFound,
         }
     }
 }
