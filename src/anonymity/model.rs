@@ -73,10 +73,21 @@ pub struct Card {
 #[diesel(table_name = anon_results)]
 pub struct ResultRow {
     pub token: String,
-    pub offer_code: String,
-    pub position: i32,
-    pub price: i64,
+    /// The offers found and their prices then, in the order found (`ResultRow::offers`).
+    pub offers: String,
     pub created_at: NaiveDateTime,
+}
+
+impl ResultRow {
+    pub fn new(token: String, offers: &[(String, i64)], created_at: NaiveDateTime) -> ResultRow {
+        let offers = serde_json::to_string(offers).unwrap_or_default();
+        ResultRow { token, offers, created_at }
+    }
+
+    /// The offers' codes and prices, in the order found (none when the row cannot be read).
+    pub fn offers(&self) -> Vec<(String, i64)> {
+        serde_json::from_str(&self.offers).unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]

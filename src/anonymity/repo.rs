@@ -125,20 +125,12 @@ pub fn set_card_blocked(conn: &mut DbConnection, id: &CardId, at: Option<NaiveDa
 
 // ---- results ----
 
-pub fn insert_results(conn: &mut DbConnection, rows: &[ResultRow]) -> QueryResult<usize> {
-    crate::db::on_backend!(conn, c => diesel::insert_into(anon_results::table).values(rows).execute(c))
+pub fn insert_results(conn: &mut DbConnection, row: &ResultRow) -> QueryResult<usize> {
+    crate::db::on_backend!(conn, c => diesel::insert_into(anon_results::table).values(row).execute(c))
 }
 
-pub fn result(conn: &mut DbConnection, token: &str, offer: &str) -> QueryResult<Option<ResultRow>> {
-    one(crate::db::load_on_backend!(conn, anon_results::table.find((token, offer)).select(ResultRow::as_select())))
-}
-
-pub fn results(conn: &mut DbConnection, token: &str) -> QueryResult<Vec<ResultRow>> {
-    anon_results::table
-        .filter(anon_results::token.eq(token))
-        .order(anon_results::position.asc())
-        .select(ResultRow::as_select())
-        .load(conn)
+pub fn results(conn: &mut DbConnection, token: &str) -> QueryResult<Option<ResultRow>> {
+    one(crate::db::load_on_backend!(conn, anon_results::table.find(token).select(ResultRow::as_select())))
 }
 
 pub fn forget_results(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {

@@ -130,19 +130,8 @@ pub fn keep_answer(conn: &mut DbConnection, answered: Answered, at: NaiveDateTim
         return Ok(Answer::Nothing { loosen: answered.loosen });
     }
     let token = hex::encode(rand::random::<[u8; 16]>());
-    let rows: Vec<ResultRow> = answered
-        .offers
-        .iter()
-        .zip(0..)
-        .map(|(found, position)| ResultRow {
-            token: token.clone(),
-            offer_code: found.code.clone(),
-            position,
-            price: found.price,
-            created_at: at,
-        })
-        .collect();
-    repo::insert_results(conn, &rows)?;
+    let offers: Vec<(String, i64)> = answered.offers.iter().map(|f| (f.code.clone(), f.price)).collect();
+    repo::insert_results(conn, &ResultRow::new(token.clone(), &offers, at))?;
     Ok(Answer::Results { token, found: answered.offers })
 }
 
@@ -175,27 +164,29 @@ impl Found {
     }
 }
 
-fn fresh_results(conn: &mut DbConnection, token: &str, at: NaiveDateTime) -> Result<Vec<ResultRow>> {
+/// The offers kept under a token with their prices then, in the order found; stale or unknown
+/// tokens are refused.
+fn fresh_results(conn: &mut DbConnection, token: &str, at: NaiveDateTime) -> Result<Vec<(String, i64)>> {
     if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Refusal::ResultsStale.into());
     }
-    let rows = repo::results(conn, token)?;
-    let stale = at - chrono::Duration::minutes(RESULTS_KEEP_MINUTES);
-    if rows.is_empty() || rows.iter().any(|r| r.created_at < stale) {
+    let Some(kept) = repo::results(conn, token)? else { return Err(Refusal::ResultsStale.into()) };
+    let offers = kept.offers();
+    if offers.is_empty() || kept.created_at < at - chrono::Duration::minutes(RESULTS_KEEP_MINUTES) {
         return Err(Refusal::ResultsStale.into());
     }
-    Ok(rows)
+    Ok(offers)
 }
 
 /// The offers kept under a token, in the order found; stale or unknown tokens are refused.
 pub fn results(conn: &mut DbConnection, token: &str, at: NaiveDateTime) -> Result<Vec<Found>> {
-    let rows = fresh_results(conn, token, at)?;
-    let codes: Vec<String> = rows.iter().map(|r| r.offer_code.clone()).collect();
+    let kept = fresh_results(conn, token, at)?;
+    let codes: Vec<String> = kept.iter().map(|(code, _)| code.clone()).collect();
     let mut offers = crate::catalog::offers_to_buy(conn, None, &codes)?;
-    Ok(rows
+    Ok(kept
         .into_iter()
-        .filter_map(|r| {
-            let at = offers.iter().position(|o| o.offer.code == r.offer_code)?;
+        .filter_map(|(code, price)| {
+            let at = offers.iter().position(|o| o.offer.code == code)?;
             let o = offers.swap_remove(at);
             Some(Found {
                 code: o.offer.code,
@@ -204,7 +195,7 @@ pub fn results(conn: &mut DbConnection, token: &str, at: NaiveDateTime) -> Resul
                 model: o.product.model,
                 kind_name: o.kind_name,
                 stock: o.offer.stock,
-                price: r.price,
+                price,
                 currency: o.offer.currency,
             })
         })
@@ -250,20 +241,18 @@ pub fn check_pick(
     if repo::order_by_link(conn, &rules::link_hash(&link))?.is_some() {
         return Ok(Pick::Made(link));
     }
-    let Some(kept) = repo::result(conn, token, offer_code.trim())? else {
-        // A token that is not (or no longer) kept is out of date; a known one, a forged pick.
-        fresh_results(conn, token, at)?;
+    // A token that is not (or no longer) kept is out of date; an offer not among its results, a
+    // forged pick.
+    let kept = fresh_results(conn, token, at)?;
+    let Some((code, price)) = kept.into_iter().find(|(code, _)| code == offer_code.trim()) else {
         return Err(Refusal::NotAmongResults.into());
     };
-    if kept.created_at < at - chrono::Duration::minutes(RESULTS_KEEP_MINUTES) {
-        return Err(Refusal::ResultsStale.into());
-    }
     let quantity = rules::quantity(quantity).map_err(|m| AnonError::field("quantity", m))?;
-    let found = crate::catalog::offers_to_buy(conn, None, std::slice::from_ref(&kept.offer_code))?;
+    let found = crate::catalog::offers_to_buy(conn, None, std::slice::from_ref(&code))?;
     let Some(chosen) = found.into_iter().next().filter(|o| o.offer.is_active() && o.offer.stock >= quantity) else {
         return Err(Refusal::SoldOut.into());
     };
-    if chosen.offer.price != kept.price {
+    if chosen.offer.price != price {
         return Err(Refusal::PriceChanged(chosen.offer.price_text()).into());
     }
     let office = crate::echeck::office_for(conn, &chosen.offer.seller_id)?.id;

@@ -46,11 +46,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    anon_results (token, offer_code) {
+    anon_results (token) {
         token -> Text,
-        offer_code -> Text,
-        position -> Integer,
-        price -> BigInt,
+        offers -> Text,
         created_at -> Timestamp,
     }
 }
