@@ -291,6 +291,49 @@ async fn points_take_money_off_an_order_the_shop_pays_the_seller_and_a_cancellat
     assert_balanced(&c.app);
 }
 
+/// Moves the shop's own money to the bank until `left` is available to it (its credit line is
+/// nothing in tests).
+fn leave_on_platform(c: &Collection, left: i64) {
+    let platform = c.app.echeck(echeck::platform).expect("platform");
+    let spare = platform.balance + platform.credit_line - platform.held;
+    let m =
+        Movement { account: platform.id, amount: spare - left, reason: "paid out".into(), key: IdempotencyKey::new() };
+    c.app.echeck(|conn| echeck::withdraw(conn, &m, None, echeck::now())).expect("withdraw");
+}
+
+#[tokio::test]
+async fn the_checkout_offers_only_points_the_shop_can_pay_and_an_order_it_cannot_pay_waits_at_shipping() {
+    let c = setup().await;
+    let buyer = c.app.logged_in(&c.world.buyer).await;
+    let card = register(&buyer).await;
+    give_points(&c, &card, "500").await;
+    buyer.add_to_cart(&c.toner, "1").await;
+    let page = buyer.get("/checkout").await;
+    assert!(page.contains("up to 500 here"), "{}", page.body);
+    // The shop's account pays out all but 3.00 while the page is open.
+    leave_on_platform(&c, 300);
+    assert!(buyer.get("/checkout").await.contains("up to 300 here"), "cut to what the shop can pay");
+    // The page drawn before still places its order with 500 points: the sellers' payment is made
+    // sure of at shipping, which waits until the shop's account can pay.
+    let placed = buyer.check_out_from(&page, &[("points", "500")]).await;
+    let number = order_number(&placed);
+    let seller = c.app.logged_in(&c.world.seller).await;
+    let order = format!("/sell/orders/{number}");
+    seller.submit(&order, &format!("{order}/confirm"), &[]).await;
+    let refused = seller.submit(&order, &format!("{order}/ship"), &[("carrier", "SWIFT")]).await;
+    assert!(refused.contains("points reduction now; ask an administrator to fund it"), "{}", refused.body);
+    leave_on_platform(&c, 0);
+    buyer.add_to_cart(&c.toner, "1").await;
+    let page = buyer.get("/checkout").await;
+    assert!(page.contains("Place the order") && !page.contains("Use collection points"), "none offered: {}", page.body);
+    let platform = c.app.echeck(echeck::platform).expect("platform").id;
+    let m = Movement { account: platform, amount: 10_000, reason: "points fund".into(), key: IdempotencyKey::new() };
+    c.app.echeck(|conn| echeck::deposit(conn, &m, None, echeck::now())).expect("fund the platform");
+    let shipped = seller.submit(&order, &format!("{order}/ship"), &[("carrier", "SWIFT")]).await;
+    assert!(shipped.contains("shipped"), "{}", shipped.body);
+    assert_balanced(&c.app);
+}
+
 #[tokio::test]
 async fn an_order_paid_wholly_with_points_needs_no_check_and_no_cash() {
     let c = setup().await;

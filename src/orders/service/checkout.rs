@@ -98,8 +98,21 @@ pub fn checkout_view(conn: &mut DbConnection, user: &UserId, currency: &str) -> 
     let credit = echeck::available_credit(conn, user, at)?;
     let plan = checkout_plan(conn, user, currency)?;
     let totals: Vec<i64> = plan.groups.iter().map(OfficeGroup::total).collect();
-    let points = collection::points_offer(conn, user, &totals, currency, at)?;
+    let points = match collection::points_offer(conn, user, &totals, currency, at)? {
+        Some(offer) => payable_points(conn, offer)?,
+        None => None,
+    };
     Ok((CheckoutPlan { credit: Some(credit), points, ..plan }, active_carriers(conn)?))
+}
+
+/// The points offer cut to what the shop's account can pay the sellers now (none when it can pay
+/// nothing). Checked here, where the page is drawn, rather than under the writer at placing: the
+/// sellers' payment is made sure of at shipping, where a shop account that cannot pay stops it.
+fn payable_points(conn: &mut DbConnection, offer: collection::PointsOffer) -> Result<Option<collection::PointsOffer>> {
+    let platform = echeck::platform(conn)?;
+    let spare = (platform.balance + platform.credit_line - platform.held).max(0);
+    let most = offer.most.min(spare / offer.point_value.max(1));
+    Ok((most > 0).then_some(collection::PointsOffer { most, ..offer }))
 }
 
 /// The checkout form as sent.
@@ -215,8 +228,8 @@ pub fn place_orders(
 }
 
 /// The points each order of the checkout uses, with the member held for redeeming them (and what
-/// a point is worth): refused when they do not fit the orders, or when the platform could not pay
-/// the sellers the reduction.
+/// a point is worth): refused when they do not fit the orders. Whether the shop's account can pay
+/// the sellers the reduction is checked on the checkout page and again at shipping.
 fn split_points(
     conn: &mut DbConnection,
     buyer: &UserId,
@@ -235,13 +248,6 @@ fn split_points(
         let most = collection::rules::most_redeemable(available, &totals, value);
         return Err(invalid("points", format!("At most {most} points can be used on this order.")));
     };
-    let platform = echeck::platform(conn)?;
-    if platform.balance + platform.credit_line - platform.held < points.saturating_mul(value) {
-        return Err(invalid(
-            "points",
-            "Points cannot be used at the moment. Leave the field empty to order without them.",
-        ));
-    }
     Ok((Some(held), split))
 }
 
