@@ -104,6 +104,8 @@ pub enum Refusal {
     NoOffice { name: String },
     #[error("The e-check was refused: {0}")]
     Payment(String),
+    #[error("The shop's account cannot pay this order's points reduction now; ask an administrator to fund it.")]
+    PointsUnpaid,
     #[error("The cart holds at most {MAX_LINES} different offers.")]
     TooManyLines,
     #[error("Collect exactly {0}, the order's total.")]

@@ -310,11 +310,7 @@ fn pay_discount(conn: &mut DbConnection, order: &Order, office: &Office, at: Nai
     };
     match echeck::transfer(conn, &m, at) {
         Ok(_) => Ok(()),
-        Err(EcheckError::Refused(_)) => Err(Refusal::Payment(
-            "The shop's account cannot pay this order's points reduction now; ask an administrator to fund it."
-                .to_owned(),
-        )
-        .into()),
+        Err(EcheckError::Refused(_)) => Err(Refusal::PointsUnpaid.into()),
         Err(e) => Err(e.into()),
     }
 }
