@@ -284,6 +284,46 @@ async fn anon_client(base: String, card: String, n: usize, tally: Arc<Tally>, un
     times
 }
 
+/// `ORDERS_BENCH_SQL_TRACE=1`: after each turn, the statements it ran that the database parsed
+/// again at every run (never kept prepared), the most run first, per completed flow.
+mod sql_trace {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+
+    /// SQL text -> (runs since the last report, kept prepared by any connection so far)
+    static SEEN: Mutex<Option<HashMap<String, (u64, bool)>>> = Mutex::new(None);
+
+    fn note(sql: &str, kept: bool) {
+        let sql = sql.split(" -- binds:").next().unwrap_or_default().to_owned();
+        let mut seen = SEEN.lock().expect("trace");
+        let entry = seen.get_or_insert_with(HashMap::new).entry(sql).or_default();
+        if kept { entry.1 = true } else { entry.0 += 1 }
+    }
+
+    pub fn instrumentation() -> Option<Box<dyn Instrumentation>> {
+        Some(Box::new(|event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { query, .. } => note(&query.to_string(), false),
+            InstrumentationEvent::CacheQuery { sql, .. } => note(sql, true),
+            _ => {}
+        }))
+    }
+
+    /// Prints (for `flows` completed flows; none: prints nothing) and starts counting afresh.
+    pub fn report(flows: usize) {
+        let mut seen = SEEN.lock().expect("trace");
+        let Some(seen) = seen.as_mut() else { return };
+        let mut never_kept: Vec<_> = seen.iter().filter(|(_, (runs, kept))| !kept && *runs > 0).collect();
+        never_kept.sort_by_key(|(_, (runs, _))| std::cmp::Reverse(*runs));
+        for (sql, (runs, _)) in never_kept.iter().take(25).filter(|_| flows > 0) {
+            let short: String = sql.chars().take(160).collect();
+            eprintln!("  {:6.2}/flow  {short}", *runs as f64 / flows as f64);
+        }
+        seen.values_mut().for_each(|(runs, _)| *runs = 0);
+    }
+}
+
 /// The process's CPU time so far (user + system), from /proc.
 fn process_cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -367,6 +407,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    if std::env::var("ORDERS_BENCH_SQL_TRACE").is_ok() {
+        diesel::connection::set_default_instrumentation(sql_trace::instrumentation).expect("instrumentation");
+    }
     let seconds: u64 = env("ORDERS_BENCH_SECONDS", 15);
     let clients: usize = env("ORDERS_BENCH_CLIENTS", 16);
     let synchronous: String = env("ORDERS_BENCH_SYNC", "FULL".to_owned());
@@ -429,6 +472,7 @@ async fn main() {
         });
     }
     for flow in flows.split(',') {
+        sql_trace::report(0); // the set-up's statements are not the flow's
         largest_log.store(0, Ordering::Relaxed);
         let tally = Arc::new(Tally::default());
         let started = Instant::now();
@@ -472,6 +516,7 @@ async fn main() {
             cpu / done.max(1) as f64 * 1e6,
             largest_log.load(Ordering::Relaxed) as f64 / 1e6,
         );
+        sql_trace::report(done);
     }
     let (checked, over) = oversold(&db, &codes);
     println!("{checked} offers checked, {over} units oversold");

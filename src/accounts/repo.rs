@@ -90,6 +90,10 @@ pub fn users_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<
     users::table.filter(users::id.eq_any(ids)).select(UserRow::as_select()).load(conn)
 }
 
+pub fn email_of(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<String>> {
+    crate::db::unique(users::table.find(id).select(users::email), conn)
+}
+
 /// The names of the users with these IDs, in one query.
 pub fn names_by_ids(conn: &mut DbConnection, ids: &[UserId]) -> QueryResult<Vec<(UserId, String)>> {
     users::table.filter(users::id.eq_any(ids)).select((users::id, users::full_name)).load(conn)

@@ -177,6 +177,16 @@ pub fn users_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<User>> {
     with_roles(conn, rows)
 }
 
+/// The e-mail addresses of these users (of those that exist), one kept-prepared lookup each:
+/// for telling a few people, on every order of some flows (an `IN` list is parsed at every run).
+pub fn emails_of(conn: &mut DbConnection, ids: &[UserId]) -> Result<Vec<String>> {
+    let mut emails = Vec::with_capacity(ids.len());
+    for id in ids {
+        emails.extend(repo::email_of(conn, id)?);
+    }
+    Ok(emails)
+}
+
 /// Customers as a salesperson may tell them apart: their e-mail address masked to its first
 /// letter and its domain ("s…@example.com"). Enough to recognise whom a price was agreed with,
 /// without handing out the address (which may have changed since) or anything else.

@@ -9,6 +9,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{
     anon_order_events, anon_orders, anon_results, pickup_point_staff, pickup_points, prepaid_batches, prepaid_cards,
 };
+use crate::db::sql::Sql;
 use crate::echeck::{OfficeId, TransferId};
 
 // ---- pickup points ----
@@ -228,10 +229,12 @@ pub fn change_state(
     to: AnonState,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let n = diesel::update(anon_orders::table.find(id).filter(anon_orders::state.eq(from)))
-        .set((anon_orders::state.eq(to), anon_orders::updated_at.eq(at)))
-        .execute(conn)?;
-    Ok(n == 1)
+    // Kept prepared (`Sql`): diesel parses its UPDATEs again at every run, and every step of
+    // every order runs this one.
+    let mut q = Sql::new("UPDATE anon_orders SET state = ");
+    q.text(to.as_str()).push(", updated_at = ").time(at);
+    q.push(" WHERE id = ").text(id.as_str()).push(" AND state = ").text(from.as_str());
+    Ok(q.execute(conn)? == 1)
 }
 
 pub fn set_paid(
@@ -242,14 +245,11 @@ pub fn set_paid(
     point: &PickupPointId,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(anon_orders::table.find(id))
-        .set((
-            anon_orders::card_id.eq(card),
-            anon_orders::hold_id.eq(hold),
-            anon_orders::pickup_point_id.eq(point),
-            anon_orders::paid_at.eq(at),
-        ))
-        .execute(conn)
+    let mut q = Sql::new("UPDATE anon_orders SET card_id = ");
+    q.text(card.as_str()).push(", hold_id = ").text(hold.as_str());
+    q.push(", pickup_point_id = ").text(point.as_str()).push(", paid_at = ").time(at);
+    q.push(" WHERE id = ").text(id.as_str());
+    q.execute(conn)
 }
 
 pub fn set_dispatched(

@@ -6,7 +6,7 @@ use super::model::*;
 use crate::db::schema::{
     daily_constraints, daily_requests, daily_sales, monthly_constraints, purchase_requests, request_constraints, sales,
 };
-use crate::db::sql::Sql;
+use crate::db::sql::{Bind, Sql};
 use crate::db::{DbConnection, on_backend};
 
 pub fn insert_sales(conn: &mut DbConnection, rows: &[SaleRow]) -> QueryResult<usize> {
@@ -26,14 +26,15 @@ pub fn insert_constraints(conn: &mut DbConnection, rows: &[ConstraintRow]) -> Qu
 
 /// Adds `rows` to a table of sums: a row whose key is there adds to it. PostgreSQL takes a
 /// thousand rows a statement (the keys of one statement must differ); SQLite one, as diesel
-/// offers no multi-row upsert there (and a statement costs it no round trip).
+/// offers no multi-row upsert there (and a statement costs it no round trip): written as `Sql`
+/// there, kept prepared, where diesel's upsert is parsed again at every run.
 macro_rules! add_up {
-    ($conn:expr, $table:expr, $rows:expr, $key:expr, $set:expr) => {{
+    ($conn:expr, $table:expr, $rows:expr, $key:expr, $set:expr, $sqlite:expr) => {{
         let mut n = 0;
         match $conn {
-            DbConnection::Sqlite(c) => {
+            DbConnection::Sqlite(_) => {
                 for row in $rows {
-                    n += diesel::insert_into($table).values(row).on_conflict($key).do_update().set($set).execute(c)?;
+                    n += $sqlite(row).execute($conn)?;
                 }
             }
             DbConnection::Postgresql(c) => {
@@ -47,15 +48,47 @@ macro_rules! add_up {
     }};
 }
 
+/// One row added to a table of sums: `values` are the key's columns then the sums', in order.
+fn add_one(table: &str, key: &[&str], sums: &[&str], values: Vec<Bind>) -> Sql {
+    let columns = [key, sums].concat().join(", ");
+    let mut q = Sql::new(&format!("INSERT INTO {table} ({columns}) VALUES ("));
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(value);
+    }
+    let set: Vec<String> = sums.iter().map(|s| format!("{s} = {table}.{s} + excluded.{s}")).collect();
+    q.push(&format!(") ON CONFLICT ({}) DO UPDATE SET {}", key.join(", "), set.join(", ")));
+    q
+}
+
+fn flag(b: bool) -> Bind {
+    Bind::Int(i64::from(b))
+}
+
 pub fn add_sales_of_days(conn: &mut DbConnection, rows: &[SalesOfDay]) -> QueryResult<usize> {
     use daily_sales::dsl as t;
     use diesel::upsert::excluded;
+    let key = ["day", "kind_id", "product_id", "unit_price", "office_id"];
     add_up!(
         conn,
         daily_sales::table,
         rows,
         (t::day, t::kind_id, t::product_id, t::unit_price, t::office_id),
-        (t::quantity.eq(t::quantity + excluded(t::quantity)), t::sales.eq(t::sales + excluded(t::sales)))
+        (t::quantity.eq(t::quantity + excluded(t::quantity)), t::sales.eq(t::sales + excluded(t::sales))),
+        |r: &SalesOfDay| {
+            let values = vec![
+                Bind::Time(r.day),
+                Bind::Text(r.kind_id.to_string()),
+                Bind::Text(r.product_id.to_string()),
+                Bind::Int(r.unit_price),
+                Bind::Text(r.office_id.to_string()),
+                Bind::Int(r.quantity),
+                Bind::Int(r.sales),
+            ];
+            add_one("daily_sales", &key, &["quantity", "sales"], values)
+        }
     )
 }
 
@@ -67,8 +100,44 @@ pub fn add_requests_of_days(conn: &mut DbConnection, rows: &[RequestsOfDay]) -> 
         daily_requests::table,
         rows,
         (t::day, t::kind_id, t::matched),
-        t::requests.eq(t::requests + excluded(t::requests))
+        t::requests.eq(t::requests + excluded(t::requests)),
+        |r: &RequestsOfDay| {
+            let values = vec![Bind::Time(r.day), Bind::Text(r.kind_id.clone()), flag(r.matched), Bind::Int(r.requests)];
+            add_one("daily_requests", &["day", "kind_id", "matched"], &["requests"], values)
+        }
     )
+}
+
+/// The key of a table of asked constraints after its first column (the day or the month).
+const CONSTRAINT_KEY: [&str; 8] =
+    ["kind_id", "matched", "characteristic", "word", "has_min", "min_value", "has_max", "max_value"];
+
+#[allow(clippy::too_many_arguments)]
+fn add_constraint(
+    table: &str,
+    first: &str,
+    at: chrono::NaiveDateTime,
+    kind_id: &str,
+    matched: bool,
+    characteristic: &str,
+    word: &str,
+    bounds: (bool, f64, bool, f64),
+    requests: i64,
+) -> Sql {
+    let key: Vec<&str> = std::iter::once(first).chain(CONSTRAINT_KEY).collect();
+    let values = vec![
+        Bind::Time(at),
+        Bind::Text(kind_id.to_owned()),
+        flag(matched),
+        Bind::Text(characteristic.to_owned()),
+        Bind::Text(word.to_owned()),
+        flag(bounds.0),
+        Bind::Float(bounds.1),
+        flag(bounds.2),
+        Bind::Float(bounds.3),
+        Bind::Int(requests),
+    ];
+    add_one(table, &key, &["requests"], values)
 }
 
 pub fn add_constraints_of_days(conn: &mut DbConnection, rows: &[ConstraintsOfDay]) -> QueryResult<usize> {
@@ -89,7 +158,22 @@ pub fn add_constraints_of_days(conn: &mut DbConnection, rows: &[ConstraintsOfDay
             t::has_max,
             t::max_value
         ),
-        t::requests.eq(t::requests + excluded(t::requests))
+        t::requests.eq(t::requests + excluded(t::requests)),
+        |r: &ConstraintsOfDay| {
+            let bounds = (r.has_min, r.min_value, r.has_max, r.max_value);
+            let (kind, matched, requests) = (&r.kind_id, r.matched, r.requests);
+            add_constraint(
+                "daily_constraints",
+                "day",
+                r.day,
+                kind,
+                matched,
+                &r.characteristic,
+                &r.word,
+                bounds,
+                requests,
+            )
+        }
     )
 }
 
@@ -111,7 +195,23 @@ pub fn add_constraints_of_months(conn: &mut DbConnection, rows: &[ConstraintsOfM
             t::has_max,
             t::max_value
         ),
-        t::requests.eq(t::requests + excluded(t::requests))
+        t::requests.eq(t::requests + excluded(t::requests)),
+        |r: &ConstraintsOfMonth| {
+            let bounds = (r.has_min, r.min_value, r.has_max, r.max_value);
+            let (kind, matched, requests) = (&r.kind_id, r.matched, r.requests);
+            let characteristic = &r.characteristic;
+            add_constraint(
+                "monthly_constraints",
+                "month",
+                r.month,
+                kind,
+                matched,
+                characteristic,
+                &r.word,
+                bounds,
+                requests,
+            )
+        }
     )
 }
 

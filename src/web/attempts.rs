@@ -277,10 +277,10 @@ impl Attempt {
         if self.success_clears {
             diesel::delete(row).execute(conn)?;
         } else {
-            diesel::update(row)
-                .filter(attempts::failures.gt(0))
-                .set(attempts::failures.eq(attempts::failures - 1))
-                .execute(conn)?;
+            // Kept prepared (`Sql`): every right secret runs it.
+            let mut q = crate::db::sql::Sql::new("UPDATE attempts SET failures = failures - 1 WHERE what = ");
+            q.text(self.what).push(" AND key_hash = ").text(self.key_hash.as_str()).push(" AND failures > 0");
+            q.execute(conn)?;
         }
         Ok(())
     }

@@ -261,7 +261,7 @@ pub(super) fn event(
 /// The e-mail addresses of an office's staff (to tell them of an order).
 pub(super) fn office_mail(conn: &mut DbConnection, office: &crate::echeck::OfficeId) -> Result<Vec<String>> {
     let staff = crate::echeck::office_staff(conn, office)?;
-    Ok(crate::accounts::users_of(conn, &staff)?.into_iter().map(|u| u.email).collect())
+    Ok(crate::accounts::emails_of(conn, &staff)?)
 }
 
 pub(super) fn tell_office(
