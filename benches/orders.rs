@@ -497,7 +497,7 @@ async fn main() {
         }
         let elapsed = started.elapsed().as_secs_f64();
         // E-mails the turn made that wait to be sent: work it leaves to the next turn.
-        let waiting = db.read(|c| shop::notify::backlog(c)).await.unwrap_or(-1);
+        let waiting = db.read(shop::notify::backlog).await.unwrap_or(-1);
         times.sort();
         let done = tally.placed.load(Ordering::Relaxed);
         let cpu = process_cpu_seconds() - cpu_before;

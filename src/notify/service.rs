@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
+use diesel::QueryResult;
+
 use super::model::*;
 use super::{repo, rules};
 use crate::db::{DbConnection, DbError};
@@ -44,8 +46,8 @@ pub fn any_due(conn: &mut DbConnection, at: NaiveDateTime) -> Result<bool> {
 }
 
 /// How long a worker counts as alive after it was last seen. A worker is seen at each claim and
-/// each result it records, and one e-mail takes at most the send timeout (20 s), so a live
-/// worker is never older than this; a dead one's claims are free this long after its last sign.
+/// each time it records results, which it does at least every half minute while it sends, so a
+/// live worker is never older than this; a dead one's claims are free this long after its last sign.
 pub const WORKER_ALIVE: Duration = Duration::from_secs(60);
 
 /// Claims due e-mails for `worker` for `lease`; nobody else sends them meanwhile, unless the
@@ -58,34 +60,74 @@ pub fn claim(
     lease: Duration,
     limit: i64,
 ) -> Result<Vec<Mail>> {
+    repo::seen(conn, worker, at)?;
+    claim_seen(conn, worker, at, lease, limit)
+}
+
+/// `claim` by a worker already seen in this transaction.
+fn claim_seen(
+    conn: &mut DbConnection,
+    worker: &str,
+    at: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Mail>> {
     let until = at + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::minutes(5));
     let alive_since = at - chrono::Duration::from_std(WORKER_ALIVE).unwrap_or(chrono::Duration::minutes(1));
-    repo::seen(conn, worker, at)?;
     Ok(repo::claim(conn, worker, at, until, alive_since, limit)?)
 }
 
-pub fn sent(conn: &mut DbConnection, id: &MailId, worker: &str, at: NaiveDateTime) -> Result<()> {
+/// What sending a claimed e-mail came to: sent, or the error the admin page shows.
+pub type Sending = (Mail, std::result::Result<(), String>);
+
+/// Records what became of sent e-mails, in one transaction for many: each sent one done, each
+/// failed one retried after a growing wait or given up after `MAX_ATTEMPTS`. Only e-mails the
+/// worker's claim still holds are recorded.
+pub fn record(
+    conn: &mut DbConnection,
+    worker: &str,
+    done: &[Sending],
+    retry_base: Duration,
+    at: NaiveDateTime,
+) -> Result<()> {
     repo::seen(conn, worker, at)?;
-    repo::mark_sent(conn, id, worker, at)?;
+    for (mail, sent) in done {
+        match sent {
+            Ok(()) => repo::mark_sent(conn, &mail.id, worker, at)?,
+            Err(error) => mark_failed(conn, mail, worker, error, retry_base, at)?,
+        };
+    }
     Ok(())
 }
 
-/// Records a failed attempt: retried after a growing wait, given up after `MAX_ATTEMPTS`.
-pub fn failed(
+/// `record` and then `claim` the next batch, in the same transaction: a busy outbox takes one
+/// write per batch, not one per e-mail.
+pub fn record_and_claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    done: &[Sending],
+    retry_base: Duration,
+    at: NaiveDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Vec<Mail>> {
+    record(conn, worker, done, retry_base, at)?;
+    claim_seen(conn, worker, at, lease, limit)
+}
+
+fn mark_failed(
     conn: &mut DbConnection,
     mail: &Mail,
     worker: &str,
     error: &str,
     retry_base: Duration,
     at: NaiveDateTime,
-) -> Result<()> {
+) -> QueryResult<usize> {
     let attempts = mail.attempts + 1;
     let state = if rules::gives_up(attempts) { MailState::Failed } else { MailState::Pending };
     let wait = chrono::Duration::from_std(rules::backoff(retry_base, attempts)).unwrap_or(chrono::Duration::hours(6));
     let error: String = error.chars().take(500).collect();
-    repo::seen(conn, worker, at)?;
-    repo::mark_failed(conn, &mail.id, worker, &error, state, at + wait)?;
-    Ok(())
+    repo::mark_failed(conn, &mail.id, worker, &error, state, at + wait)
 }
 
 pub const OUTBOX_PAGE: i64 = 50;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{Message, SmtpTransport, Transport};
@@ -18,11 +18,14 @@ use crate::db::{Db, DbError};
 /// `SEND_TIMEOUT`), so no other worker takes an e-mail still being sent. A crashed worker's
 /// claims are free sooner, once it has not been seen for `service::WORKER_ALIVE`.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
-const BATCH: i64 = 5;
-const LEASE: Duration = Duration::from_secs(300);
+const BATCH: i64 = 20;
+const LEASE: Duration = Duration::from_secs(900);
 const _: () = assert!(SEND_TIMEOUT.as_secs() * BATCH as u64 * 2 < LEASE.as_secs());
-// A live worker records a result at least once per send: it never looks dead.
-const _: () = assert!(SEND_TIMEOUT.as_secs() * 2 < service::WORKER_ALIVE.as_secs());
+/// Results are recorded at the end of a batch, or sooner once this long has passed since the last
+/// time: a live worker records (and is seen) at least every `RECORD_EVERY` + one send, so it
+/// never looks dead.
+const RECORD_EVERY: Duration = Duration::from_secs(10);
+const _: () = assert!((RECORD_EVERY.as_secs() + SEND_TIMEOUT.as_secs()) * 2 <= service::WORKER_ALIVE.as_secs());
 
 /// Where e-mails go.
 #[derive(Clone)]
@@ -91,35 +94,45 @@ pub fn jobs(config: Arc<Config>) -> anyhow::Result<Vec<Job>> {
     Ok(vec![send, forget])
 }
 
-/// Claims a batch and sends it; repeats while there is more due. An e-mail sent whose success
-/// cannot be recorded (the database gone at that moment) is sent again after its claim runs out:
-/// at least once, never lost.
+/// Claims a batch and sends it; repeats while there is more due. What became of a batch is
+/// recorded with the claim of the next one, in one write (sooner while slow sends take their time).
+/// An e-mail sent whose success cannot be recorded (the database gone at that moment, or the
+/// process stopped first) is sent again after its claim runs out: at least once, never lost.
 async fn round(db: &Db, config: &Arc<Config>, mailer: &Mailer, worker: &str, host: &str) -> Result<usize, DbError> {
     let mut sent_now = 0;
-    while db.read(|c| service::any_due(c, crate::db::now())).await? {
-        let me = worker.to_owned();
-        let batch = db.write(move |c| service::claim(c, &me, crate::db::now(), LEASE, BATCH)).await?;
-        if batch.is_empty() {
-            // Due, but claimed by another worker whose claim still runs.
+    let mut done: Vec<service::Sending> = Vec::new();
+    loop {
+        if done.is_empty() && !db.read(|c| service::any_due(c, crate::db::now())).await? {
             return Ok(sent_now);
         }
+        sent_now += done.iter().filter(|(_, sent)| sent.is_ok()).count();
+        let (me, retry) = (worker.to_owned(), config.mail_retry);
+        let batch =
+            db.write(move |c| service::record_and_claim(c, &me, &done, retry, crate::db::now(), LEASE, BATCH)).await?;
+        // Due, but claimed by another worker whose claim still runs, or nothing more.
+        if batch.is_empty() {
+            return Ok(sent_now);
+        }
+        done = Vec::with_capacity(batch.len());
+        let mut recorded = Instant::now();
         for mail in batch {
             let (m, from, h) = (mailer.clone(), config.mail_from.clone(), host.to_owned());
-            let (sent, mail) = tokio::task::spawn_blocking(move || (m.send(&from, &h, &mail), mail))
-                .await
-                .map_err(|_| DbError::Cancelled)?;
-            let (me, retry, id) = (worker.to_owned(), config.mail_retry, mail.id.clone());
-            match sent {
-                Ok(()) => {
-                    db.write(move |c| service::sent(c, &id, &me, crate::db::now())).await?;
-                    sent_now += 1;
-                }
-                Err(error) => {
-                    tracing::warn!(mail = %mail.id, error = %error, "an e-mail could not be sent; it will be retried");
-                    db.write(move |c| service::failed(c, &mail, &me, &error, retry, crate::db::now())).await?
-                }
+            let sending = tokio::task::spawn_blocking(move || {
+                let sent = m.send(&from, &h, &mail);
+                (mail, sent)
+            })
+            .await
+            .map_err(|_| DbError::Cancelled)?;
+            if let Err(error) = &sending.1 {
+                tracing::warn!(mail = %sending.0.id, error = %error, "an e-mail could not be sent; it will be retried");
+            }
+            done.push(sending);
+            if recorded.elapsed() >= RECORD_EVERY {
+                sent_now += done.iter().filter(|(_, sent)| sent.is_ok()).count();
+                let (me, results) = (worker.to_owned(), std::mem::take(&mut done));
+                db.write(move |c| service::record(c, &me, &results, retry, crate::db::now())).await?;
+                recorded = Instant::now();
             }
         }
     }
-    Ok(sent_now)
 }
