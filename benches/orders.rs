@@ -47,6 +47,7 @@ fn settings(dir: &std::path::Path, database_url: Option<String>, synchronous: &s
         card_attempts_per_address: 1_000_000,
         mail_poll_millis: 1000,
         mail_retry_seconds: 30,
+        anon_notice_seconds: 2,
         log: "error".into(),
         ..Settings::for_tests(dir, database_url)
     }

@@ -88,6 +88,10 @@ pub struct Settings {
     /// Minutes an anonymous buyer has to pay before the goods held go back on sale.
     #[arg(long = "anon-pay-minutes", env = "SHOP_ANON_PAY_MINUTES", default_value_t = 60)]
     pub anon_pay_minutes: u64,
+    /// How often sellers are told of their anonymous orders made and paid since the last time, in
+    /// one e-mail per office (seconds).
+    #[arg(long = "anon-notice-seconds", env = "SHOP_ANON_NOTICE_SECONDS", default_value_t = 2)]
+    pub anon_notice_seconds: u64,
     /// Prepaid card codes one client address may try in a burst on private order links (then one
     /// per 60/N seconds); behind a proxy every buyer shares the proxy's address.
     #[arg(long = "card-attempts-per-address", env = "SHOP_CARD_ATTEMPTS_PER_ADDRESS", default_value_t = 10)]
@@ -146,6 +150,8 @@ impl Settings {
             mail_keep_days: 30,
             order_confirm_hours: 48,
             anon_pay_minutes: 60,
+            // Tests run the job themselves, when they mean to.
+            anon_notice_seconds: 3600,
             pickup_keep_days: 7,
             buyback_keep_days: 90,
             buyback_attempts_per_address: 20,
@@ -183,6 +189,7 @@ pub struct Config {
     pub mail_keep: Duration,
     pub order_confirm: Duration,
     pub anon_pay_minutes: u64,
+    pub anon_notice: Duration,
     pub pickup_keep_days: u64,
     pub buyback_keep_days: u64,
     pub buyback_attempts_per_address: u32,
@@ -241,6 +248,7 @@ impl Config {
             mail_keep: Duration::from_secs(s.mail_keep_days.max(1) * 86_400),
             order_confirm: Duration::from_secs(s.order_confirm_hours.max(1) * 3600),
             anon_pay_minutes: s.anon_pay_minutes.max(1),
+            anon_notice: Duration::from_secs(s.anon_notice_seconds.clamp(1, 3600)),
             pickup_keep_days: s.pickup_keep_days.max(1),
             buyback_keep_days: s.buyback_keep_days.max(1),
             buyback_attempts_per_address: s.buyback_attempts_per_address.max(1),

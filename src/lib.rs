@@ -367,7 +367,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<Application> {
         collection::jobs(),
         notify::jobs(config.clone())?,
         orders::jobs(config.order_confirm),
-        anonymity::jobs(anon_terms(&config)),
+        anonymity::jobs(anon_terms(&config), config.anon_notice),
         buyback::jobs(buyback::KeepDays(i64::try_from(config.buyback_keep_days).unwrap_or(90))),
         vec![outbox_backlog_job(outbox_backlog)],
     ]

@@ -1,5 +1,5 @@
 //! The rows of anonymous purchase: pickup points and their counter staff, prepaid cards in batches,
-//! a request's results, anonymous orders and their events. None holds anything about the buyer.
+//! a request's results, anonymous orders, their events and what their sellers are still to be told of. None holds anything about the buyer.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -7,7 +7,8 @@ use diesel::prelude::*;
 pub use super::rules::{Actor, AnonState};
 use crate::catalog::{KindId, OfferId, ProductId};
 use crate::db::schema::{
-    anon_order_events, anon_orders, anon_results, pickup_point_staff, pickup_points, prepaid_batches, prepaid_cards,
+    anon_notices, anon_order_events, anon_orders, anon_results, pickup_point_staff, pickup_points, prepaid_batches,
+    prepaid_cards,
 };
 use crate::echeck::{LedgerAccountId, OfficeId, TransferId};
 
@@ -151,5 +152,14 @@ pub struct AnonEvent {
     pub state: AnonState,
     pub actor: Actor,
     pub note: String,
+    pub at: NaiveDateTime,
+}
+
+/// An order's change its seller is still to be told of (the order made, or paid).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = anon_notices)]
+pub struct Notice {
+    pub order_id: AnonOrderId,
+    pub state: AnonState,
     pub at: NaiveDateTime,
 }

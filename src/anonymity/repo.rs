@@ -7,7 +7,8 @@ use super::model::*;
 use crate::accounts::UserId;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    anon_order_events, anon_orders, anon_results, pickup_point_staff, pickup_points, prepaid_batches, prepaid_cards,
+    anon_notices, anon_order_events, anon_orders, anon_results, pickup_point_staff, pickup_points, prepaid_batches,
+    prepaid_cards,
 };
 use crate::db::sql::Sql;
 use crate::echeck::{OfficeId, TransferId};
@@ -140,8 +141,14 @@ pub fn forget_results(conn: &mut DbConnection, before: NaiveDateTime) -> QueryRe
 
 // ---- orders ----
 
+/// On the connection's own backend: through the enum diesel writes the 27 columns' SQL out again
+/// at every insert to find its prepared statement.
 pub fn insert_order(conn: &mut DbConnection, o: &AnonOrder) -> QueryResult<usize> {
-    diesel::insert_into(anon_orders::table).values(o).execute(conn)
+    crate::db::on_backend!(conn, c => diesel::insert_into(anon_orders::table).values(o).execute(c))
+}
+
+pub fn orders_by_ids(conn: &mut DbConnection, ids: &[AnonOrderId]) -> QueryResult<Vec<AnonOrder>> {
+    anon_orders::table.filter(anon_orders::id.eq_any(ids)).select(AnonOrder::as_select()).load(conn)
 }
 
 pub fn order_by_link(conn: &mut DbConnection, link_hash: &str) -> QueryResult<Option<AnonOrder>> {
@@ -303,7 +310,26 @@ pub fn set_pin(
 // ---- events ----
 
 pub fn insert_event(conn: &mut DbConnection, e: &AnonEvent) -> QueryResult<usize> {
-    diesel::insert_into(anon_order_events::table).values(e).execute(conn)
+    crate::db::on_backend!(conn, c => diesel::insert_into(anon_order_events::table).values(e).execute(c))
+}
+
+// ---- notices to sellers ----
+
+pub fn insert_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> {
+    crate::db::on_backend!(conn, c => diesel::insert_into(anon_notices::table).values(n).execute(c))
+}
+
+/// The oldest notices, up to `limit`; on PostgreSQL locked, skipping those another instance's
+/// job holds, so no seller is told twice.
+pub fn notices(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Notice>> {
+    use diesel::sql_types::{Text, Timestamp};
+    let mut q = Sql::new(&format!("SELECT order_id, state, at FROM anon_notices ORDER BY at LIMIT {limit}"));
+    q.skip_locked(conn);
+    q.load_as::<(Text, Text, Timestamp), Notice>(conn)
+}
+
+pub fn delete_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> {
+    diesel::delete(anon_notices::table.find((&n.order_id, n.state))).execute(conn)
 }
 
 pub fn events_of(conn: &mut DbConnection, order: &AnonOrderId) -> QueryResult<Vec<AnonEvent>> {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Double, Nullable, Text};
 
 use super::model::*;
-use super::rules::{COUNT_CAP, Filter, PAGE_SIZE, Sort};
+use super::rules::{COUNT_CAP, Filter, Sort};
 use crate::db::DbConnection;
 use crate::db::schema::{
     catalog_generation, characteristics, customer_group_members, customer_groups, customer_prices, equipment, kinds,
@@ -584,6 +584,8 @@ pub struct ResolvedFilter<'a> {
     pub kind: Option<&'a KindId>,
     pub numbers: Vec<(CharacteristicId, Option<f64>, Option<f64>)>,
     pub words: Vec<(CharacteristicId, Vec<String>)>,
+    /// Only offers with stock left.
+    pub in_stock: bool,
 }
 
 fn escape_like(s: &str) -> String {
@@ -594,6 +596,9 @@ fn escape_like(s: &str) -> String {
 /// lead), joined to their products. Only lead offers are in the indexes the search walks.
 fn from_where(f: &ResolvedFilter<'_>, sql: &mut Sql) {
     sql.push(" FROM offers o JOIN products p ON p.id = o.product_id WHERE o.is_lead");
+    if f.in_stock {
+        sql.push(" AND o.stock > 0");
+    }
     if let Some(kind) = f.kind {
         sql.push(" AND o.kind_id = ").bind(Bind::Text(kind.to_string()));
     }
@@ -676,7 +681,8 @@ pub struct CardRow {
 }
 
 /// One page of offers matching the filter, and the first offer of the next page if there is one.
-pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Vec<CardRow>> {
+/// The rows of the pager's page, and one more when another page follows.
+pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>, pager: &Pager) -> QueryResult<Vec<CardRow>> {
     let mut sql = Sql::default();
     sql.push(CARD_COLUMNS);
     from_where(f, &mut sql);
@@ -689,7 +695,6 @@ pub fn search(conn: &mut DbConnection, f: &ResolvedFilter<'_>) -> QueryResult<Ve
     // One row more than a page tells whether there is a next page, without counting them all.
     // The LIMIT is a constant: a bound LIMIT makes SQLite recompile the statement on every
     // execution (see `db::unique`).
-    let pager = Pager::new(f.filter.page, PAGE_SIZE);
     sql.push(&format!(" LIMIT {} OFFSET ", pager.fetch())).bind(Bind::Int(pager.offset()));
     sql.load_as::<CardColumns, _>(conn)
 }

@@ -352,8 +352,10 @@ pub fn lots_due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> Query
         .load(conn)
 }
 
+/// On the connection's own backend: through the enum diesel writes the statement's SQL out again
+/// at every insert to find its prepared statement, and every redemption at checkout runs this.
 pub fn insert_entry(conn: &mut DbConnection, e: &Entry) -> QueryResult<usize> {
-    diesel::insert_into(points_entries::table).values(e).execute(conn)
+    crate::db::on_backend!(conn, c => diesel::insert_into(points_entries::table).values(e).execute(c))
 }
 
 pub fn entry_by_once_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<Entry>> {

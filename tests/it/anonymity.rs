@@ -122,6 +122,11 @@ async fn pay(b: &Browser, bought: &Bought, card: &str) -> Page {
     b.submit("/anon?kind=laptop", &path, &[("card", card), ("point", "CORNER")]).await
 }
 
+/// Runs the job that tells sellers of their anonymous orders; returns how many changes it told.
+async fn tell_sellers(app: &TestApp) -> usize {
+    app.db.write(|c| shop::anonymity::tell_sellers(c, shop::db::now())).await.expect("job")
+}
+
 fn state_of(app: &TestApp, code: &str) -> AnonState {
     use shop::db::schema::anon_orders;
     let code = code.to_owned();
@@ -165,7 +170,8 @@ async fn the_whole_anonymous_path_works_through_the_pages_and_no_staff_page_show
     assert!(b.link.len() >= 32, "at least 128 bits: {}", b.link);
     assert_eq!(app.stock_of(&aw.fast), 9, "held for the payment window");
 
-    // The seller sees the pair (order ID, commodity) at once, and gets an e-mail.
+    // The seller sees the pair (order ID, commodity) at once, and gets an e-mail when the job
+    // that tells sellers runs next (every two seconds).
     let seller = app.logged_in(&aw.w.seller).await;
     let desk = seller.get("/sell/anon").await;
     assert!(
@@ -173,8 +179,14 @@ async fn the_whole_anonymous_path_works_through_the_pages_and_no_staff_page_show
         "{}",
         desk.body
     );
+    assert_eq!(tell_sellers(&app).await, 1);
     let mails = app.outbox();
-    assert!(mails.iter().any(|m| m.recipient == aw.w.seller.email && m.body.contains(&b.code)), "{mails:?}");
+    let made = format!("Anonymous order {}: Acme Fast", b.code);
+    assert!(
+        mails.iter().any(|m| m.recipient == aw.w.seller.email && m.subject == made && m.body.contains(&b.code)),
+        "{mails:?}"
+    );
+    assert_eq!(tell_sellers(&app).await, 0, "told once");
 
     // Settlement: a prepaid card pays exactly the price, held for the office.
     let paid = pay(&buyer, &b, &aw.cards[0]).await;
@@ -182,6 +194,7 @@ async fn the_whole_anonymous_path_works_through_the_pages_and_no_staff_page_show
     assert!(paid.contains("Paid.") && paid.contains("Corner Shop"), "{}", paid.body);
     assert_eq!(card_balance(&app, &aw.cards[0]), (100_000, 99_900), "held, not yet posted");
     assert_eq!(sale_quantities(&app), vec![1], "the sale is in the history when paid");
+    assert_eq!(tell_sellers(&app).await, 1);
     assert!(app.outbox().iter().any(|m| m.subject.contains("paid") && m.body.contains("Corner Shop")));
 
     // The seller prints the label and hands the parcel to the carrier.
@@ -410,6 +423,18 @@ async fn one_order_per_pick_and_one_payment_per_order_however_many_submit_at_onc
     assert!(picks.iter().all(|p| !p.status.is_server_error()));
     assert!(picks.iter().filter(|p| p.status == StatusCode::CONFLICT).all(|p| p.contains("Sold out")));
     assert_eq!(app.stock_of(&offer), 0);
+
+    // The seller is told of all of it in one e-mail: two orders made (whatever the twins did),
+    // one paid.
+    let before = app.outbox().len();
+    assert_eq!(tell_sellers(&app).await, 3);
+    let mails = app.outbox();
+    assert_eq!(mails.len(), before + 1, "one e-mail for the office's one salesperson: {mails:?}");
+    let digest = mails.last().expect("digest");
+    assert_eq!(digest.recipient, aw.w.seller.email);
+    assert_eq!(digest.subject, "3 anonymous orders: 2 new, 1 paid");
+    assert_eq!(digest.body.matches(&b.code).count(), 2, "{}", digest.body);
+    assert!(digest.body.contains("Send it to the pickup point") && digest.body.contains("Corner Shop"));
 }
 
 #[tokio::test]

@@ -4,11 +4,13 @@
 //! (`admin`: pickup points and prepaid cards). Functions take the caller's connection.
 
 mod admin;
+mod notices;
 mod parcels;
 mod request;
 mod settle;
 
 pub use admin::*;
+pub use notices::tell_sellers;
 pub use parcels::*;
 pub use request::*;
 pub use settle::*;
@@ -291,13 +293,15 @@ pub(super) fn mail(conn: &mut DbConnection, to: &[String], subject: &str, body: 
 }
 
 /// The jobs: unpaid orders give their stock back when the window closes; parcels not collected
-/// in time go back to the seller with the card refunded; old results are forgotten.
-pub fn jobs(terms: Terms) -> Vec<Job> {
+/// in time go back to the seller with the card refunded; old results are forgotten; sellers are
+/// told of their orders made and paid every `notice_every`.
+pub fn jobs(terms: Terms, notice_every: Duration) -> Vec<Job> {
     let every = Duration::from_secs(60);
     let keep = terms.keep_days;
     vec![
         Job::write("release unpaid anonymous orders", every, |c| expire_unpaid(c, crate::db::now(), 200)),
         Job::write("return uncollected parcels", every, move |c| return_uncollected(c, keep, crate::db::now(), 200)),
         Job::write("forget old purchase request results", every, |c| forget_results(c, crate::db::now())),
+        Job::write("tell sellers of their anonymous orders", notice_every, |c| tell_sellers(c, crate::db::now())),
     ]
 }

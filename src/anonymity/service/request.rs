@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use super::super::model::*;
 use super::super::repo;
 use super::super::rules;
-use super::{AnonError, Refusal, Result, Terms, event, mail};
+use super::{AnonError, Refusal, Result, Terms, event};
 use crate::catalog::rules::{Filter, Query};
 use crate::catalog::{Facts, Kind, KindFacts, OfferToBuy, StockLine};
 use crate::db::DbConnection;
@@ -19,7 +19,7 @@ use crate::web::idempotency::IdempotencyKey;
 
 /// The offers a request answers with at most: the first of the catalog's order (best sellers
 /// first), enough to choose from on a phone without paging.
-pub const RESULTS_SHOWN: usize = 10;
+pub const RESULTS_SHOWN: i64 = 10;
 
 /// Results are kept this long for the pick.
 pub const RESULTS_KEEP_MINUTES: i64 = 60;
@@ -92,14 +92,12 @@ pub struct Answered {
 /// writes of other requests instead of holding the single writer.
 pub fn answer(conn: &mut DbConnection, facts: &Facts, terms: &Terms, query: &Query) -> Result<Answered> {
     let (kind, filter) = read_request(conn, facts, query, &terms.currency)?;
-    let found = crate::catalog::search(conn, &filter, Some(&kind), None)?;
+    let found = crate::catalog::search_in_stock(conn, &filter, &kind, RESULTS_SHOWN)?;
     let kind_name = kind.spec.kind.name.clone();
     let offers: Vec<Found> = found
         .cards
         .rows
         .into_iter()
-        .filter(|c| c.stock > 0)
-        .take(RESULTS_SHOWN)
         .map(|c| Found {
             code: c.code,
             name: c.product_name,
@@ -213,8 +211,6 @@ pub struct Picked {
     link: String,
     chosen: OfferToBuy,
     office: crate::echeck::OfficeId,
-    /// The office's people, to tell of the order.
-    mail_to: Vec<String>,
     quantity: i64,
 }
 
@@ -256,13 +252,13 @@ pub fn check_pick(
         return Err(Refusal::PriceChanged(chosen.offer.price_text()).into());
     }
     let office = crate::echeck::office_for(conn, &chosen.offer.seller_id)?.id;
-    let mail_to = super::office_mail(conn, &office)?;
-    Ok(Pick::New(Box::new(Picked { link, chosen, office, mail_to, quantity })))
+    Ok(Pick::New(Box::new(Picked { link, chosen, office, quantity })))
 }
 
 /// Makes the order of a checked pick (step B6) in one transaction: the order row first (a twin
 /// of this pick waits on its link here, before any stock moves), then the stock taken with the
-/// conditional update, the event and the seller's e-mail. Returns the private link's secret.
+/// conditional update, the event and the notice its seller is told of (`tell_sellers`). Returns
+/// the private link's secret.
 pub fn make_order(conn: &mut DbConnection, terms: &Terms, picked: &Picked, at: NaiveDateTime) -> Result<String> {
     let order = new_order(conn, terms, &picked.link, &picked.chosen, &picked.office, picked.quantity, at)?;
     repo::insert_order(conn, &order)?;
@@ -271,16 +267,7 @@ pub fn make_order(conn: &mut DbConnection, terms: &Terms, picked: &Picked, at: N
         return Err(Refusal::SoldOut.into());
     }
     event(conn, &order.id, AnonState::AwaitingPayment, Actor::Buyer, "Order made; stock held for payment.", at)?;
-    let body = format!(
-        "An anonymous buyer ordered {} for {}.\n\nOrder ID: {}\n\nThe buyer has until {} UTC to pay; \
-         you will be told the pickup point when they do. Nothing else is known of the buyer.\n",
-        order.goods(),
-        order.total_text(),
-        order.code,
-        order.pay_until.format("%Y-%m-%d %H:%M"),
-    );
-    let subject = format!("Anonymous order {}: {}", order.code, order.goods());
-    mail(conn, &picked.mail_to, &subject, &body, at)?;
+    super::notices::notice(conn, &order.id, AnonState::AwaitingPayment, at)?;
     Ok(picked.link.clone())
 }
 

@@ -7,7 +7,7 @@ use super::super::model::*;
 use super::super::repo;
 use super::super::rules::{self, Step};
 use super::request::sale_of;
-use super::{AnonError, PICKUP_PIN, Refusal, Result, Terms, advance, mail};
+use super::{AnonError, PICKUP_PIN, Refusal, Result, Terms, advance};
 use crate::db::DbConnection;
 use crate::echeck::{EcheckError, Move};
 use crate::web::attempts::AttemptLimiter;
@@ -92,7 +92,6 @@ pub struct PaymentPrep {
     point: Result<PickupPoint>,
     card: Result<Card>,
     office_account: Option<crate::echeck::LedgerAccountId>,
-    mail_to: Vec<String>,
 }
 
 impl PaymentPrep {
@@ -103,7 +102,7 @@ impl PaymentPrep {
 }
 
 /// Reads everything a payment needs: the order, the point, the card and what is left on it, the
-/// office's account and people. Reads only.
+/// office's account. Reads only.
 pub fn prepare_payment(
     conn: &mut DbConnection,
     terms: &Terms,
@@ -120,8 +119,7 @@ pub fn prepare_payment(
         Err(e) => Err(e),
     };
     let office_account = crate::echeck::account_of_office(conn, &order.office_id)?.map(|a| a.id);
-    let mail_to = super::office_mail(conn, &order.office_id)?;
-    Ok(PaymentPrep { order, point, card, office_account, mail_to })
+    Ok(PaymentPrep { order, point, card, office_account })
 }
 
 /// The card with this code if it can pay the order: known, not blocked, enough left (the hold
@@ -145,7 +143,8 @@ fn usable_card(conn: &mut DbConnection, terms: &Terms, code: &str, order: &AnonO
 
 /// Settles the order (step B8, claim 11) with a prepaid card, in one transaction: the card pays
 /// exactly the price, held for the seller's office until the parcel is collected, or nothing
-/// when its balance is short. The sale goes to the history; the seller is told the pickup point.
+/// when its balance is short. The sale goes to the history; the seller is told the pickup point
+/// (`tell_sellers`).
 pub fn pay(
     conn: &mut DbConnection,
     terms: &Terms,
@@ -162,7 +161,7 @@ pub fn pay(
 /// before anything is written (so the attempt's count may commit with them); the order's state
 /// is checked again by its conditional update.
 pub fn pay_prepared(conn: &mut DbConnection, terms: &Terms, prep: PaymentPrep, at: NaiveDateTime) -> Result<Payment> {
-    let PaymentPrep { order, point, card, office_account, mail_to } = prep;
+    let PaymentPrep { order, point, card, office_account } = prep;
     if order.state == AnonState::AwaitingPayment && order.pay_until < at {
         super::parcels::expire(conn, &order, at)?;
         return Ok(Payment::TooLate);
@@ -203,17 +202,7 @@ pub fn pay_prepared(conn: &mut DbConnection, terms: &Terms, prep: PaymentPrep, a
     };
     repo::set_paid(conn, &order.id, &card.id, &hold.id, &point.id, at)?;
     crate::history::record_sales(conn, &[sale_of(&order, order.quantity)], at)?;
-    let body = format!(
-        "Anonymous order {} is paid: {} for {}.\n\nSend it to the pickup point:\n{}\n{}\n\nPrint the parcel's \
-         label from your anonymous orders page and hand the parcel to a carrier.\n",
-        order.code,
-        order.goods(),
-        order.total_text(),
-        point.name,
-        point.address,
-    );
-    let subject = format!("Anonymous order {} paid: send it to {}", order.code, point.name);
-    mail(conn, &mail_to, &subject, &body, at)?;
+    super::notices::notice(conn, &order.id, AnonState::Paid, at)?;
     Ok(Payment::Paid)
 }
 

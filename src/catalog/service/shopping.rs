@@ -121,6 +121,7 @@ fn resolve<'a>(filter: &'a Filter, spec: Option<&'a KindSpec>) -> ResolvedFilter
         kind: spec.map(|s| &s.kind.id),
         numbers: filter.numbers.iter().filter_map(|n| Some((id_of(&n.name)?, n.min, n.max))).collect(),
         words: filter.words.iter().filter_map(|w| Some((id_of(&w.name)?, w.values.clone()))).collect(),
+        in_stock: false,
     }
 }
 
@@ -156,13 +157,35 @@ pub fn search(
     kind: Option<&Arc<KindFacts>>,
     viewer: Option<&UserId>,
 ) -> Result<SearchResult> {
+    search_for(conn, filter, kind, viewer, false, Pager::new(filter.page, rules::PAGE_SIZE))
+}
+
+/// The first `shown` matching offers with stock left (the anonymous purchase request's results:
+/// only what can be bought, and no more rows than it shows), or what to loosen when none match.
+pub fn search_in_stock(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    kind: &Arc<KindFacts>,
+    shown: i64,
+) -> Result<SearchResult> {
+    search_for(conn, filter, Some(kind), None, true, Pager::first(shown))
+}
+
+fn search_for(
+    conn: &mut DbConnection,
+    filter: &Filter,
+    kind: Option<&Arc<KindFacts>>,
+    viewer: Option<&UserId>,
+    in_stock: bool,
+    pager: Pager,
+) -> Result<SearchResult> {
     let spec = kind.map(|k| &k.spec);
-    let resolved = resolve(filter, spec);
-    let rows = Pager::new(filter.page, rules::PAGE_SIZE).split(repo::search(conn, &resolved)?);
-    let loosen = if rows.rows.is_empty() && filter.page == 1 {
+    let resolved = ResolvedFilter { in_stock, ..resolve(filter, spec) };
+    let rows = pager.split(repo::search(conn, &resolved, &pager)?);
+    let loosen = if rows.rows.is_empty() && pager.number == 1 {
         let mut best: Option<(String, i64)> = None;
         for (label, looser) in without_each(filter) {
-            let n = repo::count(conn, &resolve(&looser, spec))?;
+            let n = repo::count(conn, &ResolvedFilter { in_stock, ..resolve(&looser, spec) })?;
             if n > 0 && best.as_ref().is_none_or(|(_, m)| n > *m) {
                 best = Some((label, n));
             }

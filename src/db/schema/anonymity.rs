@@ -96,6 +96,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    anon_notices (order_id, state) {
+        order_id -> Text,
+        state -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(pickup_point_staff -> pickup_points (pickup_point_id));
 diesel::joinable!(prepaid_cards -> prepaid_batches (batch_id));
 diesel::joinable!(anon_order_events -> anon_orders (order_id));
@@ -107,5 +115,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     prepaid_cards,
     anon_results,
     anon_orders,
-    anon_order_events
+    anon_order_events,
+    anon_notices
 );
