@@ -140,7 +140,7 @@ impl AnonOrder {
 
     /// "2 × Laptop 14": the pair's commodity as people read it.
     pub fn goods(&self) -> String {
-        if self.quantity == 1 { self.commodity.clone() } else { format!("{} × {}", self.quantity, self.commodity) }
+        super::rules::goods(self.quantity, &self.commodity)
     }
 }
 
@@ -162,4 +162,21 @@ pub struct Notice {
     pub order_id: AnonOrderId,
     pub state: AnonState,
     pub at: NaiveDateTime,
+}
+
+/// A notice with what its e-mail tells: the order ID, the goods and their price, the payment
+/// window, the pickup point once paid.
+#[derive(Clone, Debug, Queryable)]
+pub struct NoticeToTell {
+    pub order_id: AnonOrderId,
+    pub state: AnonState,
+    pub office_id: OfficeId,
+    pub code: String,
+    pub commodity: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub currency: String,
+    pub pay_until: NaiveDateTime,
+    pub point_name: Option<String>,
+    pub point_address: Option<String>,
 }

@@ -147,10 +147,6 @@ pub fn insert_order(conn: &mut DbConnection, o: &AnonOrder) -> QueryResult<usize
     crate::db::on_backend!(conn, c => diesel::insert_into(anon_orders::table).values(o).execute(c))
 }
 
-pub fn orders_by_ids(conn: &mut DbConnection, ids: &[AnonOrderId]) -> QueryResult<Vec<AnonOrder>> {
-    anon_orders::table.filter(anon_orders::id.eq_any(ids)).select(AnonOrder::as_select()).load(conn)
-}
-
 pub fn order_by_link(conn: &mut DbConnection, link_hash: &str) -> QueryResult<Option<AnonOrder>> {
     one(crate::db::load_on_backend!(
         conn,
@@ -319,17 +315,28 @@ pub fn insert_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> 
     crate::db::on_backend!(conn, c => diesel::insert_into(anon_notices::table).values(n).execute(c))
 }
 
-/// The oldest notices, up to `limit`; on PostgreSQL locked, skipping those another instance's
-/// job holds, so no seller is told twice.
-pub fn notices(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<Notice>> {
-    use diesel::sql_types::{Text, Timestamp};
-    let mut q = Sql::new(&format!("SELECT order_id, state, at FROM anon_notices ORDER BY at LIMIT {limit}"));
-    q.skip_locked(conn);
-    q.load_as::<(Text, Text, Timestamp), Notice>(conn)
+/// The oldest notices, up to `limit`, with their orders and pickup points; on PostgreSQL locked,
+/// skipping those another instance's job holds, so no seller is told twice.
+pub fn notices(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<NoticeToTell>> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    type Types = (Text, Text, Text, Text, Text, BigInt, BigInt, Text, Timestamp, Nullable<Text>, Nullable<Text>);
+    let mut q = Sql::new(
+        "SELECT n.order_id, n.state, o.office_id, o.code, o.commodity, o.quantity, o.unit_price, o.currency, \
+         o.pay_until, p.name, p.address FROM anon_notices n JOIN anon_orders o ON o.id = n.order_id \
+         LEFT JOIN pickup_points p ON p.id = o.pickup_point_id ORDER BY n.at",
+    );
+    q.push(&format!(" LIMIT {limit}"));
+    if matches!(conn, DbConnection::Postgresql(_)) {
+        q.push(" FOR UPDATE OF n SKIP LOCKED");
+    }
+    q.load_as::<Types, NoticeToTell>(conn)
 }
 
-pub fn delete_notice(conn: &mut DbConnection, n: &Notice) -> QueryResult<usize> {
-    diesel::delete(anon_notices::table.find((&n.order_id, n.state))).execute(conn)
+/// Kept prepared (`Sql`): the job runs it for every notice it told of.
+pub fn delete_notice(conn: &mut DbConnection, order: &AnonOrderId, state: AnonState) -> QueryResult<usize> {
+    let mut q = Sql::new("DELETE FROM anon_notices WHERE order_id = ");
+    q.text(order.as_str()).push(" AND state = ").text(state.as_str());
+    q.execute(conn)
 }
 
 pub fn events_of(conn: &mut DbConnection, order: &AnonOrderId) -> QueryResult<Vec<AnonEvent>> {

@@ -99,6 +99,11 @@ pub use crate::codes::keyed_hash;
 
 /// The private link's secret for the pick made under this form key: 160 bits, derived with the
 /// shop's key, so a double submit of the pick finds the same order and the same link.
+/// "2 × Laptop 14": an order's commodity as people read it.
+pub fn goods(quantity: i64, commodity: &str) -> String {
+    if quantity == 1 { commodity.to_owned() } else { format!("{quantity} × {commodity}") }
+}
+
 pub fn link_secret(secret: &[u8], form_key: &str) -> String {
     keyed_hash(secret, "anon-order-link", &[form_key])[..40].to_owned()
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 
 use super::super::model::*;
-use super::super::repo;
+use super::super::{repo, rules};
 use super::{Result, mail, office_mail};
 use crate::db::DbConnection;
 use crate::echeck::OfficeId;
@@ -32,27 +32,11 @@ pub(super) fn notice(conn: &mut DbConnection, order: &AnonOrderId, state: AnonSt
 /// many it told of.
 pub fn tell_sellers(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize> {
     let notices = repo::notices(conn, NOTICES_PER_RUN)?;
-    if notices.is_empty() {
-        return Ok(0);
-    }
-    let mut ids: Vec<AnonOrderId> = notices.iter().map(|n| n.order_id.clone()).collect();
-    ids.sort();
-    ids.dedup();
-    let mut orders = BTreeMap::new();
-    for chunk in ids.chunks(500) {
-        orders.extend(repo::orders_by_ids(conn, chunk)?.into_iter().map(|o| (o.id.clone(), o)));
-    }
-    let point_ids: Vec<PickupPointId> = orders.values().filter_map(|o| o.pickup_point_id.clone()).collect();
-    let points: BTreeMap<PickupPointId, PickupPoint> =
-        repo::points_by_ids(conn, &point_ids)?.into_iter().map(|p| (p.id.clone(), p)).collect();
-    let mut by_office: BTreeMap<OfficeId, Vec<Told<'_>>> = BTreeMap::new();
+    let mut by_office: BTreeMap<&OfficeId, Vec<&NoticeToTell>> = BTreeMap::new();
     for n in &notices {
-        if let Some(order) = orders.get(&n.order_id) {
-            let point = order.pickup_point_id.as_ref().and_then(|p| points.get(p));
-            by_office.entry(order.office_id.clone()).or_default().push(Told { state: n.state, order, point });
-        }
+        by_office.entry(&n.office_id).or_default().push(n);
     }
-    for (office, told) in &by_office {
+    for (office, told) in by_office {
         let to = office_mail(conn, office)?;
         for some in told.chunks(ORDERS_PER_MAIL) {
             let (subject, body) = letter(some);
@@ -60,62 +44,63 @@ pub fn tell_sellers(conn: &mut DbConnection, at: NaiveDateTime) -> Result<usize>
         }
     }
     for n in &notices {
-        repo::delete_notice(conn, n)?;
+        repo::delete_notice(conn, &n.order_id, n.state)?;
     }
     Ok(notices.len())
 }
 
-/// One order's change as a seller is told of it.
-struct Told<'a> {
-    state: AnonState,
-    order: &'a AnonOrder,
-    point: Option<&'a PickupPoint>,
-}
+impl NoticeToTell {
+    /// The pickup point, when the notice is of the payment.
+    fn paid_to(&self) -> Option<(&str, &str)> {
+        match (self.state, &self.point_name, &self.point_address) {
+            (AnonState::Paid, Some(name), Some(address)) => Some((name, address)),
+            _ => None,
+        }
+    }
 
-impl Told<'_> {
-    fn is_paid(&self) -> bool {
-        self.state == AnonState::Paid
+    fn goods(&self) -> String {
+        rules::goods(self.quantity, &self.commodity)
+    }
+
+    fn total_text(&self) -> String {
+        crate::money::format(self.unit_price.saturating_mul(self.quantity), &self.currency)
     }
 
     fn subject(&self) -> String {
-        let o = self.order;
-        match self.point.filter(|_| self.is_paid()) {
-            Some(point) => format!("Anonymous order {} paid: send it to {}", o.code, point.name),
-            None => format!("Anonymous order {}: {}", o.code, o.goods()),
+        match self.paid_to() {
+            Some((point, _)) => format!("Anonymous order {} paid: send it to {point}", self.code),
+            None => format!("Anonymous order {}: {}", self.code, self.goods()),
         }
     }
 
     fn paragraph(&self) -> String {
-        let o = self.order;
-        match self.point.filter(|_| self.is_paid()) {
-            Some(point) => format!(
-                "Anonymous order {} is paid: {} for {}.\n\nSend it to the pickup point:\n{}\n{}\n",
-                o.code,
-                o.goods(),
-                o.total_text(),
-                point.name,
-                point.address,
+        match self.paid_to() {
+            Some((point, address)) => format!(
+                "Anonymous order {} is paid: {} for {}.\n\nSend it to the pickup point:\n{point}\n{address}\n",
+                self.code,
+                self.goods(),
+                self.total_text(),
             ),
             None => format!(
                 "An anonymous buyer ordered {} for {}.\n\nOrder ID: {}\n\nThe buyer has until {} UTC to pay; \
                  you will be told the pickup point when they do.\n",
-                o.goods(),
-                o.total_text(),
-                o.code,
-                o.pay_until.format("%Y-%m-%d %H:%M"),
+                self.goods(),
+                self.total_text(),
+                self.code,
+                self.pay_until.format("%Y-%m-%d %H:%M"),
             ),
         }
     }
 }
 
 /// The subject and body of one e-mail telling of these orders' changes.
-fn letter(told: &[Told<'_>]) -> (String, String) {
-    let paid = told.iter().filter(|t| t.is_paid()).count();
+fn letter(told: &[&NoticeToTell]) -> (String, String) {
+    let paid = told.iter().filter(|t| t.paid_to().is_some()).count();
     let subject = match told {
         [one] => one.subject(),
         _ => format!("{} anonymous orders: {} new, {paid} paid", told.len(), told.len() - paid),
     };
-    let paragraphs: Vec<String> = told.iter().map(Told::paragraph).collect();
+    let paragraphs: Vec<String> = told.iter().map(|t| t.paragraph()).collect();
     let mut body = paragraphs.join("\n----\n\n");
     if paid > 0 {
         body.push_str("\nPrint the parcel's label from your anonymous orders page and hand the parcel to a carrier.\n");
