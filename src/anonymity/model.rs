@@ -1,5 +1,6 @@
 //! The rows of anonymous purchase: pickup points and their counter staff, prepaid cards in batches,
-//! a request's results, anonymous orders, their events and what their sellers are still to be told of. None holds anything about the buyer.
+//! a request's results, anonymous orders, their events and what their sellers are still to be told
+//! of. None holds anything about the buyer.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -156,7 +157,7 @@ pub struct AnonEvent {
 }
 
 /// An order's change its seller is still to be told of (the order made, or paid).
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, Insertable)]
 #[diesel(table_name = anon_notices)]
 pub struct Notice {
     pub order_id: AnonOrderId,
