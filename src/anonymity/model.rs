@@ -128,7 +128,7 @@ pub struct AnonOrder {
 
 impl AnonOrder {
     pub fn total(&self) -> i64 {
-        self.unit_price.saturating_mul(self.quantity)
+        super::rules::total(self.unit_price, self.quantity)
     }
 
     pub fn total_text(&self) -> String {

@@ -99,6 +99,11 @@ pub use crate::codes::keyed_hash;
 
 /// The private link's secret for the pick made under this form key: 160 bits, derived with the
 /// shop's key, so a double submit of the pick finds the same order and the same link.
+/// What `quantity` units at `unit_price` cost.
+pub fn total(unit_price: i64, quantity: i64) -> i64 {
+    unit_price.saturating_mul(quantity)
+}
+
 /// "2 × Laptop 14": an order's commodity as people read it.
 pub fn goods(quantity: i64, commodity: &str) -> String {
     if quantity == 1 { commodity.to_owned() } else { format!("{quantity} × {commodity}") }

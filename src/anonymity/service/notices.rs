@@ -15,7 +15,7 @@ use crate::db::DbConnection;
 use crate::echeck::OfficeId;
 
 /// How many notices one run of the job tells of at most (it runs every
-/// `SHOP_ANON_NOTICE_SECONDS`, 2 by default: enough for a thousand orders a second).
+/// `SHOP_ANON_NOTICE_SECONDS`, 2 by default: a thousand notices a second, two per paid order).
 const NOTICES_PER_RUN: i64 = 2000;
 
 /// How many orders one e-mail tells of at most.
@@ -63,7 +63,7 @@ impl NoticeToTell {
     }
 
     fn total_text(&self) -> String {
-        crate::money::format(self.unit_price.saturating_mul(self.quantity), &self.currency)
+        crate::money::format(rules::total(self.unit_price, self.quantity), &self.currency)
     }
 
     fn subject(&self) -> String {

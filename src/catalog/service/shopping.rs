@@ -114,14 +114,14 @@ pub struct SearchResult {
     pub kind: Option<Arc<KindFacts>>,
 }
 
-fn resolve<'a>(filter: &'a Filter, spec: Option<&'a KindSpec>) -> ResolvedFilter<'a> {
+fn resolve<'a>(filter: &'a Filter, spec: Option<&'a KindSpec>, in_stock: bool) -> ResolvedFilter<'a> {
     let id_of = |name: &str| spec.and_then(|s| s.characteristic(name)).map(|c| c.id.clone());
     ResolvedFilter {
         filter,
         kind: spec.map(|s| &s.kind.id),
         numbers: filter.numbers.iter().filter_map(|n| Some((id_of(&n.name)?, n.min, n.max))).collect(),
         words: filter.words.iter().filter_map(|w| Some((id_of(&w.name)?, w.values.clone()))).collect(),
-        in_stock: false,
+        in_stock,
     }
 }
 
@@ -180,12 +180,12 @@ fn search_for(
     pager: Pager,
 ) -> Result<SearchResult> {
     let spec = kind.map(|k| &k.spec);
-    let resolved = ResolvedFilter { in_stock, ..resolve(filter, spec) };
+    let resolved = resolve(filter, spec, in_stock);
     let rows = pager.split(repo::search(conn, &resolved, &pager)?);
     let loosen = if rows.rows.is_empty() && pager.number == 1 {
         let mut best: Option<(String, i64)> = None;
         for (label, looser) in without_each(filter) {
-            let n = repo::count(conn, &ResolvedFilter { in_stock, ..resolve(&looser, spec) })?;
+            let n = repo::count(conn, &resolve(&looser, spec, in_stock))?;
             if n > 0 && best.as_ref().is_none_or(|(_, m)| n > *m) {
                 best = Some((label, n));
             }
